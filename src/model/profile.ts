@@ -1,0 +1,53 @@
+// What decoders produce and the store keeps: one tree per series plus the metadata the query API shows.
+import type { SeriesKey } from './series-key.js';
+import type { Tree } from './tree.js';
+
+export type Aggregation = 'sum' | 'average';
+
+export interface ProfileMetadata {
+  spyName: string;
+  sampleRate: number;
+  units: string;
+  aggregation: Aggregation;
+}
+
+/** One series' worth of samples from one request. A request may decode to several (pprof sample types). */
+export interface DecodedProfile {
+  key: SeriesKey;
+  tree: Tree;
+  metadata: ProfileMetadata;
+}
+
+/** A decoded profile placed in time (unix milliseconds, `startMs <= endMs`). */
+export interface TimedProfile extends DecodedProfile {
+  startMs: number;
+  endMs: number;
+}
+
+/** Internal format ids (spec 1.5). */
+export type FormatId = 'groups' | 'lines' | 'trie' | 'tree' | 'pprof' | 'jfr' | 'speedscope';
+
+export interface DecodeLimits {
+  /** Cap for any inflation inside a payload (gzip-in-pprof, gzip JFR parts). */
+  maxDecompressedBytes: number;
+  /** Series one request may produce; past it the request is rejected with 422. */
+  maxSeriesPerRequest: number;
+  /** Tags per series (name tags plus profile labels); past it the request is rejected with 422. */
+  maxLabelsPerSeries: number;
+}
+
+/** Everything a format decoder may know about the request; it never sees HTTP. */
+export interface DecodeInput {
+  body: Uint8Array;
+  contentType: string | undefined;
+  key: SeriesKey;
+  spyName: string;
+  sampleRate: number;
+  /** false when the client did not send `sampleRate` (speedscope replaces it only then). */
+  sampleRateGiven: boolean;
+  units: string;
+  aggregation: Aggregation;
+  limits: DecodeLimits;
+}
+
+export type ProfileDecoder = (input: DecodeInput) => DecodedProfile[];

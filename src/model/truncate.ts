@@ -1,0 +1,84 @@
+// Truncation into `other` (spec 5.4): used by the store before serializing a tree and by the query
+// service before encoding a flamebearer, so both agree on what `maxNodes` means.
+import { Tree, newNode, type TreeNode } from './tree.js';
+
+/**
+ * The smallest total among the `maxNodes` largest node totals (the root excluded), or 0 when
+ * `maxNodes` is negative or the tree has no more nodes than that. Subtrees are pruned once their
+ * total cannot enter the top set (a child's total never exceeds its parent's).
+ */
+export function minValue(tree: Tree, maxNodes: number): number {
+  if (maxNodes < 0) return 0;
+  if (maxNodes === 0) return Infinity;
+  // A min-heap of the best `maxNodes` totals seen so far.
+  const heap: number[] = [];
+  const push = (v: number) => {
+    heap.push(v);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (heap[p] <= heap[i]) break;
+      [heap[p], heap[i]] = [heap[i], heap[p]];
+      i = p;
+    }
+  };
+  const replaceTop = (v: number) => {
+    heap[0] = v;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < heap.length && heap[l] < heap[m]) m = l;
+      if (r < heap.length && heap[r] < heap[m]) m = r;
+      if (m === i) break;
+      [heap[m], heap[i]] = [heap[i], heap[m]];
+      i = m;
+    }
+  };
+  const stack: TreeNode[] = [...tree.root.children.values()];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (heap.length < maxNodes) push(node.total);
+    else if (node.total > heap[0]) replaceTop(node.total);
+    else continue; // neither this node nor its descendants can enter the top set
+    for (const child of node.children.values()) stack.push(child);
+  }
+  return heap.length < maxNodes ? 0 : heap[0];
+}
+
+/**
+ * Returns a copy of `tree` where, per parent, the children with `total < minVal` and any existing
+ * `other` child are folded into one `other` leaf (self = total = their sum).
+ */
+export function truncateTree(tree: Tree, maxNodes: number): Tree {
+  const minVal = minValue(tree, maxNodes);
+  const out = new Tree();
+  if (minVal === 0) {
+    out.merge(tree);
+    return out;
+  }
+  copyTruncated(tree.root, out.root, minVal);
+  return out;
+}
+
+function copyTruncated(from: TreeNode, into: TreeNode, minVal: number): void {
+  into.self = from.self;
+  into.total = from.total;
+  let other = 0;
+  for (const child of from.children.values()) {
+    if (child.total < minVal || child.name === 'other') {
+      other += child.total;
+      continue;
+    }
+    const copy = newNode(child.name);
+    into.children.set(child.name, copy);
+    copyTruncated(child, copy, minVal);
+  }
+  if (other > 0) {
+    const node = newNode('other');
+    node.self = other;
+    node.total = other;
+    into.children.set('other', node);
+  }
+}
