@@ -1,0 +1,113 @@
+// The validated configuration as the code sees it: camelCase, units in names. Built from the schema's output.
+import { configSchema, defaultQueueWorkers, type RawConfig } from './schema.js';
+
+export interface RetryConfig {
+  minBackoffMs: number;
+  maxBackoffMs: number;
+  multiplier: number;
+  jitter: number;
+  max429Retries: number;
+}
+
+export interface TargetConfig {
+  name: string;
+  address: string;
+  authToken: string;
+  basicAuthUser: string;
+  basicAuthPassword: string;
+  /** '' = none; 'passthrough' = forward the tenant the profile arrived with. */
+  tenantId: string;
+  tags: Record<string, string>;
+  headers: Record<string, string>;
+  timeoutMs: number;
+  queueSize: number;
+  queueWorkers: number;
+  durable: boolean;
+  maxBacklogBytes: number;
+  /** 0 = no limit. */
+  maxAgeMs: number;
+  retry: RetryConfig;
+  rewriteDottedTagKeys: boolean;
+}
+
+export interface Config {
+  listen: { host: string; port: number };
+  storagePath: string;
+  logLevel: RawConfig['log-level'];
+  retentionMs: number;
+  maxNodesSerialization: number;
+  maxNodesRender: number;
+  shutdownTimeoutMs: number;
+  ingest: {
+    maxBodyBytes: number;
+    maxDecompressedBytes: number;
+    maxSeriesPerRequest: number;
+    maxLabelsPerSeries: number;
+    requestTimeoutMs: number;
+    dedupWindowMs: number;
+  };
+  api: { allowUnauthenticatedDelete: boolean };
+  remoteWrite: { enabled: boolean; disableLocalWrites: boolean; targets: TargetConfig[] };
+}
+
+export function parseListen(addr: string): { host: string; port: number } | undefined {
+  const m = /^(.*):(\d{1,5})$/.exec(addr.trim());
+  if (!m) return undefined;
+  const port = Number(m[2]);
+  if (port > 65535) return undefined;
+  const host = m[1].replace(/^\[(.*)\]$/, '$1');
+  return { host: host === '' ? '0.0.0.0' : host, port };
+}
+
+export function toConfig(raw: RawConfig): Config {
+  const rw = raw['remote-write'];
+  return {
+    listen: parseListen(raw['api-bind-addr'])!,
+    storagePath: raw['storage-path'],
+    logLevel: raw['log-level'],
+    retentionMs: raw.retention,
+    maxNodesSerialization: raw['max-nodes-serialization'],
+    maxNodesRender: raw['max-nodes-render'],
+    shutdownTimeoutMs: raw['shutdown-timeout'],
+    ingest: {
+      maxBodyBytes: raw.ingest['max-body-bytes'],
+      maxDecompressedBytes: raw.ingest['max-decompressed-bytes'],
+      maxSeriesPerRequest: raw.ingest['max-series-per-request'],
+      maxLabelsPerSeries: raw.ingest['max-labels-per-series'],
+      requestTimeoutMs: raw.ingest['request-timeout'],
+      dedupWindowMs: raw.ingest['dedup-window'],
+    },
+    api: { allowUnauthenticatedDelete: raw.api['allow-unauthenticated-delete'] },
+    remoteWrite: {
+      enabled: rw.enabled,
+      disableLocalWrites: rw.enabled && rw['disable-local-writes'],
+      targets: Object.entries(rw.targets).map(([name, t]) => ({
+        name,
+        address: t.address,
+        authToken: t['auth-token'],
+        basicAuthUser: t['basic-auth-user'],
+        basicAuthPassword: t['basic-auth-password'],
+        tenantId: t['tenant-id'],
+        tags: t.tags,
+        headers: t.headers,
+        timeoutMs: t.timeout,
+        queueSize: t['queue-size'],
+        queueWorkers: t['queue-workers'] === 0 ? defaultQueueWorkers() : t['queue-workers'],
+        durable: t.durable,
+        maxBacklogBytes: t['max-backlog-bytes'],
+        maxAgeMs: t['max-age'],
+        retry: {
+          minBackoffMs: t['min-backoff'],
+          maxBackoffMs: t['max-backoff'],
+          multiplier: t['backoff-multiplier'],
+          jitter: t['backoff-jitter'],
+          max429Retries: t['max-429-retries'],
+        },
+        rewriteDottedTagKeys: t['rewrite-dotted-tag-keys'],
+      })),
+    },
+  };
+}
+
+/** Defaults only: handy for tests and for `pyrelay server` with no file. */
+export const defaultConfig = (): Config => toConfig(configSchema.parse({}));

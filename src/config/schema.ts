@@ -1,0 +1,169 @@
+// The one config schema: YAML keys (the original Pyroscope server's, kebab-case), types, defaults, bounds and
+// descriptions. Everything else (the loader, env vars, CLI flags, README table) is derived from it.
+import { cpus } from 'node:os';
+import { z } from 'zod';
+import { DURATION_HELP, parseDurationMs } from './duration.js';
+import { SIZE_HELP, parseSizeBytes } from './size.js';
+
+const duration = (def: string, desc: string) =>
+  z
+    .union([z.string(), z.number()])
+    .default(def)
+    .transform((v, ctx) => {
+      const ms = parseDurationMs(v);
+      if (ms === undefined) {
+        ctx.addIssue({ code: 'custom', message: `invalid duration ${JSON.stringify(v)}: expected ${DURATION_HELP}` });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .describe(desc);
+
+const size = (def: string, desc: string) =>
+  z
+    .union([z.string(), z.number()])
+    .default(def)
+    .transform((v, ctx) => {
+      const bytes = parseSizeBytes(v);
+      if (bytes === undefined || bytes <= 0) {
+        ctx.addIssue({ code: 'custom', message: `invalid size ${JSON.stringify(v)}: expected ${SIZE_HELP}` });
+        return z.NEVER;
+      }
+      return bytes;
+    })
+    .describe(desc);
+
+const int = (def: number, min: number, max: number, desc: string) =>
+  z.coerce.number().int().min(min).max(max).default(def).describe(desc);
+
+const bool = (def: boolean, desc: string) =>
+  z
+    .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
+    .default(def)
+    .transform((v) => v === true || v === 'true' || v === '1')
+    .describe(desc);
+
+const stringMap = z.record(z.string(), z.coerce.string()).default({});
+
+/** `min(CPUs × 4, 64)`: the original's code, not its docs (spec decision 6). */
+export const defaultQueueWorkers = () => Math.min(cpus().length * 4, 64);
+
+const httpUrl = z.string().refine(
+  (s) => {
+    try {
+      const u = new URL(s);
+      return u.protocol === 'http:' || u.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  },
+  { message: 'address must be an http:// or https:// URL' },
+);
+
+export const targetSchema = z
+  .object({
+    address: httpUrl.describe('Base URL of the remote Pyroscope-compatible server; requests go to <address>/ingest'),
+    'auth-token': z.string().default('').describe('Sent as Authorization: Bearer <token>'),
+    'basic-auth-user': z.string().default('').describe('Basic auth user (needs basic-auth-password)'),
+    'basic-auth-password': z.string().default('').describe('Basic auth password'),
+    'tenant-id': z
+      .string()
+      .default('')
+      .describe('Sent as X-Scope-OrgID; `passthrough` forwards the tenant the profile arrived with'),
+    tags: stringMap.describe('Tags merged into the forwarded name; they override same-named tags'),
+    headers: stringMap.describe('Extra HTTP headers (lowest precedence)'),
+    timeout: duration('10s', 'Per-attempt timeout of one forwarded request'),
+    'queue-size': int(100, 1, 1_000_000, 'Items held in memory per target'),
+    'queue-workers': int(0, 0, 1024, 'Concurrent requests per target; 0 means min(CPUs x 4, 64)'),
+    durable: bool(true, 'Keep the backlog on disk so restarts and outages lose nothing; false = memory only'),
+    'max-backlog-bytes': size('1GiB', 'Byte budget of this target’s backlog; past it the oldest items are dropped'),
+    'max-age': duration('0', 'Drop items older than this instead of sending them; 0 = never'),
+    'min-backoff': duration('500ms', 'First retry delay'),
+    'max-backoff': duration('30s', 'Largest retry delay'),
+    'backoff-multiplier': z.coerce.number().min(1).max(10).default(2).describe('Growth factor of the retry delay'),
+    'backoff-jitter': z.coerce.number().min(0).max(1).default(0.5).describe('Random spread of each delay (0.5 = ±50%)'),
+    'max-429-retries': int(10, 0, 1_000_000, 'Retries of one item answered 429 before it is dropped'),
+    'rewrite-dotted-tag-keys': bool(false, 'Rewrite `.` to `_` in tag keys, for original Pyroscope targets that reject dots'),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    'api-bind-addr': z.string().default(':4040').describe('Listen address, `:port` or `host:port`'),
+    'storage-path': z.string().min(1).default('./data').describe('Directory of the embedded store and the remote-write backlog'),
+    'log-level': z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info').describe('Log level'),
+    retention: duration('0', 'Delete profiles older than this; 0 keeps them forever'),
+    'max-nodes-serialization': int(2048, 1, 1_000_000, 'Nodes kept per stored tree; the rest is folded into `other`'),
+    'max-nodes-render': int(8192, 1, 1_000_000, 'Default max-nodes of /render'),
+    'shutdown-timeout': duration('30s', 'How long shutdown waits for in-flight requests and sends'),
+    ingest: z
+      .object({
+        'max-body-bytes': size('64MiB', 'Largest accepted /ingest body (413 past it)'),
+        'max-decompressed-bytes': size('256MiB', 'Largest body after Content-Encoding or inner gzip (413 past it)'),
+        'max-series-per-request': int(10_000, 1, 10_000_000, 'Series one request may produce (422 past it)'),
+        'max-labels-per-series': int(64, 1, 10_000, 'Tags per series (422 past it)'),
+        'request-timeout': duration('15s', 'Server-side limit on one request, so a slow client cannot hold a slot'),
+        'dedup-window': duration('10m', 'Window in which a repeated X-Pyrelay-Profile-Id is answered 200 and not stored'),
+      })
+      .strict()
+      .prefault({}),
+    api: z
+      .object({
+        'allow-unauthenticated-delete': bool(false, 'Allow DELETE /api/apps without auth'),
+      })
+      .strict()
+      .prefault({}),
+    'remote-write': z
+      .object({
+        enabled: bool(false, 'Forward every ingested profile to the targets'),
+        'disable-local-writes': bool(false, 'Relay mode: validate and forward, store nothing locally'),
+        targets: z.record(z.string(), targetSchema).default({}).describe('Remote targets keyed by name'),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const rw = c['remote-write'];
+    if (rw.enabled && Object.keys(rw.targets).length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['remote-write', 'targets'], message: 'remote write is enabled but no targets are set up' });
+    }
+    for (const [name, t] of Object.entries(rw.targets)) {
+      const at = ['remote-write', 'targets', name];
+      if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
+        ctx.addIssue({ code: 'custom', path: at, message: `target name ${JSON.stringify(name)} may only use [A-Za-z0-9_.-]` });
+      }
+      if (Boolean(t['basic-auth-user']) !== Boolean(t['basic-auth-password'])) {
+        ctx.addIssue({ code: 'custom', path: at, message: 'basic-auth-user and basic-auth-password must be set together' });
+      }
+      // Spec decision 7: ambiguous auth is an error instead of a silent override.
+      if (t['auth-token'] && t['basic-auth-user']) {
+        ctx.addIssue({ code: 'custom', path: at, message: 'set either auth-token or basic-auth-user/password, not both' });
+      }
+      const headerNames = Object.keys(t.headers).map((h) => h.toLowerCase());
+      if (headerNames.includes('authorization') && (t['auth-token'] || t['basic-auth-user'])) {
+        ctx.addIssue({ code: 'custom', path: [...at, 'headers'], message: 'headers sets Authorization while auth-token or basic auth is set' });
+      }
+      if (headerNames.includes('x-scope-orgid') && t['tenant-id']) {
+        ctx.addIssue({ code: 'custom', path: [...at, 'headers'], message: 'headers sets X-Scope-OrgID while tenant-id is set' });
+      }
+      if (t['min-backoff'] > t['max-backoff']) {
+        ctx.addIssue({ code: 'custom', path: at, message: 'min-backoff must not exceed max-backoff' });
+      }
+    }
+  });
+
+export type RawConfig = z.output<typeof configSchema>;
+
+/**
+ * Top-level keys of the original server that pyrelay accepts and ignores (with a warning), so an existing
+ * server.yml loads unchanged. Anything else unknown is a start-up error (a typo must not pass silently).
+ */
+export const ignoredOriginalKeys = [
+  'analytics-opt-out', 'no-self-profiling', 'badger-log-level', 'badger-no-truncate', 'cache-evict-threshold',
+  'cache-evict-volume', 'cache-dimensions-size', 'cache-dictonary-size', 'cache-segment-size', 'cache-tree-size',
+  'max-nodes-serialization-legacy', 'hide-applications', 'retention-levels', 'exemplars-retention', 'sample-rate',
+  'disable-pprof-endpoint', 'enable-experimental-admin', 'base-url', 'admin-socket-path', 'auth', 'metrics-export-rules',
+  'scrape-configs', 'tls-certificate-file', 'tls-key-file', 'cors', 'database', 'enable-experimental-annotations',
+  'remote-read', 'min-free-space-percentage', 'query-analytics', 'self-profiling', 'log-format', 'dedup',
+];
