@@ -34,7 +34,15 @@ export interface DecodeLimits {
   maxSeriesPerRequest: number;
   /** Tags per series (name tags plus profile labels); past it the request is rejected with 422. */
   maxLabelsPerSeries: number;
+  /**
+   * Frames per stack (and node nesting of the binary formats); deeper input is rejected with 422.
+   * Optional: decoders default to DEFAULT_MAX_STACK_DEPTH. Tree's recursive helpers overflow near 3,500.
+   */
+  maxStackDepth?: number;
 }
+
+/** Async-profiler's default stack depth; well below where recursive tree walks overflow the JS stack. */
+export const DEFAULT_MAX_STACK_DEPTH = 2048;
 
 /** Everything a format decoder may know about the request; it never sees HTTP. */
 export interface DecodeInput {
