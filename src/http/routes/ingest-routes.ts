@@ -1,0 +1,68 @@
+// POST /ingest (and Grafana's /pyroscope/ingest): a thin adapter from HTTP to the ingest pipeline.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Clock } from '../../lib/clock.js';
+import { isPyrelayError } from '../../model/errors.js';
+import { decodeContentEncoding } from '../../ingest/content-encoding.js';
+import type { IngestMetrics } from '../../ingest/metrics.js';
+import type { IngestPipeline } from '../../ingest/pipeline.js';
+import { parseIngestRequest } from '../../ingest/request.js';
+import { PROFILE_ID_HEADER } from '../../remote-write/types.js';
+
+export interface IngestRouteDeps {
+  pipeline: IngestPipeline;
+  metrics: IngestMetrics;
+  clock: Clock;
+  maxDecompressedBytes: number;
+  /** True once shutdown started: new ingests get 503 so clients retry elsewhere or later. */
+  isDraining: () => boolean;
+}
+
+const header = (req: FastifyRequest, name: string): string | undefined => {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+};
+
+function rawQueryOf(url: string): Record<string, string> {
+  const q = url.indexOf('?');
+  const out: Record<string, string> = {};
+  if (q < 0) return out;
+  for (const [k, v] of new URLSearchParams(url.slice(q + 1))) out[k] = v;
+  return out;
+}
+
+export function registerIngestRoutes(app: FastifyInstance, deps: IngestRouteDeps): void {
+  const handler = async (req: FastifyRequest, reply: FastifyReply) => {
+    if (deps.isDraining()) return reply.code(503).send();
+    const started = performance.now();
+    let format = 'unknown';
+    try {
+      const rawQuery = rawQueryOf(req.raw.url ?? '');
+      const request = parseIngestRequest(rawQuery, { contentType: header(req, 'content-type'), tenant: header(req, 'x-scope-orgid') }, deps.clock.now());
+      format = request.format;
+      const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const body = decodeContentEncoding(rawBody, header(req, 'content-encoding'), deps.maxDecompressedBytes);
+      const upstreamId = header(req, PROFILE_ID_HEADER);
+      await deps.pipeline.ingest({ request, body, rawQuery, profileId: upstreamId && upstreamId.length <= 128 ? upstreamId : undefined });
+      deps.metrics.requests.inc({ format, status: '200' });
+      deps.metrics.requestBytes.inc({ format }, body.length);
+      deps.metrics.duration.observe({ format }, (performance.now() - started) / 1000);
+      // Success is always 200 with an empty body: pyroscope-go treats anything else as failure (decision 19).
+      return reply.code(200).send();
+    } catch (e) {
+      const status = isPyrelayError(e) ? e.status : 500;
+      deps.metrics.requests.inc({ format, status: String(status) });
+      if (isPyrelayError(e) && (e.code === 'body_too_large' || e.code === 'decompressed_too_large')) {
+        deps.metrics.limitHits.inc({ limit: e.code === 'body_too_large' ? 'max-body-bytes' : 'max-decompressed-bytes' });
+      }
+      throw e;
+    }
+  };
+  for (const url of ['/ingest', '/pyroscope/ingest']) {
+    app.post(url, handler);
+    app.route({
+      method: ['GET', 'PUT', 'DELETE', 'PATCH'],
+      url,
+      handler: async (_req, reply) => reply.code(405).type('text/plain; charset=utf-8').send('method not allowed\n'),
+    });
+  }
+}

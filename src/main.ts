@@ -1,0 +1,114 @@
+// The composition root: config in, every component built and wired here, nothing constructed anywhere else.
+// Shutdown runs in the reverse order of dependencies: stop accepting, drain sends, close the store.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import type { Config } from './config/config.js';
+import { systemClock, type Clock } from './lib/clock.js';
+import { createLogger, type Logger } from './lib/logger.js';
+import { createDedupWindow } from './ingest/dedup.js';
+import { createDecoders } from './ingest/formats/index.js';
+import { createIngestMetrics } from './ingest/metrics.js';
+import { createIngestPipeline } from './ingest/pipeline.js';
+import { createHttpServer } from './http/server.js';
+import { registerIngestRoutes } from './http/routes/ingest-routes.js';
+import { registerQueryRoutes } from './http/routes/query-routes.js';
+import { createRemoteWrite } from './remote-write/fan-out.js';
+import type { RemoteWrite } from './remote-write/types.js';
+import { createLmdbStore } from './store/index.js';
+
+export interface PyrelayDeps {
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export interface Pyrelay {
+  /** Listens on the configured address; resolves with the bound URL (port 0 picks a free port). */
+  start(): Promise<{ url: string }>;
+  /** Ordered, idempotent shutdown. */
+  stop(): Promise<void>;
+  readonly registry: Registry;
+}
+
+export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Promise<Pyrelay> {
+  const clock = deps.clock ?? systemClock;
+  const logger = deps.logger ?? createLogger(config.logLevel);
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  mkdirSync(config.storagePath, { recursive: true });
+  const store = await createLmdbStore({
+    path: join(config.storagePath, 'store'),
+    clock,
+    retentionMs: config.retentionMs,
+    maxNodesPerTree: config.maxNodesSerialization,
+    logger,
+  });
+
+  let remoteWrite: RemoteWrite | undefined;
+  if (config.remoteWrite.enabled) {
+    remoteWrite = createRemoteWrite({ targets: config.remoteWrite.targets, clock, logger, registry });
+  }
+
+  const ingestMetrics = createIngestMetrics(registry);
+  const pipeline = createIngestPipeline({
+    decoders: createDecoders(),
+    store: config.remoteWrite.disableLocalWrites ? undefined : store,
+    remoteWrite,
+    dedup: createDedupWindow({ clock, windowMs: config.ingest.dedupWindowMs, maxEntries: 1_000_000 }),
+    limits: {
+      maxDecompressedBytes: config.ingest.maxDecompressedBytes,
+      maxSeriesPerRequest: config.ingest.maxSeriesPerRequest,
+      maxLabelsPerSeries: config.ingest.maxLabelsPerSeries,
+    },
+    metrics: ingestMetrics,
+    clock,
+    logger,
+  });
+
+  let draining = false;
+  let ready = false;
+  const app = createHttpServer({
+    logger,
+    registry,
+    bodyLimit: config.ingest.maxBodyBytes,
+    requestTimeoutMs: config.ingest.requestTimeoutMs,
+    isReady: () => ready && !draining,
+  });
+  registerIngestRoutes(app, {
+    pipeline,
+    metrics: ingestMetrics,
+    clock,
+    maxDecompressedBytes: config.ingest.maxDecompressedBytes,
+    isDraining: () => draining,
+  });
+  registerQueryRoutes(app, {
+    store,
+    clock,
+    maxNodesRender: config.maxNodesRender,
+    allowUnauthenticatedDelete: config.api.allowUnauthenticatedDelete,
+  });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    registry,
+    async start() {
+      const address = await app.listen({ host: config.listen.host, port: config.listen.port });
+      ready = true;
+      logger.info({ address, storagePath: config.storagePath, remoteWrite: config.remoteWrite.enabled }, 'pyrelay started');
+      return { url: address };
+    },
+    stop() {
+      stopping ??= (async () => {
+        draining = true;
+        const deadline = clock.now() + config.shutdownTimeoutMs;
+        // In-flight requests finish (they may still enqueue); new ones get 503 until the socket closes.
+        await app.close();
+        if (remoteWrite) await remoteWrite.stop(deadline);
+        await store.close();
+        logger.info('pyrelay stopped');
+      })();
+      return stopping;
+    },
+  };
+}
