@@ -3,11 +3,17 @@
 import { Tree, newNode, type TreeNode } from './tree.js';
 
 /**
- * The smallest total among the `maxNodes` largest node totals (the root excluded), or 0 when
- * `maxNodes` is negative or the tree has no more nodes than that. Subtrees are pruned once their
- * total cannot enter the top set (a child's total never exceeds its parent's).
+ * Generic form of `minValue` for any tree shape (the diff encoder walks two aligned trees at once).
+ * The root counts as a node, as in OG (its `iterateWithTotal` starts at the root), so `maxNodes = 4`
+ * on tree {a;b 1, a;c 2, d 4} gives 2 (totals 7, 4, 3, 2). Subtrees are pruned once their total cannot
+ * enter the top set (a child's total never exceeds its parent's).
  */
-export function minValue(tree: Tree, maxNodes: number): number {
+export function minValueBy<N>(
+  root: N,
+  maxNodes: number,
+  total: (n: N) => number,
+  children: (n: N) => Iterable<N>,
+): number {
   if (maxNodes < 0) return 0;
   if (maxNodes === 0) return Infinity;
   // A min-heap of the best `maxNodes` totals seen so far.
@@ -36,20 +42,36 @@ export function minValue(tree: Tree, maxNodes: number): number {
       i = m;
     }
   };
-  const stack: TreeNode[] = [...tree.root.children.values()];
+  const stack: N[] = [root];
   while (stack.length > 0) {
     const node = stack.pop()!;
-    if (heap.length < maxNodes) push(node.total);
-    else if (node.total > heap[0]) replaceTop(node.total);
+    const t = total(node);
+    if (heap.length < maxNodes) push(t);
+    else if (t > heap[0]) replaceTop(t);
     else continue; // neither this node nor its descendants can enter the top set
-    for (const child of node.children.values()) stack.push(child);
+    for (const child of children(node)) stack.push(child);
   }
+  // Fewer nodes than maxNodes: nothing is truncated.
   return heap.length < maxNodes ? 0 : heap[0];
 }
 
 /**
+ * The smallest total among the `maxNodes` largest node totals (the root included), or 0 when
+ * `maxNodes` is negative (-1 = no truncation) or the tree has fewer nodes than that.
+ */
+export function minValue(tree: Tree, maxNodes: number): number {
+  return minValueBy<TreeNode>(
+    tree.root,
+    maxNodes,
+    (n) => n.total,
+    (n) => n.children.values(),
+  );
+}
+
+/**
  * Returns a copy of `tree` where, per parent, the children with `total < minVal` and any existing
- * `other` child are folded into one `other` leaf (self = total = their sum).
+ * `other` child are folded into one `other` leaf (self = total = their sum). Iterative: trees from
+ * deep recursion can be thousands of frames deep.
  */
 export function truncateTree(tree: Tree, maxNodes: number): Tree {
   const minVal = minValue(tree, maxNodes);
@@ -58,27 +80,27 @@ export function truncateTree(tree: Tree, maxNodes: number): Tree {
     out.merge(tree);
     return out;
   }
-  copyTruncated(tree.root, out.root, minVal);
-  return out;
-}
-
-function copyTruncated(from: TreeNode, into: TreeNode, minVal: number): void {
-  into.self = from.self;
-  into.total = from.total;
-  let other = 0;
-  for (const child of from.children.values()) {
-    if (child.total < minVal || child.name === 'other') {
-      other += child.total;
-      continue;
+  const work: [TreeNode, TreeNode][] = [[tree.root, out.root]];
+  while (work.length > 0) {
+    const [from, into] = work.pop()!;
+    into.self = from.self;
+    into.total = from.total;
+    let other = 0;
+    for (const child of from.children.values()) {
+      if (child.total < minVal || child.name === 'other') {
+        other += child.total;
+        continue;
+      }
+      const copy = newNode(child.name);
+      into.children.set(child.name, copy);
+      work.push([child, copy]);
     }
-    const copy = newNode(child.name);
-    into.children.set(child.name, copy);
-    copyTruncated(child, copy, minVal);
+    if (other > 0) {
+      const node = newNode('other');
+      node.self = other;
+      node.total = other;
+      into.children.set('other', node);
+    }
   }
-  if (other > 0) {
-    const node = newNode('other');
-    node.self = other;
-    node.total = other;
-    into.children.set('other', node);
-  }
+  return out;
 }
