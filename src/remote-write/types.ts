@@ -1,0 +1,31 @@
+// The entry point every ingestion source (HTTP /ingest now; scrape and the push API later) uses to hand an
+// accepted profile to remote write. Offering never waits on a target and never changes the ingest response.
+import type { FormatId } from '../model/profile.js';
+import type { IngestRequest } from '../ingest/request.js';
+
+export interface ForwardItem {
+  /** The original request body after Content-Encoding was undone: forwarded byte for byte. */
+  body: Buffer;
+  /** The original Content-Type (with its multipart boundary), if any. */
+  contentType: string | undefined;
+  format: FormatId;
+  /** The parsed request (normalized name, resolved times with their forward text, tenant, ...). */
+  request: IngestRequest;
+  /** The query string exactly as received, for parameters we pass through untouched. */
+  rawQuery: Record<string, string>;
+  /** Deterministic id of this profile (tenant + name + times + body hash): the dedup header between pyrelays. */
+  profileId: string;
+}
+
+export interface RemoteWrite {
+  /**
+   * Hands the item to every target. Resolves once it is accepted (queued in memory, or persisted for durable
+   * targets); rejects only with PyrelayError('unavailable') when it cannot be kept. Never waits on a network.
+   */
+  offer(item: ForwardItem): Promise<void>;
+  /** Stop taking items, let in-flight sends finish until the deadline, leave the rest (on disk when durable). */
+  stop(deadlineMs: number): Promise<void>;
+}
+
+/** Header carrying ForwardItem.profileId between pyrelays. */
+export const PROFILE_ID_HEADER = 'x-pyrelay-profile-id';
