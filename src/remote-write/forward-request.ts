@@ -1,0 +1,120 @@
+// Builds the HTTP request one target receives for one accepted profile (spec 3.3 with decisions 2, 3, 5, 7,
+// 10, 11, 31). Pure: no I/O, so the whole wire contract is checked by table tests.
+import type { TargetConfig } from '../config/config.js';
+import { bytewise, normalizeKey, withLabels, type Labels } from '../model/series-key.js';
+import { stripCredentials } from './redact.js';
+import { PROFILE_ID_HEADER, type ForwardItem } from './types.js';
+
+export interface ForwardRequest {
+  /** Full URL without credentials. */
+  url: string;
+  /** Lower-case header names. */
+  headers: Record<string, string>;
+  /** The item's body, the same Buffer for every target (encoded once). */
+  body: Buffer;
+}
+
+// Headers the HTTP client owns; a configured value would corrupt framing or be rejected on every send.
+const CLIENT_OWNED = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'expect']);
+
+const isMultipart = (ct: string | undefined) => ct !== undefined && /multipart\/form-data/i.test(ct);
+
+/** `<prefix>/ingest` for any address path: `''`, `/`, `/prefix`, `/prefix/` (decision 2: never `//ingest`). */
+export function ingestPath(pathname: string): string {
+  return `${pathname.replace(/\/+$/, '')}/ingest`;
+}
+
+/** Target tags merged into the key (target wins), optionally with `.` -> `_` in keys for OG targets (decision 5). */
+export function forwardedName(item: ForwardItem, target: Pick<TargetConfig, 'tags' | 'rewriteDottedTagKeys'>): string {
+  const merged = withLabels(item.request.key, target.tags);
+  if (!target.rewriteDottedTagKeys) return normalizeKey(merged);
+  const labels: Record<string, string> = {};
+  for (const [k, v] of Object.entries(merged.labels as Labels)) labels[k.replace(/\./g, '_')] = v;
+  return normalizeKey({ appName: merged.appName, labels });
+}
+
+/** The `format` query value, or undefined when none may be sent (decision 3: multipart pprof never gets one). */
+export function forwardedFormat(item: ForwardItem): string | undefined {
+  if (item.format === 'pprof' && isMultipart(item.contentType)) return undefined;
+  return item.format;
+}
+
+/** Content-Type per the 3.3 table. */
+export function forwardedContentType(item: ForwardItem): string {
+  switch (item.format) {
+    case 'speedscope':
+      return 'application/json';
+    case 'jfr':
+      return item.contentType ?? 'binary/octet-stream';
+    case 'pprof':
+      return isMultipart(item.contentType) ? item.contentType! : 'binary/octet-stream';
+    default:
+      return 'binary/octet-stream';
+  }
+}
+
+function queryParams(item: ForwardItem, target: TargetConfig): [string, string][] {
+  const params = new Map<string, string>();
+  params.set('name', forwardedName(item, target));
+  params.set('from', item.request.from.forward);
+  params.set('until', item.request.until.forward);
+  const format = forwardedFormat(item);
+  if (format !== undefined) params.set('format', format);
+  // Passed through as received; decision 11: only when they carry a value, and never sampleRate=0.
+  for (const key of ['sampleRate', 'spyName', 'units', 'aggregationType']) {
+    const v = item.rawQuery[key]?.trim();
+    if (v === undefined || v === '') continue;
+    if (key === 'sampleRate' && /^[+-]?0+$/.test(v)) continue;
+    params.set(key, v);
+  }
+  for (const [k, v] of [...params]) if (v === '') params.delete(k);
+  return [...params].sort(([a], [b]) => bytewise(a, b));
+}
+
+function basic(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`;
+}
+
+function tenantHeader(item: ForwardItem, target: TargetConfig): string | undefined {
+  if (target.tenantId === '') return undefined;
+  if (target.tenantId !== 'passthrough') return target.tenantId;
+  const t = item.request.tenant;
+  return t === '' || t === 'anonymous' ? undefined : t;
+}
+
+/**
+ * The request to send `item` to `target`: POST `<address>/ingest?<sorted params>`. Header precedence, later
+ * wins: configured headers < Content-Type < Bearer < Basic < X-Scope-OrgID; userinfo in the address becomes
+ * Basic only when nothing else set Authorization. Credentials never appear in the returned URL.
+ */
+export function buildForwardRequest(item: ForwardItem, target: TargetConfig): ForwardRequest {
+  const url = stripCredentials(target.address);
+  const userinfo = new URL(target.address);
+  url.pathname = ingestPath(url.pathname);
+  url.hash = '';
+  // Parameters already in the address stay (some gateways key on them); ours win on the same name.
+  const own = queryParams(item, target);
+  const search = new URLSearchParams(url.search);
+  for (const [k] of own) search.delete(k);
+  for (const [k, v] of own) search.append(k, v);
+  search.sort();
+  url.search = search.toString();
+
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(target.headers)) {
+    const name = k.toLowerCase();
+    if (!CLIENT_OWNED.has(name)) headers[name] = v;
+  }
+  headers['content-type'] = forwardedContentType(item);
+  if (target.authToken !== '') headers['authorization'] = `Bearer ${target.authToken}`;
+  if (target.basicAuthUser !== '' || target.basicAuthPassword !== '') {
+    headers['authorization'] = basic(target.basicAuthUser, target.basicAuthPassword);
+  }
+  if (headers['authorization'] === undefined && (userinfo.username !== '' || userinfo.password !== '')) {
+    headers['authorization'] = basic(decodeURIComponent(userinfo.username), decodeURIComponent(userinfo.password));
+  }
+  const tenant = tenantHeader(item, target);
+  if (tenant !== undefined) headers['x-scope-orgid'] = tenant;
+  headers[PROFILE_ID_HEADER] = item.profileId;
+  return { url: url.toString(), headers, body: item.body };
+}
