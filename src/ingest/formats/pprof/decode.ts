@@ -1,0 +1,111 @@
+// The pprof ingest decoder (spec 1.7.5, 1.7.6; decisions 3, 4, 12, 13, 14, 34): raw or multipart bodies,
+// gzip sniffed, one DecodedProfile per (sample type × label set). Pure apart from the injected baselines.
+import type { DecodedProfile, DecodeInput, ProfileDecoder } from '../../../model/profile.js';
+import { Tree } from '../../../model/tree.js';
+import { maybeGunzip } from '../../gzip.js';
+import { parseMultipart, type MultipartPart } from '../../multipart.js';
+import { subtractTrees, type CumulativeBaselines } from './cumulative.js';
+import { indexProfile, type PprofIndex } from './profile-index.js';
+import { frameStyleFor } from './sample-walker.js';
+import { DEFAULT_SAMPLE_TYPES, parseSampleTypeConfig, resolveSlots, type SampleTypeMapping, type SampleTypeSlot } from './sample-types.js';
+import { buildSeries, type BuiltSeries } from './series-builder.js';
+
+export interface PprofDecoderDeps {
+  baselines: CumulativeBaselines;
+}
+
+export const isMultipart = (contentType: string | undefined): boolean =>
+  contentType !== undefined && contentType.toLowerCase().includes('multipart/form-data');
+
+export function createPprofDecoder(deps: PprofDecoderDeps): ProfileDecoder {
+  return (input) => {
+    if (input.body.length === 0) return [];
+    let profile: Uint8Array | undefined = input.body;
+    let prev: Uint8Array | undefined;
+    let mapping: SampleTypeMapping = DEFAULT_SAMPLE_TYPES;
+    // Decision 3: a multipart body is parsed as multipart whatever the format parameter says.
+    if (isMultipart(input.contentType)) {
+      const parts = parseMultipart(input.body, input.contentType!);
+      profile = firstPart(parts, 'profile');
+      prev = firstPart(parts, 'prev_profile');
+      const config = firstPart(parts, 'sample_type_config');
+      if (config !== undefined) {
+        mapping = parseSampleTypeConfig(maybeGunzip(config, input.limits.maxDecompressedBytes, 'pprof sample_type_config'));
+      }
+    }
+    if (profile === undefined) return []; // decision 14: the caller counts it as empty
+    return decodeProfiles(input, profile, prev, mapping, deps.baselines);
+  };
+}
+
+/** The first non-empty part with that name (empty parts are ignored, as in OG). */
+function firstPart(parts: MultipartPart[], name: string): Uint8Array | undefined {
+  for (const p of parts) if (p.name === name && p.data.length > 0) return p.data;
+  return undefined;
+}
+
+function decodeProfiles(
+  input: DecodeInput,
+  profileBytes: Uint8Array,
+  prevBytes: Uint8Array | undefined,
+  mapping: SampleTypeMapping,
+  baselines: CumulativeBaselines,
+): DecodedProfile[] {
+  const limit = input.limits.maxDecompressedBytes;
+  const style = frameStyleFor(input.spyName);
+  const cur = indexProfile(maybeGunzip(profileBytes, limit, 'pprof profile'));
+  const slots = resolveSlots(typesOf(cur), mapping);
+  const series = buildSeries(cur, { key: input.key, slots, style, limits: input.limits });
+
+  let prevTrees: Map<string, Tree> | undefined;
+  if (prevBytes !== undefined && slots.some((s) => s.cumulative)) {
+    // The previous profile only matters for cumulative types (spec 1.7.6).
+    const prev = indexProfile(maybeGunzip(prevBytes, limit, 'pprof prev_profile'));
+    const prevSlots = resolveSlots(typesOf(prev), mapping).filter((s) => s.cumulative);
+    prevTrees = new Map();
+    for (const s of buildSeries(prev, { key: input.key, slots: prevSlots, style, limits: input.limits })) {
+      prevTrees.set(baselineId(s), s.tree);
+    }
+  }
+
+  const out: DecodedProfile[] = [];
+  for (const s of series) {
+    let tree: Tree | undefined = s.tree;
+    if (s.slot.cumulative) {
+      if (prevTrees !== undefined) {
+        // A series absent from prev_profile had no samples then: its whole value accrued since.
+        const before = prevTrees.get(baselineId(s));
+        tree = before === undefined ? s.tree : subtractTrees(s.tree, before).tree;
+      } else {
+        tree = baselines.delta(baselineId(s), s.tree);
+      }
+    }
+    if (tree === undefined || !(tree.total > 0)) continue;
+    out.push({ key: s.key, tree, metadata: metadataOf(s.slot, input) });
+  }
+  return out;
+}
+
+const baselineId = (s: BuiltSeries) => `${s.id}\u0000${s.slot.sampleType}`;
+
+const metadataOf = (slot: SampleTypeSlot, input: DecodeInput) => ({
+  spyName: input.spyName,
+  // Decision 4: the query sampleRate is ignored for pprof.
+  sampleRate: slot.sampleRate,
+  units: slot.units,
+  aggregation: slot.aggregation,
+});
+
+function typesOf(ix: PprofIndex) {
+  return {
+    sampleTypes: ix.sampleTypes.map((t, i) => ({
+      type: ix.string(t.type, `sample_type #${i} type`),
+      unit: ix.string(t.unit, `sample_type #${i} unit`),
+    })),
+    periodType:
+      ix.periodType === undefined
+        ? undefined
+        : { type: ix.string(ix.periodType.type, 'period_type type'), unit: ix.string(ix.periodType.unit, 'period_type unit') },
+    period: ix.period,
+  };
+}

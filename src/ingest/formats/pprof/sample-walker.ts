@@ -1,0 +1,101 @@
+// Pass 2: walks the samples remembered by the index and hands each one to a visitor as a root→leaf stack
+// of frame names, its values and its string-label pairs. Buffers are reused across samples, so a visitor
+// must copy what it keeps. Frames per location are resolved once and cached.
+import { malformedBody } from '../../../model/errors.js';
+import type { PprofIndex } from './profile-index.js';
+import { WIRE_LEN } from './proto-reader.js';
+
+/** `function`: the function name; `file-line`: `<filename>:<line> - <function>` (rbspy, pyspy). */
+export type FrameStyle = 'function' | 'file-line';
+
+/**
+ * `labels` holds string-table index pairs [key, value, key, value, ...] of the sample's string labels
+ * (numeric labels and empty keys/values are left out).
+ */
+export type SampleVisitor = (stack: readonly string[], values: readonly number[], labels: readonly number[]) => void;
+
+export const frameStyleFor = (spyName: string): FrameStyle =>
+  spyName === 'rbspy' || spyName === 'pyspy' ? 'file-line' : 'function';
+
+export function walkSamples(ix: PprofIndex, style: FrameStyle, visit: SampleVisitor): void {
+  const r = ix.reader;
+  const nLoc = ix.locLineStart.length;
+  const frameStart = new Int32Array(nLoc).fill(-1);
+  const frameCount = new Int32Array(nLoc);
+  const frames: string[] = [];
+  const nTypes = ix.sampleTypes.length;
+
+  const resolveLocation = (li: number): void => {
+    frameStart[li] = frames.length;
+    const first = ix.locLineStart[li];
+    // The last line is the caller the earlier ones were inlined into: root→leaf means last line first.
+    for (let j = first + ix.locLineCount[li] - 1; j >= first; j--) {
+      const fnId = ix.lineFunction[j];
+      if (fnId === 0) continue; // a line without a function carries no name
+      const fi = ix.functionIndex(fnId);
+      if (fi < 0) throw malformedBody('pprof', `location #${li}`, `line refers to unknown function id ${fnId}`);
+      const name = ix.string(ix.functionName[fi], `function #${fi} name`);
+      if (name === '') continue;
+      if (style === 'function') frames.push(name);
+      else frames.push(`${ix.string(ix.functionFile[fi], `function #${fi} filename`)}:${ix.lineNumber[j]} - ${name}`);
+    }
+    frameCount[li] = frames.length - frameStart[li];
+  };
+
+  const locs: number[] = [];
+  const values: number[] = [];
+  const labels: number[] = [];
+  const stack: string[] = [];
+  const n = ix.sampleStarts.length;
+  for (let s = 0; s < n; s++) {
+    r.pos = ix.sampleStarts[s];
+    r.end = ix.sampleEnds[s];
+    locs.length = 0;
+    values.length = 0;
+    labels.length = 0;
+    while (r.pos < r.end) {
+      const tag = r.tag();
+      const field = tag >>> 3;
+      const wt = tag & 7;
+      if (field === 1) r.repeatedVarint(wt, locs, field, 'Sample');
+      else if (field === 2) r.repeatedVarint(wt, values, field, 'Sample');
+      else if (field === 3) {
+        r.expect(wt, WIRE_LEN, field, 'Sample');
+        readLabel(r, labels);
+      } else r.skip(wt, field);
+    }
+    if (values.length !== nTypes) {
+      throw malformedBody('pprof', `sample #${s}`, `has ${values.length} values but the profile has ${nTypes} sample types`);
+    }
+    stack.length = 0;
+    for (let k = locs.length - 1; k >= 0; k--) {
+      const li = ix.locationIndex(locs[k]);
+      if (li < 0) throw malformedBody('pprof', `sample #${s}`, `refers to unknown location id ${locs[k]}`);
+      if (frameStart[li] < 0) resolveLocation(li);
+      const start = frameStart[li];
+      const end = start + frameCount[li];
+      for (let f = start; f < end; f++) stack.push(frames[f]);
+    }
+    visit(stack, values, labels);
+  }
+}
+
+function readLabel(r: PprofIndex['reader'], out: number[]): void {
+  const saved = r.enter();
+  let key = 0;
+  let str = 0;
+  while (r.pos < r.end) {
+    const tag = r.tag();
+    const field = tag >>> 3;
+    const wt = tag & 7;
+    if (field === 1) {
+      r.expect(wt, 0, field, 'Label');
+      key = r.varint();
+    } else if (field === 2) {
+      r.expect(wt, 0, field, 'Label');
+      str = r.varint();
+    } else r.skip(wt, field);
+  }
+  r.leave(saved);
+  if (key !== 0 && str !== 0) out.push(key, str);
+}

@@ -1,0 +1,111 @@
+// Turns walked pprof samples into one tree per (sample type × string-label set), spec 1.7.6: labels are the
+// pprof labels overridden by the name tags, and samples carrying a `profile_id` label (exemplars) also go to
+// the series without it. Series and labels per series are bounded by the request limits.
+import { malformedBody } from '../../../model/errors.js';
+import type { DecodeLimits } from '../../../model/profile.js';
+import { normalizeKey, type Labels, type SeriesKey } from '../../../model/series-key.js';
+import { Tree } from '../../../model/tree.js';
+import type { PprofIndex } from './profile-index.js';
+import { walkSamples, type FrameStyle } from './sample-walker.js';
+import type { SampleTypeSlot } from './sample-types.js';
+
+export interface BuiltSeries {
+  slot: SampleTypeSlot;
+  key: SeriesKey;
+  /** normalizeKey(key): the series identity. */
+  id: string;
+  tree: Tree;
+}
+
+interface Group {
+  labels: Labels;
+  textKey: string;
+  trees: (BuiltSeries | undefined)[];
+  /** The group without `profile_id`, for exemplar samples. */
+  base: Group | undefined;
+}
+
+export const PROFILE_ID_LABEL = 'profile_id';
+// Tag keys accepted in names (decision 5); other pprof label keys cannot form a valid series key.
+const VALID_KEY = /^[A-Za-z0-9_.]+$/;
+
+export interface BuildOptions {
+  key: SeriesKey;
+  slots: SampleTypeSlot[];
+  style: FrameStyle;
+  limits: DecodeLimits;
+}
+
+export function buildSeries(ix: PprofIndex, opts: BuildOptions): BuiltSeries[] {
+  const { slots, limits } = opts;
+  const nameTags = opts.key.labels;
+  const out: BuiltSeries[] = [];
+  const byText = new Map<string, Group>();
+  const byIndexKey = new Map<string, Group>();
+  let unlabelled: Group | undefined;
+
+  const groupFor = (pprofLabels: Record<string, string>): Group => {
+    const labels: Record<string, string> = { ...pprofLabels, ...nameTags };
+    const textKey = normalizeKey({ appName: '', labels });
+    const existing = byText.get(textKey);
+    if (existing !== undefined) return existing;
+    const n = Object.keys(labels).length;
+    if (n > limits.maxLabelsPerSeries) {
+      throw malformedBody('pprof', 'sample labels', `a series would have ${n} labels, more than the limit of ${limits.maxLabelsPerSeries}`);
+    }
+    const g: Group = { labels, textKey, trees: new Array(slots.length), base: undefined };
+    byText.set(textKey, g);
+    const pid = pprofLabels[PROFILE_ID_LABEL];
+    if (pid !== undefined && pid !== '') {
+      const rest = { ...pprofLabels };
+      delete rest[PROFILE_ID_LABEL];
+      const base = groupFor(rest);
+      // A name tag may override profile_id; then both are the same series and must not count twice.
+      if (base !== g) g.base = base;
+    }
+    return g;
+  };
+
+  const resolveGroup = (pairs: readonly number[]): Group => {
+    const indexKey = pairs.join(',');
+    const cached = byIndexKey.get(indexKey);
+    if (cached !== undefined) return cached;
+    const pprofLabels: Record<string, string> = {};
+    for (let i = 0; i < pairs.length; i += 2) {
+      const k = ix.string(pairs[i], 'sample label key');
+      const v = ix.string(pairs[i + 1], `sample label ${k}`);
+      if (v !== '' && VALID_KEY.test(k)) pprofLabels[k] = v;
+    }
+    const g = groupFor(pprofLabels);
+    byIndexKey.set(indexKey, g);
+    return g;
+  };
+
+  const seriesOf = (g: Group, k: number): BuiltSeries => {
+    let s = g.trees[k];
+    if (s === undefined) {
+      if (out.length >= limits.maxSeriesPerRequest) {
+        throw malformedBody('pprof', 'series', `the profile produces more than the limit of ${limits.maxSeriesPerRequest} series`);
+      }
+      const slot = slots[k];
+      const key: SeriesKey = { appName: `${opts.key.appName}.${slot.displayName}`, labels: g.labels };
+      s = { slot, key, id: normalizeKey(key), tree: new Tree() };
+      g.trees[k] = s;
+      out.push(s);
+    }
+    return s;
+  };
+
+  const nSlots = slots.length;
+  if (nSlots === 0) return out;
+  walkSamples(ix, opts.style, (stack, values, labels) => {
+    const g = labels.length === 0 ? (unlabelled ??= groupFor({})) : resolveGroup(labels);
+    for (let k = 0; k < nSlots; k++) {
+      const v = values[slots[k].valueIndex];
+      if (!(v > 0)) continue;
+      seriesOf(g, k).tree.insertStack(stack, v);
+      if (g.base !== undefined) seriesOf(g.base, k).tree.insertStack(stack, v);
+    }
+  });
+  return out;
+}
