@@ -15,6 +15,8 @@ export interface ByteReader {
   uvarint(what: string): number;
   /** Reads `n` bytes as UTF-8 (invalid sequences become U+FFFD, as Go strings would show them). */
   utf8(n: number, what: string): string;
+  /** Reads `n` bytes as latin1, one char per byte, for formats whose strings may split a UTF-8 sequence. */
+  latin1(n: number, what: string): string;
   /** Returns a view of the next `n` bytes (no copy). */
   bytes(n: number, what: string): Uint8Array;
   /** Builds a 422 at the current offset (or at `at`). */
@@ -78,6 +80,12 @@ export function createByteReader(input: Uint8Array, format: string): ByteReader 
     utf8(n, what) {
       checkLength(n, what);
       const s = buf.toString('utf8', pos, pos + n);
+      pos += n;
+      return s;
+    },
+    latin1(n, what) {
+      checkLength(n, what);
+      const s = buf.toString('latin1', pos, pos + n);
       pos += n;
       return s;
     },

@@ -1,0 +1,74 @@
+// Folded stacks, format `groups` (spec 1.7.1): `frame1;frame2;...;frameN <count>` per line, root first.
+// Like OG: split at the last space, frames on `;`, identical stacks add up, lines without a space are
+// skipped. Unlike OG (decision 15): no line-length cap, and a bad count is a 422 naming the line.
+import { malformedBody } from '../../model/errors.js';
+import { DEFAULT_MAX_STACK_DEPTH, type DecodedProfile, type DecodeInput, type ProfileDecoder } from '../../model/profile.js';
+import { Tree } from '../../model/tree.js';
+
+const FORMAT = 'folded';
+const COUNT = /^[0-9]+$/;
+
+/** Shows at most 64 characters of an offending value so an error message stays small. */
+export const excerpt = (s: string) => JSON.stringify(s.length > 64 ? `${s.slice(0, 64)}...` : s);
+
+/** Calls `onLine(line, lineNumber)` for every line of `text`, without its `\n` or trailing `\r`. */
+export function forEachLine(text: string, onLine: (line: string, lineNumber: number) => void): void {
+  let start = 0;
+  let n = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    n++;
+    const stop = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
+    onLine(text.slice(start, stop), n);
+    start = end + 1;
+  }
+}
+
+/** Splits a stack into frames, rejecting one deeper than `maxDepth` (deep trees overflow recursive tree walks). */
+export function splitStack(stack: string, maxDepth: number, format: string, lineNumber: number): string[] {
+  const frames = stack.split(';', maxDepth + 1);
+  if (frames.length > maxDepth) {
+    throw malformedBody(format, `line ${lineNumber}`, `stack deeper than ${maxDepth} frames`);
+  }
+  return frames;
+}
+
+/** Wraps a decoded tree with the request's key and metadata; rejects sums that lost integer precision. */
+export function toProfile(input: DecodeInput, tree: Tree, format: string): DecodedProfile[] {
+  if (!Number.isSafeInteger(tree.total)) {
+    throw malformedBody(format, 'body', 'sum of sample values exceeds 2^53-1');
+  }
+  return [
+    {
+      key: input.key,
+      tree,
+      metadata: { spyName: input.spyName, sampleRate: input.sampleRate, units: input.units, aggregation: input.aggregation },
+    },
+  ];
+}
+
+export const textOf = (body: Uint8Array) => Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+
+export const decodeFolded: ProfileDecoder = (input) => {
+  if (input.body.length === 0) return [];
+  const maxDepth = input.limits.maxStackDepth ?? DEFAULT_MAX_STACK_DEPTH;
+  const tree = new Tree();
+  forEachLine(textOf(input.body), (line, n) => {
+    const space = line.lastIndexOf(' ');
+    if (space < 0) return; // OG skips lines without a count
+    const count = line.slice(space + 1);
+    if (!COUNT.test(count)) {
+      throw malformedBody(FORMAT, `line ${n}`, `invalid sample count ${excerpt(count)}: want a non-negative integer`);
+    }
+    const value = Number(count);
+    if (!Number.isSafeInteger(value)) {
+      throw malformedBody(FORMAT, `line ${n}`, `sample count ${excerpt(count)} exceeds 2^53-1`);
+    }
+    const stack = line.slice(0, space);
+    // An empty stack has no frame to attribute the value to.
+    if (stack === '' || value === 0) return;
+    tree.insertStack(splitStack(stack, maxDepth, FORMAT, n), value);
+  });
+  return toProfile(input, tree, FORMAT);
+};
