@@ -1,0 +1,100 @@
+// One send attempt to one target over its keep-alive pool, cut off at the per-attempt timeout. Returns an
+// outcome (classified by outcome.ts) and never throws: the worker decides what happens next.
+import { Pool } from 'undici';
+import { classifyError, classifyResponse, type SendOutcome } from './outcome.js';
+import type { ForwardRequest } from './forward-request.js';
+
+/** Bytes of a response body kept for logs. */
+export const BODY_EXCERPT_BYTES = 256;
+// Past this the rest of an error body is not read; the connection is dropped instead of drained.
+const MAX_BODY_READ = 64 * 1024;
+
+export interface SendResult {
+  outcome: SendOutcome;
+  /** Present when a response arrived. */
+  status?: number;
+  /** Seconds until the response headers arrived (when a response arrived). */
+  responseSeconds?: number;
+  /** The first BODY_EXCERPT_BYTES of the response body, as text. */
+  bodyExcerpt: string;
+}
+
+export interface Sender {
+  /** `abort` cancels the attempt early (shutdown past its deadline). */
+  send(req: ForwardRequest, abort?: AbortSignal): Promise<SendResult>;
+  /** Waits for in-flight requests, then closes the connections. */
+  close(): Promise<void>;
+  /** Closes every connection now. */
+  destroy(): Promise<void>;
+}
+
+export interface SenderOptions {
+  /** Origin of the target (`http(s)://host:port`); every request must go to it. */
+  origin: string;
+  connections: number;
+  timeoutMs: number;
+  now(): number;
+}
+
+export function createSender(o: SenderOptions): Sender {
+  const pool = new Pool(o.origin, {
+    connections: o.connections,
+    // Backstops for the abort signal, which is what enforces the timeout exactly.
+    headersTimeout: o.timeoutMs,
+    bodyTimeout: o.timeoutMs,
+    connectTimeout: o.timeoutMs,
+  });
+
+  async function send(req: ForwardRequest, abort?: AbortSignal): Promise<SendResult> {
+    const timeout = AbortSignal.timeout(o.timeoutMs);
+    const signal = abort ? AbortSignal.any([timeout, abort]) : timeout;
+    const url = new URL(req.url);
+    const started = performance.now();
+    try {
+      const res = await pool.request({
+        method: 'POST',
+        path: url.pathname + url.search,
+        headers: req.headers,
+        body: req.body,
+        signal,
+      });
+      const responseSeconds = (performance.now() - started) / 1000;
+      let bodyExcerpt = '';
+      try {
+        bodyExcerpt = await readExcerpt(res.body);
+      } catch {
+        // The status is what counts; a body cut off by the timeout only loses the excerpt.
+      }
+      const retryAfter = res.headers['retry-after'];
+      const outcome = classifyResponse(
+        res.statusCode,
+        { retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter },
+        bodyExcerpt,
+        o.now(),
+      );
+      return { outcome, status: res.statusCode, responseSeconds, bodyExcerpt };
+    } catch (err) {
+      return { outcome: classifyError(signal.aborted ? (signal.reason ?? err) : err), bodyExcerpt: '' };
+    }
+  }
+
+  return {
+    send,
+    close: () => pool.close(),
+    destroy: () => pool.destroy(),
+  };
+}
+
+async function readExcerpt(body: AsyncIterable<Buffer> & { destroy(err?: Error): unknown }): Promise<string> {
+  const chunks: Buffer[] = [];
+  let read = 0;
+  for await (const chunk of body) {
+    if (read < BODY_EXCERPT_BYTES) chunks.push(chunk);
+    read += chunk.length;
+    if (read > MAX_BODY_READ) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).subarray(0, BODY_EXCERPT_BYTES).toString('utf8');
+}
