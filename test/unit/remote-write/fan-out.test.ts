@@ -133,7 +133,7 @@ describe('fan-out', () => {
     expect(fails[0].target_address).toBe(bad.url.replace('http://', 'http://me:***@'));
     expect(await value(registry, 'pyroscope_remote_write_client_sent_bytes', { targetName: 'bad' })).toBe(0);
     const hist = (await registry.getMetricsAsJSON()).find((m) => m.name === 'pyroscope_remote_write_client_response_time');
-    expect(hist?.values.find((v) => v.metricName?.endsWith('_count') && v.labels.code === '403')?.value).toBe(2);
+    expect(hist?.values.find((v) => (v as { metricName?: string }).metricName?.endsWith('_count') && v.labels.code === '403')?.value).toBe(2);
   });
 
   it('offer after stop rejects with unavailable; stop aborts in-flight sends at the deadline', async () => {
