@@ -1,0 +1,327 @@
+// Durable remote-write backlog on lmdb, shared by all targets.
+// Two databases: `payloads` (seq -> checksummed record, stored once whatever the number of targets) and
+// `done` ([target, seq] -> empty: that target acked or dropped the item). A record is deleted with its
+// markers when its last target finishes. Per-target progress lives in memory and is rebuilt on open,
+// so everything not marked done is pending again after a restart (at-least-once).
+import { mkdir } from 'node:fs/promises';
+import { open, type Database, type RootDatabase } from 'lmdb';
+import { PyrelayError } from '../../model/errors.js';
+import { decodeRecord, encodeHeader, encodeRecord } from './record.js';
+import type { Backlog, BacklogItem, BacklogOptions, DropReason, TargetStats } from './types.js';
+
+interface Entry {
+  bytes: number;
+  at: number;
+  /** False until the record's write resolved: next() must not hand out what might not be on disk. */
+  committed: boolean;
+}
+
+interface TargetState {
+  /** seq -> entry, in insertion order = ascending seq = oldest first. */
+  pending: Map<number, Entry>;
+  leased: Set<number>;
+  bytes: number;
+}
+
+interface RecordRef {
+  /** Targets that still have the item pending. */
+  remaining: number;
+  /** Targets the record was written for (markers to delete with it). */
+  targets: string[];
+}
+
+const EMPTY = Buffer.alloc(0);
+
+const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** lmdb rejects a failed commit with a generic message and the cause in a rejected `commitError` promise. */
+async function writeErrorText(e: unknown): Promise<string> {
+  const inner = (e as { commitError?: unknown } | undefined)?.commitError;
+  if (!(inner instanceof Promise)) return errorText(e);
+  try {
+    await inner;
+    return errorText(e);
+  } catch (cause) {
+    return `${errorText(e)}: ${errorText(cause)}`;
+  }
+}
+
+export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
+  const { clock, logger } = opts;
+  let env: RootDatabase;
+  let payloads: Database<Buffer, number>;
+  let done: Database<Buffer, [string, number]>;
+  try {
+    await mkdir(opts.path, { recursive: true });
+    // overlappingSync off: with it, lmdb 3.5 never settles its flush promise after a failed commit (disk
+    // full), so close() hangs and a stray rejection goes unhandled. Commits still fsync before resolving.
+    env = open({ path: opts.path, maxDbs: 4, compression: false, overlappingSync: false });
+    payloads = env.openDB<Buffer, number>({ name: 'payloads', encoding: 'binary' });
+    done = env.openDB<Buffer, [string, number]>({ name: 'done', encoding: 'binary' });
+  } catch (e) {
+    throw new PyrelayError('storage_error', `remote-write backlog cannot open ${opts.path}: ${errorText(e)}`, {
+      cause: e,
+    });
+  }
+
+  const states = new Map<string, TargetState>();
+  for (const t of opts.targets) states.set(t, { pending: new Map(), leased: new Set(), bytes: 0 });
+  const refs = new Map<number, RecordRef>();
+  let corruptSkipped = 0;
+  let closed = false;
+  let nextSeq = 1;
+
+  const stateOf = (target: string): TargetState => {
+    const s = states.get(target);
+    if (s === undefined) throw new PyrelayError('invalid_parameter', `remote-write backlog: unknown target "${target}"`);
+    return s;
+  };
+
+  // Writes other than append: a failure only means an item may be sent again after a restart.
+  const bestEffort = (p: Promise<unknown>, what: string, seq: number): Promise<void> =>
+    p.then(
+      () => undefined,
+      (e) => logger?.error({ err: errorText(e), seq }, `remote-write backlog: ${what} failed`),
+    );
+
+  const removeRecord = (seq: number, targets: string[]): Promise<unknown> => {
+    if (closed) return Promise.resolve();
+    const writes: Promise<unknown>[] = [payloads.remove(seq)];
+    for (const t of targets) writes.push(done.remove([t, seq]));
+    return Promise.all(writes);
+  };
+
+  /** Marks seq finished for target (acked or dropped); deletes the record when no target needs it. */
+  const finish = (target: string, s: TargetState, seq: number): Promise<void> | undefined => {
+    const entry = s.pending.get(seq);
+    if (entry === undefined) return undefined;
+    s.pending.delete(seq);
+    s.leased.delete(seq);
+    s.bytes -= entry.bytes;
+    const ref = refs.get(seq);
+    if (ref === undefined) return Promise.resolve();
+    ref.remaining--;
+    if (closed) return Promise.resolve();
+    if (ref.remaining > 0) return bestEffort(done.put([target, seq], EMPTY), 'ack', seq);
+    refs.delete(seq);
+    return bestEffort(removeRecord(seq, ref.targets), 'delete', seq);
+  };
+
+  const reportDrops = (target: string, reason: DropReason, seqs: number[]) => {
+    if (seqs.length === 0) return;
+    opts.onDrop?.(target, reason, seqs.length, seqs);
+  };
+
+  const skipCorrupt = (seq: unknown, why: string, count = true) => {
+    if (count) corruptSkipped++;
+    logger?.warn({ seq, why }, 'remote-write backlog: skipping a corrupted record');
+  };
+
+  // ---- replay: rebuild per-target progress from disk ----
+  const doneBy = new Map<number, Set<string>>();
+  const stale: Promise<unknown>[] = [];
+  for (const key of done.getKeys({})) {
+    const [target, seq] = (Array.isArray(key) ? key : []) as unknown[];
+    if (typeof target !== 'string' || typeof seq !== 'number' || !Number.isSafeInteger(seq)) {
+      stale.push(done.remove(key));
+      continue;
+    }
+    let set = doneBy.get(seq);
+    if (set === undefined) doneBy.set(seq, (set = new Set()));
+    set.add(target);
+    nextSeq = Math.max(nextSeq, seq + 1);
+  }
+  let corruptAtOpen = 0;
+  let forgotten = 0;
+  for (const { key, value } of payloads.getRange({})) {
+    if (typeof key !== 'number' || !Number.isSafeInteger(key) || key < 1) {
+      skipCorrupt(key, 'key is not a sequence number');
+      corruptAtOpen++;
+      stale.push(payloads.remove(key));
+      continue;
+    }
+    nextSeq = Math.max(nextSeq, key + 1);
+    const decoded = value instanceof Uint8Array ? decodeRecord(value) : ({ ok: false, why: 'not binary' } as const);
+    const finished = doneBy.get(key);
+    doneBy.delete(key);
+    if (!decoded.ok) {
+      skipCorrupt(key, decoded.why);
+      corruptAtOpen++;
+      stale.push(removeRecord(key, [...(finished ?? [])]));
+      continue;
+    }
+    const { record } = decoded;
+    const pendingFor = record.targets.filter((t) => states.has(t) && !finished?.has(t));
+    if (pendingFor.length === 0) {
+      // Every target finished (a crash between the last ack and the delete) or is no longer configured.
+      if (record.targets.some((t) => !states.has(t))) forgotten++;
+      stale.push(removeRecord(key, record.targets));
+      continue;
+    }
+    const entry: Entry = { bytes: record.payload.length, at: record.enqueuedAtMs, committed: true };
+    for (const t of pendingFor) {
+      const s = states.get(t)!;
+      s.pending.set(key, entry);
+      s.bytes += entry.bytes;
+    }
+    refs.set(key, { remaining: pendingFor.length, targets: record.targets });
+  }
+  // Markers whose record is gone (deleted record, crash mid-delete).
+  for (const [seq, targets] of doneBy) for (const t of targets) stale.push(done.remove([t, seq]));
+  await Promise.all(stale).catch((e) =>
+    logger?.error({ err: errorText(e) }, 'remote-write backlog: cleaning up at open failed'),
+  );
+  if (corruptAtOpen > 0) opts.onCorrupt?.(corruptAtOpen);
+  if (forgotten > 0) {
+    logger?.info({ count: forgotten }, 'remote-write backlog: forgot items of targets no longer configured');
+  }
+  for (const [target, s] of states) {
+    if (s.pending.size > 0) {
+      logger?.info({ target, items: s.pending.size, bytes: s.bytes }, 'remote-write backlog: replaying pending items');
+    }
+  }
+
+  /** Drops the oldest unleased items of target until `incoming` more bytes fit; leased ones are in flight. */
+  const makeRoom = (target: string, s: TargetState, incoming: number, max: number): number[] => {
+    const dropped: number[] = [];
+    if (s.bytes + incoming <= max) return dropped;
+    for (const seq of s.pending.keys()) {
+      if (s.bytes + incoming <= max) break;
+      if (s.leased.has(seq)) continue;
+      void finish(target, s, seq);
+      dropped.push(seq);
+    }
+    return dropped;
+  };
+
+  const backlog: Backlog = {
+    get corruptSkipped() {
+      return corruptSkipped;
+    },
+
+    async append(payload, meta, targets) {
+      if (closed) throw new PyrelayError('unavailable', 'remote-write backlog cannot persist: it is closed');
+      const unique = [...new Set(targets)];
+      for (const t of unique) stateOf(t);
+      const seq = nextSeq++;
+      const at = clock.now();
+      const bytes = payload.length;
+      const entry: Entry = { bytes, at, committed: false };
+      const accepted: string[] = [];
+      const header = () => encodeHeader(at, accepted, meta);
+      header(); // throws on non-JSON meta before any state changes
+      for (const t of unique) {
+        const s = states.get(t)!;
+        const max = opts.maxBytesPerTarget[t] ?? Infinity;
+        if (bytes > max) {
+          reportDrops(t, 'backlog_full', [seq]);
+          logger?.warn({ target: t, bytes, max }, 'remote-write backlog: item larger than the byte budget dropped');
+          continue;
+        }
+        const dropped = makeRoom(t, s, bytes, max);
+        if (dropped.length > 0) {
+          reportDrops(t, 'backlog_full', dropped);
+          logger?.warn({ target: t, count: dropped.length }, 'remote-write backlog full: dropped the oldest items');
+        }
+        s.pending.set(seq, entry);
+        s.bytes += bytes;
+        accepted.push(t);
+      }
+      if (accepted.length === 0) return seq;
+      refs.set(seq, { remaining: accepted.length, targets: accepted });
+      try {
+        await payloads.put(seq, encodeRecord(header(), payload));
+      } catch (e) {
+        refs.delete(seq);
+        for (const t of accepted) {
+          const s = states.get(t)!;
+          if (s.pending.delete(seq)) s.bytes -= bytes;
+        }
+        throw new PyrelayError('unavailable', `remote-write backlog cannot persist: ${await writeErrorText(e)}`, {
+          cause: e,
+        });
+      }
+      entry.committed = true;
+      return seq;
+    },
+
+    async next(target, limit) {
+      const s = stateOf(target);
+      const items: BacklogItem[] = [];
+      if (closed) return items;
+      const corrupt: number[] = [];
+      for (const [seq, entry] of s.pending) {
+        if (items.length >= limit) break;
+        if (!entry.committed || s.leased.has(seq)) continue;
+        const raw = payloads.getBinary(seq);
+        const decoded = raw === undefined ? ({ ok: false, why: 'record missing' } as const) : decodeRecord(raw);
+        if (!decoded.ok) {
+          corrupt.push(seq);
+          skipCorrupt(seq, decoded.why);
+          continue;
+        }
+        s.leased.add(seq);
+        const { record } = decoded;
+        items.push({ seq, enqueuedAtMs: entry.at, bytes: entry.bytes, payload: record.payload, meta: record.meta });
+      }
+      // A record that went bad on disk is unusable for every target: forget it everywhere.
+      for (const seq of corrupt) for (const [t, st] of states) void finish(t, st, seq);
+      if (corrupt.length > 0) opts.onCorrupt?.(corrupt.length);
+      return items;
+    },
+
+    async ack(target, seq) {
+      await finish(target, stateOf(target), seq);
+    },
+
+    async drop(target, seq, reason) {
+      const p = finish(target, stateOf(target), seq);
+      if (p === undefined) return;
+      reportDrops(target, reason, [seq]);
+      await p;
+    },
+
+    release(target, seq) {
+      stateOf(target).leased.delete(seq);
+    },
+
+    async expireOlderThan(target, maxAgeMs) {
+      const s = stateOf(target);
+      const cutoff = clock.now() - maxAgeMs;
+      const expired: number[] = [];
+      // Pending is in seq order, which is enqueue order unless the clock went backwards.
+      for (const [seq, entry] of s.pending) {
+        if (entry.at >= cutoff) break;
+        if (s.leased.has(seq) || !entry.committed) continue;
+        expired.push(seq);
+      }
+      const writes = expired.map((seq) => finish(target, s, seq));
+      if (expired.length > 0) {
+        reportDrops(target, 'too_old', expired);
+        logger?.warn({ target, count: expired.length, maxAgeMs }, 'remote-write backlog: dropped items older than max-age');
+      }
+      await Promise.all(writes);
+      return expired.length;
+    },
+
+    pendingItems: (target) => stateOf(target).pending.size,
+    pendingBytes: (target) => stateOf(target).bytes,
+    oldestPendingAtMs: (target) => stateOf(target).pending.values().next().value?.at,
+    stats(target): TargetStats {
+      const s = stateOf(target);
+      return {
+        items: s.pending.size,
+        bytes: s.bytes,
+        leased: s.leased.size,
+        oldestAtMs: s.pending.values().next().value?.at,
+      };
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      await env.close(); // waits for queued writes
+    },
+  };
+  return backlog;
+}

@@ -1,0 +1,76 @@
+// The durable remote-write backlog: what the fan-out appends to and the per-target workers read from.
+import type { Clock } from '../../lib/clock.js';
+
+/**
+ * Why an item left a target's backlog without being delivered: a closed set shared by metric labels
+ * and logs. The last three come from the retry policy giving up.
+ */
+export type DropReason = 'queue_full' | 'backlog_full' | 'too_old' | 'non_retryable' | 'too_many_429' | 'max_attempts';
+
+export interface BacklogItem {
+  seq: number;
+  enqueuedAtMs: number;
+  /** Payload bytes (what the byte budget counts). */
+  bytes: number;
+  payload: Uint8Array;
+  /** Opaque to the backlog: whatever the fan-out needs to rebuild the request (JSON-serializable). */
+  meta: Record<string, unknown>;
+}
+
+/** pino-compatible subset. */
+export interface BacklogLogger {
+  info(obj: Record<string, unknown>, msg: string): void;
+  warn(obj: Record<string, unknown>, msg: string): void;
+  error(obj: Record<string, unknown>, msg: string): void;
+}
+
+export interface BacklogOptions {
+  /** Directory of the lmdb environment (created if missing). */
+  path: string;
+  /** Configured targets. Items persisted for targets no longer configured are forgotten on open. */
+  targets: string[];
+  clock: Clock;
+  /** Byte budget per target; a target missing here is unbounded. */
+  maxBytesPerTarget: Record<string, number>;
+  logger?: BacklogLogger;
+  /** Every drop made through the backlog (budget, max age, or `drop()`), with the seqs dropped. */
+  onDrop?: (target: string, reason: DropReason, count: number, seqs: number[]) => void;
+  /** Records skipped because they failed their checksum or could not be decoded. */
+  onCorrupt?: (count: number) => void;
+}
+
+export interface TargetStats {
+  /** Unacknowledged items, leased ones included. */
+  items: number;
+  bytes: number;
+  /** Items handed out by next() and neither acked, dropped nor released yet. */
+  leased: number;
+  oldestAtMs: number | undefined;
+}
+
+export interface Backlog {
+  /**
+   * Persists one payload for `targets` and resolves once it is durable (committed and flushed).
+   * Rejects with PyrelayError('unavailable') when it cannot persist; nothing is then pending.
+   * May drop the oldest items of a target (reason `backlog_full`) to fit its byte budget.
+   */
+  append(payload: Uint8Array, meta: Record<string, unknown>, targets: string[]): Promise<number>;
+  /** Up to `limit` oldest unacknowledged items of `target` not leased yet; they are leased on return. */
+  next(target: string, limit: number): Promise<BacklogItem[]>;
+  /** Delivered: forget the item for this target. Unknown or already-finished seqs are ignored. */
+  ack(target: string, seq: number): Promise<void>;
+  /** Given up: forget the item for this target and report it through onDrop. */
+  drop(target: string, seq: number, reason: DropReason): Promise<void>;
+  /** Leased but not delivered: next() may hand it out again. */
+  release(target: string, seq: number): void;
+  /** Drops (reason `too_old`) the target's unleased items enqueued more than maxAgeMs ago; returns how many. */
+  expireOlderThan(target: string, maxAgeMs: number): Promise<number>;
+  pendingItems(target: string): number;
+  pendingBytes(target: string): number;
+  oldestPendingAtMs(target: string): number | undefined;
+  stats(target: string): TargetStats;
+  /** Records skipped as corrupted since open. */
+  readonly corruptSkipped: number;
+  /** Waits for queued writes, then closes. Unacknowledged items stay on disk for the next open. */
+  close(): Promise<void>;
+}
