@@ -2,9 +2,9 @@
 // Values must be double-quoted; escapes follow Go string literals, except that an unknown escape
 // (`\.`, `\d`) is kept verbatim so regexes written for OG (which only stripped the quotes) still work.
 import { invalidParameter } from '../model/errors.js';
+import { goQuoteRune, parseName, validateAppName } from '../model/name.js';
 import type { LabelMatcher, MatchOp, SeriesSelector } from '../model/selector.js';
 
-const APP_RUNE = /[A-Za-z0-9_.\-]/;
 const KEY_RUNE = /[A-Za-z0-9_.]/;
 const isSpace = (c: string | undefined) => c === ' ' || c === '\t' || c === '\n' || c === '\r';
 
@@ -13,10 +13,9 @@ export function parseFlameQL(raw: string): SeriesSelector {
   const q = raw.trim();
   const brace = q.indexOf('{');
   const appName = (brace < 0 ? q : q.slice(0, brace)).trim();
-  if (appName === '') throw invalidParameter('application name is required');
-  for (const c of appName) {
-    if (!APP_RUNE.test(c)) throw invalidParameter(`invalid application name: ${appName}: character is not allowed: '${c}'`);
-  }
+  // Same app-name rules as `name` on /ingest (`[A-Za-z0-9_./-]+`), so every stored app can be queried.
+  const appErr = validateAppName(appName);
+  if (appErr !== undefined) throw invalidParameter(appErr);
   if (brace < 0) return { appName, matchers: [] };
   if (!q.endsWith('}')) throw invalidParameter(`invalid query syntax: expected } at the end: ${q}`);
   return { appName, matchers: parseMatchers(q, brace + 1, q.length - 1) };
@@ -37,7 +36,7 @@ function parseMatchers(q: string, start: number, end: number): LabelMatcher[] {
     const key = q.slice(keyStart, i);
     const stop = q[i];
     if (i < end && stop !== '=' && stop !== '!' && !isSpace(stop)) {
-      throw invalidParameter(`invalid tag key: ${q.slice(keyStart, i + 1)}: character is not allowed: '${stop}'`);
+      throw invalidParameter(`invalid tag key: ${q.slice(keyStart, i + 1)}: character is not allowed: ${goQuoteRune(stop)}`);
     }
     if (key === '') throw invalidParameter(`tag key is required: ${q.slice(keyStart, end)}`);
     if (key === '__name__') throw invalidParameter('tag key is reserved: __name__');
@@ -124,27 +123,21 @@ export function formatSelector(s: SeriesSelector): string {
 }
 
 /**
- * `name` is an alias of `query` (decision 23). Clients send either FlameQL or a segment key
- * (`app{k=v}`, values unquoted); the latter becomes `=` matchers with the values verbatim.
+ * `name` is an alias of `query` (decision 23). Clients send either FlameQL or a segment key (`app{k=v}`,
+ * values unquoted, spec 1.4); the latter becomes `=` matchers with the values verbatim.
  */
 export function parseQueryOrName(raw: string): SeriesSelector {
   try {
     return parseFlameQL(raw);
   } catch (flameqlError) {
-    const q = raw.trim();
-    const brace = q.indexOf('{');
-    if (brace < 0 || !q.endsWith('}') || q.slice(brace + 1, -1).includes('"')) throw flameqlError;
-    const appName = q.slice(0, brace).trim();
-    const matchers: LabelMatcher[] = [];
-    for (const pair of q.slice(brace + 1, -1).split(',')) {
-      if (pair.trim() === '') continue;
-      const eq = pair.indexOf('=');
-      if (eq < 0) throw flameqlError;
-      const name = pair.slice(0, eq).trim();
-      if (!/^[A-Za-z0-9_.]+$/.test(name) || name === '__name__') throw flameqlError;
-      matchers.push({ name, op: '=', value: pair.slice(eq + 1).trim() });
+    if (raw.includes('"')) throw flameqlError; // quoted values: it was meant as FlameQL
+    let key;
+    try {
+      key = parseName(raw);
+    } catch {
+      throw flameqlError;
     }
-    parseFlameQL(appName); // validates the app name
-    return { appName, matchers };
+    const matchers = Object.keys(key.labels).map((name): LabelMatcher => ({ name, op: '=', value: key.labels[name] }));
+    return { appName: key.appName, matchers };
   }
 }
