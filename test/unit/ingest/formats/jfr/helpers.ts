@@ -1,0 +1,52 @@
+// Shared test helpers: a DecodeInput with sane limits, a multipart body builder, folded views.
+import type { DecodedProfile, DecodeInput } from '../../../../../src/model/profile.js';
+import { isPyrelayError } from '../../../../../src/model/errors.js';
+
+export function input(body: Uint8Array, over: Partial<DecodeInput> = {}): DecodeInput {
+  return {
+    body,
+    contentType: undefined,
+    key: { appName: 'app', labels: { env: 'test' } },
+    spyName: 'javaspy',
+    sampleRate: 100,
+    sampleRateGiven: true,
+    units: '',
+    aggregation: 'sum',
+    limits: { maxDecompressedBytes: 64 << 20, maxSeriesPerRequest: 1000, maxLabelsPerSeries: 30 },
+    ...over,
+  };
+}
+
+export function multipart(parts: { name: string; filename?: string; data: Uint8Array }[], boundary = 'XyZboundary42'): { body: Uint8Array; contentType: string } {
+  const chunks: Buffer[] = [];
+  for (const p of parts) {
+    const fn = p.filename === undefined ? '' : `; filename="${p.filename}"`;
+    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"${fn}\r\nContent-Type: application/octet-stream\r\n\r\n`));
+    chunks.push(Buffer.from(p.data), Buffer.from('\r\n'));
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return { body: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+/** `app.cpu{env=test}` -> folded map, for whole-result comparisons. */
+export function byName(out: DecodedProfile[]): Map<string, DecodedProfile> {
+  const m = new Map<string, DecodedProfile>();
+  for (const p of out) {
+    const tags = Object.keys(p.key.labels).sort().map((k) => `${k}=${p.key.labels[k]}`).join(',');
+    m.set(`${p.key.appName}{${tags}}`, p);
+  }
+  return m;
+}
+
+export const folded = (p: DecodedProfile | undefined) => Object.fromEntries(p?.tree.toFoldedMap() ?? []);
+
+/** Runs `f` and returns the PyrelayError it throws (fails the test on any other outcome). */
+export function pyrelayErrorOf(f: () => unknown): { code: string; status: number; message: string } {
+  try {
+    f();
+  } catch (e) {
+    if (isPyrelayError(e)) return e;
+    throw e;
+  }
+  throw new Error('expected a PyrelayError, nothing was thrown');
+}
