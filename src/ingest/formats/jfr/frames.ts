@@ -15,7 +15,7 @@ const RULES: [RegExp, string][] = [
     'libamazonCorrettoCryptoProvider_.so',
   ],
   // libasyncProfiler-linux-x64-<hash>.so extracted by pyroscope-java
-  [/^(\.?\/tmp\/)?libasyncProfiler-(linux-arm64|linux-musl-x64|linux-x64|macos)-[0-9a-f]{40}\.so( \(deleted\))?$/, 'libasyncProfiler-_.so'],
+  [/^(\.?\/tmp\/)?libasyncProfiler-(linux-arm64|linux-musl-x64|linux-x64|macos)-[0-9a-f]+\.so( \(deleted\))?$/, 'libasyncProfiler-_.so'],
 ];
 
 /** Applies the normalisations to one class or method name (they are anchored, so most names pass untouched). */

@@ -50,3 +50,26 @@ export function pyrelayErrorOf(f: () => unknown): { code: string; status: number
   }
   throw new Error('expected a PyrelayError, nothing was thrown');
 }
+
+/** Encodes a LabelsSnapshot (spec 1.7.7) the way pyroscope-java does, for multipart tests. */
+export function encodeLabelsSnapshot(contexts: Record<number, Record<number, number>>, strings: Record<number, string>): Uint8Array {
+  const varint = (v: number) => {
+    const o: number[] = [];
+    let x = BigInt.asUintN(64, BigInt(v));
+    do {
+      const b = Number(x & 0x7fn);
+      x >>= 7n;
+      o.push(x ? b | 0x80 : b);
+    } while (x);
+    return o;
+  };
+  const ld = (field: number, body: number[]) => [(field << 3) | 2, ...varint(body.length), ...body];
+  const out: number[] = [];
+  for (const [id, labels] of Object.entries(contexts)) {
+    const ctx: number[] = [];
+    for (const [k, v] of Object.entries(labels)) ctx.push(...ld(1, [0x08, ...varint(Number(k)), 0x10, ...varint(v)]));
+    out.push(...ld(1, [0x08, ...varint(Number(id)), ...ld(2, ctx)]));
+  }
+  for (const [id, s] of Object.entries(strings)) out.push(...ld(2, [0x08, ...varint(Number(id)), ...ld(2, [...Buffer.from(s)])]));
+  return Uint8Array.from(out);
+}
