@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { crc32 } from '../../../../src/remote-write/backlog/crc32.js';
+import { decodeRecord, encodeHeader, encodeRecord } from '../../../../src/remote-write/backlog/record.js';
+
+describe('crc32', () => {
+  it('matches the IEEE check value and chains', () => {
+    const b = new TextEncoder().encode('123456789');
+    expect(crc32(b)).toBe(0xcbf43926);
+    expect(crc32(new Uint8Array())).toBe(0);
+    expect(crc32(b.subarray(4), crc32(b.subarray(0, 4)))).toBe(0xcbf43926);
+  });
+});
+
+describe('record', () => {
+  const payload = new Uint8Array([1, 2, 3, 250]);
+  const rec = encodeRecord(encodeHeader(1234, ['a', 'b'], { name: 'app.cpu{}', n: 1 }), payload);
+
+  it('round-trips', () => {
+    const d = decodeRecord(rec);
+    if (!d.ok) throw new Error(d.why);
+    const { payload: got, ...rest } = d.record;
+    expect(rest).toEqual({ enqueuedAtMs: 1234, targets: ['a', 'b'], meta: { name: 'app.cpu{}', n: 1 } });
+    expect(Uint8Array.from(got)).toEqual(payload);
+  });
+
+  it('detects any flipped byte', () => {
+    for (let i = 0; i < rec.length; i++) {
+      const bad = Buffer.from(rec);
+      bad[i] ^= 0x40;
+      expect(decodeRecord(bad).ok, `byte ${i}`).toBe(false);
+    }
+  });
+
+  it('detects truncation at every length', () => {
+    for (let n = 0; n < rec.length; n++) expect(decodeRecord(rec.subarray(0, n)).ok, `length ${n}`).toBe(false);
+  });
+
+  it('says why', () => {
+    expect(decodeRecord(new Uint8Array(3))).toEqual({ ok: false, why: 'truncated: 3 bytes, need at least 9' });
+    const bad = Buffer.from(rec);
+    bad[bad.length - 1] ^= 1;
+    const d = decodeRecord(bad);
+    expect(!d.ok && d.why).toMatch(/checksum mismatch/);
+  });
+});
