@@ -97,7 +97,7 @@ describe('append / next / ack', () => {
 describe('restart', () => {
   it('replays every unacknowledged item, leased ones included, in order', async () => {
     const b = await openBacklog();
-    const s = [];
+    const s: number[] = [];
     for (let i = 0; i < 5; i++) s.push(await b.append(bytes(`p${i}`), { i }, ['a', 'b']));
     await b.ack('a', s[0]);
     await b.ack('a', s[2]);
@@ -180,7 +180,7 @@ describe('storage', () => {
 describe('byte budget', () => {
   it('drops the oldest items of the full target only, and counts them', async () => {
     const b = await openBacklog({ maxBytesPerTarget: { a: 1000 } });
-    const s = [];
+    const s: number[] = [];
     for (let i = 0; i < 3; i++) s.push(await b.append(new Uint8Array(300), { i }, ['a', 'b']));
     expect(h.drops).toEqual([]);
     const s4 = await b.append(new Uint8Array(300), {}, ['a', 'b']); // 1200 > 1000
@@ -245,7 +245,7 @@ describe('max age', () => {
 describe('corruption', () => {
   it('skips, counts, logs and removes garbage and truncated records on open; the rest is delivered', async () => {
     const b = await openBacklog();
-    const s = [];
+    const s: number[] = [];
     for (let i = 0; i < 4; i++) s.push(await b.append(bytes(`payload-${i}`), { i }, ['a', 'b']));
     await closeAll();
     await withRaw(h, async ({ payloads }) => {
