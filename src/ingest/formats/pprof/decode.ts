@@ -58,8 +58,8 @@ function decodeProfiles(
   const series = buildSeries(cur, { key: input.key, slots, style, limits: input.limits });
 
   let prevTrees: Map<string, Tree> | undefined;
-  if (prevBytes !== undefined && slots.some((s) => s.cumulative)) {
-    // The previous profile only matters for cumulative types (spec 1.7.6).
+  if (prevBytes !== undefined) {
+    // The previous profile only matters for cumulative types (spec 1.7.6), but is validated whole.
     const prev = indexProfile(maybeGunzip(prevBytes, limit, 'pprof prev_profile'));
     const prevSlots = resolveSlots(typesOf(prev), mapping).filter((s) => s.cumulative);
     prevTrees = new Map();

@@ -108,9 +108,12 @@ export class ProtoReader {
       case WIRE_I64:
         this.advance(8, field);
         return;
-      case WIRE_LEN:
-        this.pos += this.length();
+      case WIRE_LEN: {
+        // Read the length first: `this.pos += this.length()` would add to the pre-prefix position.
+        const n = this.length();
+        this.pos += n;
         return;
+      }
       case WIRE_I32:
         this.advance(4, field);
         return;

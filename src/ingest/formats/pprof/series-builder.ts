@@ -96,8 +96,8 @@ export function buildSeries(ix: PprofIndex, opts: BuildOptions): BuiltSeries[] {
     return s;
   };
 
+  // Walk even without slots: a body is validated whole, never half-read (decision 1).
   const nSlots = slots.length;
-  if (nSlots === 0) return out;
   walkSamples(ix, opts.style, (stack, values, labels) => {
     const g = labels.length === 0 ? (unlabelled ??= groupFor({})) : resolveGroup(labels);
     for (let k = 0; k < nSlots; k++) {
