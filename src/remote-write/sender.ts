@@ -46,8 +46,13 @@ export function createSender(o: SenderOptions): Sender {
   });
 
   async function send(req: ForwardRequest, abort?: AbortSignal): Promise<SendResult> {
-    const timeout = AbortSignal.timeout(o.timeoutMs);
-    const signal = abort ? AbortSignal.any([timeout, abort]) : timeout;
+    // One controller per attempt, unlinked afterwards: AbortSignal.any on a long-lived shutdown signal leaks on Node 20.
+    const ctl = new AbortController();
+    const signal = ctl.signal;
+    const timer = setTimeout(() => ctl.abort(new DOMException(`timeout: no response within ${o.timeoutMs} ms`, 'TimeoutError')), o.timeoutMs);
+    const onAbort = () => ctl.abort(abort?.reason);
+    if (abort?.aborted) onAbort();
+    else abort?.addEventListener('abort', onAbort, { once: true });
     const url = new URL(req.url);
     const started = performance.now();
     try {
@@ -75,6 +80,9 @@ export function createSender(o: SenderOptions): Sender {
       return { outcome, status: res.statusCode, responseSeconds, bodyExcerpt };
     } catch (err) {
       return { outcome: classifyError(signal.aborted ? (signal.reason ?? err) : err), bodyExcerpt: '' };
+    } finally {
+      clearTimeout(timer);
+      abort?.removeEventListener('abort', onAbort);
     }
   }
 

@@ -75,6 +75,7 @@ export function createTarget(o: TargetOptions): Target {
             url: redactUrl(req.url),
             key: normalizeKey(item.request.key),
             status: r.status ?? 0,
+            reason: r.outcome.reason,
             body: r.bodyExcerpt,
             error: r.outcome.detail,
           });
