@@ -117,6 +117,15 @@ describe('fan-out', () => {
     expect(String(fail?.error)).toMatch(/timeout/i);
   });
 
+  it('keeps connections alive: at most queue-workers connections per target', async () => {
+    const t = await fake();
+    const { rw } = remoteWrite([target({ name: 'k', address: t.url, queueWorkers: 2, queueSize: 100 })]);
+    for (let i = 0; i < 30; i++) await rw.offer(item({ profileId: `p${i}` }));
+    await t.waitForRequests(30);
+    expect(t.connections).toBeGreaterThanOrEqual(1);
+    expect(t.connections).toBeLessThanOrEqual(2);
+  });
+
   it('logs a failed send with target, redacted URL, status and the start of the body; counts bytes only on 2xx', async () => {
     const bad = await fake({ kind: 'status', status: 403, body: 'forbidden: ' + 'x'.repeat(1000) });
     const { rw, registry, lines } = remoteWrite([target({ name: 'bad', address: bad.url.replace('http://', 'http://me:secret@') })]);
