@@ -215,7 +215,7 @@ function add(accs: Map<string, Acc>, h: Compiled, v: Value[], ticksToNs: number)
   let value = h.valueAt === undefined ? 0 : num(v[h.valueAt]);
   if (h.rule.valueField === 'duration') value = Math.round(value * ticksToNs);
   const stateKey = typeof state === 'number' ? state : JSON.stringify(state);
-  const key = `${h.rule.kind}:${h.rule.series[0]?.suffix}:${contextId}:${stackKey}:${stateKey}`;
+  const key = `${h.cls.id}:${contextId}:${stackKey}:${stateKey}`;
   const acc = accs.get(key);
   if (acc === undefined) accs.set(key, { rule: h.rule, cls: h.cls, stateAt: h.stateAt, contextId, stackKey, state, count: 1, value });
   else {
