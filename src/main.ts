@@ -52,7 +52,7 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
 
   const ingestMetrics = createIngestMetrics(registry);
   const pipeline = createIngestPipeline({
-    decoders: createDecoders(),
+    decoders: createDecoders({ clock, onCumulativeSkipped: () => ingestMetrics.discarded.inc({ reason: 'cumulative_without_prev' }) }),
     store: config.remoteWrite.disableLocalWrites ? undefined : store,
     remoteWrite,
     dedup: createDedupWindow({ clock, windowMs: config.ingest.dedupWindowMs, maxEntries: 1_000_000 }),

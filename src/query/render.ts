@@ -37,6 +37,8 @@ export interface RenderResponse {
   groups: Record<string, TimelineJson>;
   heatmap: null;
   annotations: { content: string; timestamp: number }[];
+  /** How the answer was computed: stored trees merged (logarithmic in the range for the segment-tree store). */
+  telemetry: { treesRead: number };
 }
 
 export interface DiffRenderResponse {
@@ -105,6 +107,7 @@ export function buildRender(result: SelectResult, opts: RenderOptions, groups: R
     groups,
     heatmap: null,
     annotations: [],
+    telemetry: { treesRead: result.treesRead },
   };
 }
 

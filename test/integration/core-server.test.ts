@@ -13,7 +13,7 @@ const VECTOR_B = {
 };
 
 async function ingest(url: string, query: Record<string, string>, body: string | Buffer, headers: Record<string, string> = {}) {
-  const res = await fetch(`${url}/ingest?${new URLSearchParams(query)}`, { method: 'POST', body, headers });
+  const res = await fetch(`${url}/ingest?${new URLSearchParams(query)}`, { method: 'POST', body: typeof body === 'string' ? body : new Uint8Array(body), headers });
   return { status: res.status, text: await res.text() };
 }
 

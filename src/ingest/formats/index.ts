@@ -1,10 +1,20 @@
 // Format id -> decoder. The only place that knows which decoder serves which format.
+import type { Clock } from '../../lib/clock.js';
 import { PyrelayError } from '../../model/errors.js';
 import type { FormatId, ProfileDecoder } from '../../model/profile.js';
 import { decodeFolded } from './folded.js';
+import { decodeJfr } from './jfr/decode.js';
 import { decodeLines } from './lines.js';
+import { createCumulativeBaselines } from './pprof/cumulative.js';
+import { createPprofDecoder } from './pprof/decode.js';
 import { decodeTree } from './tree.js';
 import { decodeTrie } from './trie.js';
+
+export interface DecodersDeps {
+  clock: Clock;
+  /** A raw pprof upload of a cumulative type became a baseline instead of data (spec decision 12). */
+  onCumulativeSkipped: () => void;
+}
 
 const notYet =
   (format: FormatId): ProfileDecoder =>
@@ -12,14 +22,21 @@ const notYet =
     throw new PyrelayError('unsupported_format', `format ${format} is not supported yet`);
   };
 
-export function createDecoders(): Record<FormatId, ProfileDecoder> {
+export function createDecoders(deps: DecodersDeps): Record<FormatId, ProfileDecoder> {
+  const baselines = createCumulativeBaselines({
+    clock: deps.clock,
+    // A few upload intervals of the usual clients (10 s to 60 s).
+    windowMs: 5 * 60_000,
+    maxEntries: 100_000,
+    onSkipped: deps.onCumulativeSkipped,
+  });
   return {
     groups: decodeFolded,
     lines: decodeLines,
     trie: decodeTrie,
     tree: decodeTree,
-    pprof: notYet('pprof'),
-    jfr: notYet('jfr'),
+    pprof: createPprofDecoder({ baselines }),
+    jfr: decodeJfr,
     speedscope: notYet('speedscope'),
   };
 }
