@@ -1,0 +1,70 @@
+// Starts pyrelay exactly as a user does (`pyrelay server --config server.yml`), as a child process, so its
+// RSS and CPU are its own. Listens on 127.0.0.1:0; the address comes from the `pyrelay started` log line.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { memoryOf, spawnChild, type Child } from './child.js';
+
+export interface PyrelayProcess {
+  url: string;
+  pid: number;
+  storagePath: string;
+  /** Peak resident set so far (VmHWM), bytes. */
+  peakRss(): Promise<number>;
+  metrics(): Promise<string>;
+  /** Graceful stop (SIGTERM); the store is closed and flushed when this resolves. */
+  stop(): Promise<void>;
+}
+
+export interface PyrelayOptions {
+  /** Work dir: gets server.yml and (unless given in config) data/. */
+  dir: string;
+  /** Raw YAML config merged over the bench defaults. */
+  config?: Record<string, unknown>;
+  /** Write a V8 CPU profile of the server into this directory on exit. */
+  cpuProfDir?: string;
+}
+
+export async function startPyrelay(opts: PyrelayOptions): Promise<PyrelayProcess> {
+  mkdirSync(opts.dir, { recursive: true });
+  const raw: Record<string, unknown> = {
+    'api-bind-addr': '127.0.0.1:0',
+    'storage-path': join(opts.dir, 'data'),
+    // info is needed for the `pyrelay started` line; fastify request logging is off in the server.
+    'log-level': 'info',
+    ...opts.config,
+  };
+  const file = join(opts.dir, 'server.yml');
+  writeFileSync(file, stringify(raw));
+  const nodeFlags = opts.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir] : [];
+  const child: Child = await spawnChild({
+    command: process.execPath,
+    args: [...nodeFlags, '--import', 'tsx', 'src/cli.ts', 'server', '--config', file],
+    ready: (r) => r.msg === 'pyrelay started' && typeof r.address === 'string',
+    timeoutMs: 60_000,
+  });
+  const url = child.ready.address as string;
+  return {
+    url,
+    pid: child.pid,
+    storagePath: raw['storage-path'] as string,
+    async peakRss() {
+      return (await memoryOf(child.pid))?.peakRss ?? NaN;
+    },
+    async metrics() {
+      return (await fetch(`${url}/metrics`)).text();
+    },
+    stop: () => child.stop('SIGTERM', 60_000),
+  };
+}
+
+/** Sums every sample of `name` whose label set contains all of `labels` (e.g. `target_name="b"`). */
+export function metricSum(text: string, name: string, labels: string[] = []): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name + '{') && !line.startsWith(name + ' ')) continue;
+    if (!labels.every((l) => line.includes(l))) continue;
+    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}

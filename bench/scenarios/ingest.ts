@@ -1,0 +1,37 @@
+// Scenario 1: ingest into the local store vs the floor (a node:http server that only reads the body).
+import { join } from 'node:path';
+import { foldedWorkload, goPprofWorkload, nodePprofWorkload } from '../lib/bodies.js';
+import type { Scenario } from '../lib/context.js';
+import { describeLoad, floor, measureIngest } from '../lib/measure.js';
+import { startPyrelay } from '../lib/pyrelay.js';
+import type { Row } from '../lib/report.js';
+
+export const ingest: Scenario = {
+  name: 'ingest',
+  title: 'ingest, local store only, vs the floor',
+  async run(ctx) {
+    const rows: Row[] = [];
+    const workloads = ctx.smoke ? [foldedWorkload(), goPprofWorkload()] : [foldedWorkload(), goPprofWorkload(), nodePprofWorkload()];
+    for (const w of workloads) {
+      const base = await floor(ctx, w);
+      // A fresh server per workload, so one body type's stored data does not slow the next.
+      const server = await startPyrelay({ dir: join(ctx.dir, `ingest-${w.id}`), cpuProfDir: ctx.cpuProfDir });
+      try {
+        ctx.log(`  pyrelay local (${w.id})`);
+        const r = await measureIngest(ctx, server.url, w);
+        rows.push({
+          scenario: 'ingest',
+          case: `local store, ${w.describe}`,
+          measured: describeLoad(r),
+          baseline: `floor ${describeLoad(base)}`,
+          ratio: r.rps / base.rps,
+          goal: { op: '>=', value: 0.25 },
+        });
+        if (r.non2xx) ctx.note('ingest', `${w.id}: ${r.non2xx} non-2xx answers ${JSON.stringify(r.statusCodes)}`);
+      } finally {
+        await server.stop();
+      }
+    }
+    return rows;
+  },
+};

@@ -1,0 +1,116 @@
+// Scenario 7: bytes on disk per ingested profile vs the gzipped input bytes per profile.
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { foldedProfile, goPprofWorkload, gzippedSize, stackSet } from '../lib/bodies.js';
+import type { Scenario } from '../lib/context.js';
+import type { LoadRequest } from '../lib/load.js';
+import { startPyrelay } from '../lib/pyrelay.js';
+import { kib, mib, n0, type Row } from '../lib/report.js';
+
+/** Allocated bytes (what du counts) and apparent bytes of every file under `dir`. */
+export async function diskUsage(dir: string): Promise<{ allocated: number; apparent: number }> {
+  let allocated = 0;
+  let apparent = 0;
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile()) continue;
+    const s = await stat(join(e.parentPath, e.name));
+    allocated += s.blocks * 512;
+    apparent += s.size;
+  }
+  return { allocated, apparent };
+}
+
+/** Sends every request once, `inFlight` at a time; throws on a non-200. */
+async function sendAll(url: string, requests: LoadRequest[], inFlight = 8): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < requests.length) {
+      const r = requests[next++];
+      const res = await fetch(url + r.path, { method: r.method, headers: r.headers, body: r.body ? new Uint8Array(r.body) : undefined });
+      if (res.status !== 200) throw new Error(`ingest ${r.path}: ${res.status} ${await res.text()}`);
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+}
+
+interface Case {
+  id: string;
+  describe: string;
+  requests(count: number): LoadRequest[];
+}
+
+const HOSTS = 4;
+
+/** 10-second uploads from HOSTS hosts, ending now: the shape continuous profiling produces. */
+const foldedCase: Case = {
+  id: 'folded',
+  describe: 'folded, 200 stacks',
+  requests(count) {
+    const stacks = stackSet();
+    const now = Math.floor(Date.now() / 10000) * 10;
+    const perHost = Math.ceil(count / HOSTS);
+    return Array.from({ length: count }, (_, i) => {
+      const host = i % HOSTS;
+      const step = Math.floor(i / HOSTS);
+      const from = now - (perHost - step) * 10;
+      return {
+        method: 'POST',
+        path: `/ingest?${new URLSearchParams({ name: `bench.storage.cpu{env=bench,host=h${host}}`, from: String(from), until: String(from + 10), spyName: 'pyspy' })}`,
+        headers: { 'content-type': 'text/plain' },
+        body: foldedProfile(stacks, i),
+      };
+    });
+  },
+};
+
+const goCase: Case = {
+  id: 'pprof-go',
+  describe: 'Go CPU pprof',
+  requests(count) {
+    const base = goPprofWorkload('bench.storage.go').requests(1)[0];
+    const now = Math.floor(Date.now() / 10000) * 10;
+    const perHost = Math.ceil(count / HOSTS);
+    return Array.from({ length: count }, (_, i) => {
+      const from = now - (perHost - Math.floor(i / HOSTS)) * 10;
+      const params = new URLSearchParams({ name: `bench.storage.go{env=bench,host=h${i % HOSTS}}`, from: `${from}000000000`, until: `${from + 10}000000000`, spyName: 'gospy', sampleRate: '100' });
+      return { ...base, path: `/ingest?${params}` };
+    });
+  },
+};
+
+export const storage: Scenario = {
+  name: 'storage',
+  title: 'bytes on disk per profile vs gzipped input',
+  async run(ctx) {
+    const rows: Row[] = [];
+    for (const c of [foldedCase, goCase]) {
+      const count = ctx.smoke ? 40 : c.id === 'folded' ? 4000 : 1000;
+      const requests = c.requests(count);
+      const gz = requests.reduce((s, r) => s + gzippedSize(r.body!), 0);
+      const dir = join(ctx.dir, `storage-${c.id}`);
+      const server = await startPyrelay({ dir, cpuProfDir: ctx.cpuProfDir });
+      const empty = await diskUsage(server.storagePath);
+      try {
+        ctx.log(`  ingesting ${n0(count)} ${c.id} profiles`);
+        await sendAll(server.url, requests);
+      } finally {
+        await server.stop(); // closes the store: everything is flushed before du
+      }
+      const used = await diskUsage(server.storagePath);
+      const perProfile = (used.allocated - empty.allocated) / count;
+      ctx.note(
+        'storage',
+        `${c.id}: ${n0(count)} uploads over ${HOSTS} series; store ${mib(used.allocated)} allocated (${mib(used.apparent)} apparent, ${mib(empty.allocated)} when empty); gzipped input ${mib(gz)}.`,
+      );
+      rows.push({
+        scenario: 'storage',
+        case: `bytes on disk per profile, ${c.describe}`,
+        measured: `${kib(perProfile)} / profile`,
+        baseline: `gzipped input ${kib(gz / count)} / profile`,
+        ratio: perProfile / (gz / count),
+        goal: { op: '<=', value: 0.3 },
+      });
+    }
+    return rows;
+  },
+};
