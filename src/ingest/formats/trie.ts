@@ -42,17 +42,24 @@ export const decodeTrie: ProfileDecoder = (input) => {
   const tree = new Tree();
   let work = 0;
 
-  const readNode = (parent: KeyState): { state: KeyState; value: number; childCount: number; at: number } => {
+  const charge = (chars: number, at: number) => {
+    work += chars;
+    if (work > budget) {
+      throw new PyrelayError('decompressed_too_large', `${FORMAT}: byte ${at}: stack keys expand past the decompressed limit of ${budget} bytes`);
+    }
+  };
+
+  /** Reads one node under `parent`, records its sample, and returns it when it has children to read. */
+  const visit = (parent: KeyState): Pending | undefined => {
     const at = r.offset;
     const fragment = r.latin1(r.uvarint('fragment length'), 'fragment');
     const value = r.uvarint('value');
     const childCount = r.uvarint('child count');
-    work += parent.partial.length + fragment.length;
-    if (work > budget) {
-      throw new PyrelayError('decompressed_too_large', `${FORMAT}: byte ${at}: stack keys expand past the decompressed limit of ${budget} bytes`);
-    }
+    // Appending to the unfinished frame is O(1) (V8 ropes); splitting or naming it copies it.
+    charge(fragment.length, at);
     let { node, partial, depth } = parent;
     if (fragment.includes(';')) {
+      charge(partial.length, at);
       const pieces = (partial + fragment).split(';');
       if (depth + pieces.length > maxDepth) throw r.fail(`stack deeper than ${maxDepth} frames`, at);
       for (let i = 0; i < pieces.length - 1; i++) node = childOf(node, frameName(pieces[i]));
@@ -61,19 +68,16 @@ export const decodeTrie: ProfileDecoder = (input) => {
     } else {
       partial += fragment;
     }
-    return { state: { node, partial, depth, empty: parent.empty && fragment === '' }, value, childCount, at };
-  };
-
-  const visit = (parent: KeyState): Pending | undefined => {
-    const { state, value, childCount, at } = readNode(parent);
-    if (value > 0 && !state.empty) {
-      const leaf = childOf(state.node, frameName(state.partial));
+    const empty = parent.empty && fragment === '';
+    if (value > 0 && !empty) {
+      charge(partial.length, at);
+      const leaf = childOf(node, frameName(partial));
       leaf.self += value;
       if (!Number.isSafeInteger(leaf.self)) throw r.fail('value sum exceeds 2^53-1', at);
     }
     if (childCount === 0) return undefined;
     pending.add(childCount, at);
-    return { ...state, remaining: childCount };
+    return { node, partial, depth, empty, remaining: childCount };
   };
 
   const start: KeyState = { node: tree.root, partial: '', depth: 0, empty: true };
