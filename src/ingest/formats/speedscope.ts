@@ -34,6 +34,13 @@ function num(v: unknown, where: string, fallback?: number): number {
   return v;
 }
 
+/** Scaled integer value; past 2^53 the sums stop being exact, so such input is rejected. */
+function scaled(v: number, multiplier: number, where: string): number {
+  const out = Math.round(v * multiplier);
+  if (!(Math.abs(out) <= Number.MAX_SAFE_INTEGER)) throw fail(where, `value ${v} is out of range`);
+  return out;
+}
+
 function frameIndex(v: unknown, frameCount: number, where: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= frameCount) {
     throw fail(where, `invalid frame index ${JSON.stringify(v)} (${frameCount} frames)`);
@@ -98,7 +105,7 @@ function evented(p: Record<string, unknown>, frames: string[], multiplier: numbe
     const t = num(ev.at, `${at}.at`);
     if (t < last) throw fail(at, `Events out of order, ${t} < ${last}`);
     const frame = frameIndex(ev.frame, frames.length, `${at}.frame`);
-    const value = Math.round((t - last) * multiplier);
+    const value = scaled(t - last, multiplier, `${at}.at`);
     if (ev.type === 'O') {
       // Time up to now belongs to the stack that was open until now.
       if (names.length > 0) tree.insertStack(names, value);
@@ -130,7 +137,7 @@ function sampled(p: Record<string, unknown>, frames: string[], multiplier: numbe
     const at = `${where}.samples[${j}]`;
     stack.length = 0;
     for (const [k, idx] of array(s, at).entries()) stack.push(frames[frameIndex(idx, frames.length, `${at}[${k}]`)]);
-    tree.insertStack(stack, Math.round(num(weights[j], `${where}.weights[${j}]`) * multiplier));
+    tree.insertStack(stack, scaled(num(weights[j], `${where}.weights[${j}]`), multiplier, `${where}.weights[${j}]`));
   });
   return tree;
 }

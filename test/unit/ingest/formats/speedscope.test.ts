@@ -123,6 +123,7 @@ describe('speedscope sampled', () => {
     [{ type: 'sampled', unit: 'none', samples: [0], weights: [1] }, /samples\[0\]: must be an array/],
     [{ type: 'sampled', unit: 'furlongs', samples: [], weights: [] }, /unit: unknown unit "furlongs"/],
     [{ type: 'stacked', unit: 'none' }, /Profile type stacked not supported/],
+    [{ type: 'sampled', unit: 'none', samples: [[0]], weights: [1e300] }, /weights\[0\]: value 1e\+300 is out of range/],
   ])('rejects %j', (profile, re) => {
     expect(err(input(file(profile)))).toMatch(re);
   });
