@@ -31,6 +31,8 @@ interface RecordRef {
 }
 
 const EMPTY = Buffer.alloc(0);
+const SEQ_RESERVED = 'seq-reserved';
+const SEQ_BLOCK = 1 << 16;
 
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -51,6 +53,7 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
   let env: RootDatabase;
   let payloads: Database<Buffer, number>;
   let done: Database<Buffer, [string, number]>;
+  let state: Database<number, string>;
   try {
     await mkdir(opts.path, { recursive: true });
     // overlappingSync off: with it, lmdb 3.5 never settles its flush promise after a failed commit (disk
@@ -58,6 +61,7 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
     env = open({ path: opts.path, maxDbs: 4, compression: false, overlappingSync: false });
     payloads = env.openDB<Buffer, number>({ name: 'payloads', encoding: 'binary' });
     done = env.openDB<Buffer, [string, number]>({ name: 'done', encoding: 'binary' });
+    state = env.openDB<number, string>({ name: 'state', encoding: 'msgpack' });
   } catch (e) {
     throw new PyrelayError('storage_error', `remote-write backlog cannot open ${opts.path}: ${errorText(e)}`, {
       cause: e,
@@ -168,6 +172,11 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
   }
   // Markers whose record is gone (deleted record, crash mid-delete).
   for (const [seq, targets] of doneBy) for (const t of targets) stale.push(done.remove([t, seq]));
+  // Seqs never repeat, even after the backlog emptied and the process restarted: the next free one is
+  // reserved in blocks, written before any record that uses it (lmdb keeps write order).
+  const reserved = state.get(SEQ_RESERVED);
+  if (typeof reserved === 'number' && Number.isSafeInteger(reserved)) nextSeq = Math.max(nextSeq, reserved);
+  let reservedUpTo = nextSeq;
   await Promise.all(stale).catch((e) =>
     logger?.error({ err: errorText(e) }, 'remote-write backlog: cleaning up at open failed'),
   );
@@ -204,6 +213,10 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
       const unique = [...new Set(targets)];
       for (const t of unique) stateOf(t);
       const seq = nextSeq++;
+      if (seq >= reservedUpTo) {
+        reservedUpTo = seq + SEQ_BLOCK;
+        void bestEffort(state.put(SEQ_RESERVED, reservedUpTo), 'reserving sequence numbers', seq);
+      }
       const at = clock.now();
       const bytes = payload.length;
       const entry: Entry = { bytes, at, committed: false };

@@ -117,6 +117,16 @@ describe('restart', () => {
     expect(await again.append(bytes('new'), {}, ['a'])).toBeGreaterThan(s[4]);
   });
 
+  it('never reuses a sequence number, even after the backlog emptied', async () => {
+    const b = await openBacklog();
+    const s1 = await b.append(bytes('1'), {}, ['a']);
+    await b.ack('a', s1);
+    await closeAll();
+    const again = await openBacklog();
+    expect(again.pendingItems('a')).toBe(0);
+    expect(await again.append(bytes('2'), {}, ['a'])).toBeGreaterThan(s1);
+  });
+
   it('forgets items of targets that are no longer configured', async () => {
     const b = await openBacklog();
     const s1 = await b.append(bytes('1'), {}, ['a', 'b']);
