@@ -31,10 +31,12 @@ export function computeTotals(root: TreeNode): boolean {
   for (let i = order.length - 1; i >= 0; i--) {
     const node = order[i];
     let total = node.self;
-    for (const [name, child] of node.children) {
-      if (child.total === 0) node.children.delete(name);
-      else total += child.total;
+    let empty = 0;
+    for (const child of node.children.values()) {
+      total += child.total;
+      if (child.total === 0) empty++;
     }
+    if (empty > 0) for (const child of [...node.children.values()]) if (child.total === 0) node.children.delete(child.name);
     node.total = total;
   }
   return Number.isSafeInteger(root.total);
