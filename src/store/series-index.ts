@@ -1,0 +1,93 @@
+// Series identity and the label index (spec 6): normalized key -> numeric series id, the series record
+// (app, labels, time extent) and an ordered index [labelName, value, seriesId] that includes
+// `__name__` -> app. Mutating methods must run inside the store's write transaction.
+import type { Database } from 'lmdb';
+import { normalizeKey, type SeriesKey } from '../model/series-key.js';
+import { APP_LABEL, type LabelIndexView } from './selector-eval.js';
+
+export interface SeriesRecord {
+  key: string;
+  app: string;
+  labels: Record<string, string>;
+  /** Extent of the data written (Unix ms), for range-restricted label queries. */
+  minMs: number;
+  maxMs: number;
+}
+
+export interface SeriesIndexDbs {
+  meta: Database<number, string>;
+  seriesIds: Database<number, string>;
+  series: Database<SeriesRecord, number>;
+  labels: Database<true, [string, string, number]>;
+}
+
+export interface SeriesIndex extends LabelIndexView {
+  /** Id of the series, creating it (and its index entries) on first write; widens its time extent. */
+  ensure(key: SeriesKey, startMs: number, endMs: number): number;
+  get(id: number): SeriesRecord | undefined;
+  all(): Iterable<{ id: number; record: SeriesRecord }>;
+  /** Distinct values of a label over all series, sorted. */
+  distinctValues(name: string): string[];
+  remove(id: number): void;
+  reset(): void;
+}
+
+// Above every valid UTF-8 string that can be a label value, so [name, MAX] ends a prefix scan.
+const MAX_STR = '\u{10FFFF}'.repeat(4);
+const NEXT_ID = 'nextSeriesId';
+
+export function createSeriesIndex(dbs: SeriesIndexDbs): SeriesIndex {
+  const ids = new Map<string, number>();
+
+  const entries = (rec: SeriesRecord): [string, string][] => [
+    [APP_LABEL, rec.app],
+    ...Object.entries(rec.labels),
+  ];
+
+  return {
+    ensure(key, startMs, endMs) {
+      const norm = normalizeKey(key);
+      let id = ids.get(norm) ?? dbs.seriesIds.get(norm);
+      if (id === undefined) {
+        id = dbs.meta.get(NEXT_ID) ?? 1;
+        dbs.meta.put(NEXT_ID, id + 1);
+        dbs.seriesIds.put(norm, id);
+        const rec: SeriesRecord = { key: norm, app: key.appName, labels: { ...key.labels }, minMs: startMs, maxMs: endMs };
+        dbs.series.put(id, rec);
+        for (const [n, v] of entries(rec)) dbs.labels.put([n, v, id], true);
+      } else {
+        const rec = dbs.series.get(id);
+        if (rec !== undefined && (startMs < rec.minMs || endMs > rec.maxMs)) {
+          dbs.series.put(id, { ...rec, minMs: Math.min(rec.minMs, startMs), maxMs: Math.max(rec.maxMs, endMs) });
+        }
+      }
+      ids.set(norm, id);
+      return id;
+    },
+    get: (id) => dbs.series.get(id),
+    *all() {
+      for (const { key, value } of dbs.series.getRange()) yield { id: key, record: value };
+    },
+    *seriesWith(name, value) {
+      for (const k of dbs.labels.getKeys({ start: [name, value, 0], end: [name, value, Infinity] })) yield k[2];
+    },
+    *valuesOf(name) {
+      let last: string | undefined;
+      for (const k of dbs.labels.getKeys({ start: [name, ''], end: [name, MAX_STR] })) {
+        if (k[1] !== last) yield (last = k[1]);
+      }
+    },
+    distinctValues(name) {
+      return [...this.valuesOf(name)];
+    },
+    remove(id) {
+      const rec = dbs.series.get(id);
+      if (rec === undefined) return;
+      for (const [n, v] of entries(rec)) dbs.labels.remove([n, v, id]);
+      dbs.seriesIds.remove(rec.key);
+      dbs.series.remove(id);
+      ids.delete(rec.key);
+    },
+    reset: () => ids.clear(),
+  };
+}
