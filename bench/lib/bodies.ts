@@ -96,7 +96,7 @@ export const foldedWorkload = (app = 'bench.folded'): Workload => ({
 
 export const goPprofWorkload = (app = 'bench.go'): Workload => ({
   id: 'pprof-go',
-  describe: 'Go CPU pprof, multipart',
+  describe: 'Go-style CPU pprof (2,000 samples, 13 label sets), multipart',
   requests(variants) {
     const { body, contentType } = multipartProfile(readFixture('go-cpu.pb.gz'));
     return windows(variants).map((w, i) => ({
@@ -110,7 +110,7 @@ export const goPprofWorkload = (app = 'bench.go'): Workload => ({
 
 export const nodePprofWorkload = (app = 'bench.node'): Workload => ({
   id: 'pprof-node',
-  describe: 'Node wall pprof, raw',
+  describe: 'real Node wall pprof (164 samples), raw',
   requests(variants) {
     const body = readFixture('node-wall.pb.gz');
     return windows(variants).map((w, i) => ({

@@ -12,10 +12,12 @@ export const ingest: Scenario = {
   async run(ctx) {
     const rows: Row[] = [];
     const workloads = ctx.smoke ? [foldedWorkload(), goPprofWorkload()] : [foldedWorkload(), goPprofWorkload(), nodePprofWorkload()];
+    // Smoke shares one server (start-up dominates there); a full run starts a fresh server per workload, so one
+    // body type's stored data does not slow the next.
+    const shared = ctx.smoke ? await startPyrelay({ dir: join(ctx.dir, 'ingest'), cpuProfDir: ctx.cpuProfDir }) : undefined;
     for (const w of workloads) {
       const base = await floor(ctx, w);
-      // A fresh server per workload, so one body type's stored data does not slow the next.
-      const server = await startPyrelay({ dir: join(ctx.dir, `ingest-${w.id}`), cpuProfDir: ctx.cpuProfDir });
+      const server = shared ?? (await startPyrelay({ dir: join(ctx.dir, `ingest-${w.id}`), cpuProfDir: ctx.cpuProfDir }));
       try {
         ctx.log(`  pyrelay local (${w.id})`);
         const r = await measureIngest(ctx, server.url, w);
@@ -29,9 +31,10 @@ export const ingest: Scenario = {
         });
         if (r.non2xx) ctx.note('ingest', `${w.id}: ${r.non2xx} non-2xx answers ${JSON.stringify(r.statusCodes)}`);
       } finally {
-        await server.stop();
+        if (!shared) await server.stop();
       }
     }
+    await shared?.stop();
     return rows;
   },
 };

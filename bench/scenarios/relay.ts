@@ -24,7 +24,7 @@ export const relay: Scenario = {
       const r = await measureIngest(ctx, server.url, w);
       // pyrelay acks before it forwards: also say how far behind the targets were and how long they took to catch up.
       const atEnd = await Promise.all([a.count(), b.count()]);
-      const drainMs = await Promise.all([a, b].map((s) => waitForCount(s, r.totalOk, ctx.smoke ? 20_000 : 120_000)));
+      const drainMs = await Promise.all([a, b].map((s) => waitForCount(s, r.totalOk, ctx.smoke ? 10_000 : 120_000)));
       ctx.note(
         'relay',
         `pyrelay acked ${n0(r.totalOk)} requests (warm-up included); when the load ended the targets had ${n0(atEnd[0])} / ${n0(atEnd[1])}, ` +

@@ -31,7 +31,7 @@ export const remoteWriteTax: Scenario = {
       ctx.log('  pyrelay local + 2 targets');
       both = await measureIngest(ctx, server.url, w);
       const atEnd = await Promise.all([a.count(), b.count()]);
-      const drainMs = await Promise.all([a, b].map((s) => waitForCount(s, both!.totalOk, ctx.smoke ? 20_000 : 120_000)));
+      const drainMs = await Promise.all([a, b].map((s) => waitForCount(s, both!.totalOk, ctx.smoke ? 10_000 : 120_000)));
       ctx.note(
         'rw-tax',
         `local + 2 targets acked ${n0(both.totalOk)} requests; at the end of the load the targets had ${n0(atEnd[0])} / ${n0(atEnd[1])}, ` +

@@ -65,7 +65,7 @@ const foldedCase: Case = {
 
 const goCase: Case = {
   id: 'pprof-go',
-  describe: 'Go CPU pprof',
+  describe: 'Go-style CPU pprof',
   requests(count) {
     const base = goPprofWorkload('bench.storage.go').requests(1)[0];
     const now = Math.floor(Date.now() / 10000) * 10;
@@ -84,7 +84,7 @@ export const storage: Scenario = {
   async run(ctx) {
     const rows: Row[] = [];
     for (const c of [foldedCase, goCase]) {
-      const count = ctx.smoke ? 40 : c.id === 'folded' ? 4000 : 1000;
+      const count = ctx.smoke ? 20 : c.id === 'folded' ? 4000 : 1000;
       const requests = c.requests(count);
       const gz = requests.reduce((s, r) => s + gzippedSize(r.body!), 0);
       const dir = join(ctx.dir, `storage-${c.id}`);
