@@ -1,0 +1,325 @@
+// The embedded store: one lmdb environment under `path` with named sub-databases for the series
+// index, per-app symbols and metadata, and the segment-tree nodes. Writes are group-committed: puts
+// queue up and one synchronous lmdb transaction applies a whole batch, which both amortizes the
+// fsync and serializes every tree read-modify-write (nothing else runs while it holds the JS thread).
+// lmdb's async `transaction(cb)` is avoided on purpose: its callbacks never ran on this machine.
+import { open, type Database, type RootDatabase } from 'lmdb';
+import type { Clock } from '../lib/clock.js';
+import { PyrelayError, invalidParameter, isPyrelayError } from '../model/errors.js';
+import type { ProfileMetadata, TimedProfile } from '../model/profile.js';
+import type { SeriesSelector } from '../model/selector.js';
+import { Tree } from '../model/tree.js';
+import type { AppInfo, ProfileStore, SelectResult, TimeRange } from './types.js';
+import { alignRange, levelDuration, readCover, timelineLevel } from './segment-math.js';
+import { createSegmentData, type NodeKey, type NodeStats } from './segment-data.js';
+import { createSeriesIndex, type SeriesRecord } from './series-index.js';
+import { APP_LABEL, evaluateSelector } from './selector-eval.js';
+import { createSymbolDict } from './symbol-dict.js';
+
+export interface StoreLogger {
+  warn(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+}
+
+export interface LmdbStoreOptions {
+  path: string;
+  clock: Clock;
+  /** 0 = keep forever. */
+  retentionMs: number;
+  maxNodesPerTree: number;
+  logger?: StoreLogger;
+  /** Retention sweep period (default 10 min, as OG). */
+  sweepIntervalMs?: number;
+  /** Coarsest segment level: 10 s x 10^maxLevel (default 6, about 116 days). */
+  maxLevel?: number;
+  /** Profiles applied per write transaction (default 1024). */
+  maxBatch?: number;
+  /** `=~`/`!~` as `^(?:re)$` (Prometheus) instead of OG's unanchored search (default false). */
+  anchoredRegex?: boolean;
+}
+
+export interface StoreStats {
+  puts: number;
+  commits: number;
+  treesWritten: number;
+  treesRead: number;
+  treesSwept: number;
+}
+
+export interface LmdbStore extends ProfileStore {
+  /** Deletes data entirely older than now - retention; returns the number of trees deleted. */
+  sweepRetention(): Promise<number>;
+  stats(): StoreStats;
+}
+
+interface Pending {
+  profile: TimedProfile;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbStore> {
+  const { clock, retentionMs, logger } = options;
+  const maxLevel = options.maxLevel ?? 6;
+  const maxBatch = options.maxBatch ?? 1024;
+  const regexOpts = { anchored: options.anchoredRegex ?? false };
+
+  let root: RootDatabase;
+  try {
+    root = open({ path: options.path, maxDbs: 16 });
+  } catch (e) {
+    throw new PyrelayError('storage_error', `cannot open store at ${options.path}: ${(e as Error).message}`, { cause: e });
+  }
+  const db = <V, K extends import('lmdb').Key>(name: string, encoding?: 'binary'): Database<V, K> =>
+    root.openDB<V, K>({ name, ...(encoding ? { encoding } : {}) });
+  const appsDb = db<ProfileMetadata, string>('apps');
+  const dict = createSymbolDict(db<string, [string, number]>('dict'));
+  const index = createSeriesIndex({
+    meta: db<number, string>('meta'),
+    seriesIds: db<number, string>('series-ids'),
+    series: db<SeriesRecord, number>('series'),
+    labels: db<true, [string, string, number]>('labels'),
+  });
+  const segments = createSegmentData(
+    { trees: db<Buffer, NodeKey>('trees', 'binary'), nodes: db<NodeStats, NodeKey>('nodes') },
+    dict,
+    { maxLevel, maxNodesPerTree: options.maxNodesPerTree },
+  );
+  const stats: StoreStats = { puts: 0, commits: 0, treesWritten: 0, treesRead: 0, treesSwept: 0 };
+
+  let queue: Pending[] = [];
+  let flushScheduled: Promise<void> | undefined;
+  let closing: Promise<void> | undefined;
+
+  const retentionBoundaryMs = () => (retentionMs > 0 ? clock.now() - retentionMs : -Infinity);
+
+  const applyOne = (p: TimedProfile) => {
+    const id = index.ensure(p.key, p.startMs, p.endMs);
+    appsDb.put(p.key.appName, { ...p.metadata });
+    if (p.tree.total > 0) stats.treesWritten += segments.write(id, p.key.appName, p.tree, alignRange(p.startMs, p.endMs));
+    stats.puts++;
+  };
+
+  // Runs `fn` in one synchronous write transaction; on failure the in-memory caches may hold ids that
+  // were rolled back, so they are dropped.
+  const inTxn = <T>(fn: () => T): T => {
+    try {
+      const r = root.transactionSync(fn);
+      stats.commits++;
+      return r;
+    } catch (e) {
+      dict.reset();
+      index.reset();
+      throw e;
+    }
+  };
+
+  const asStorageError = (e: unknown) =>
+    isPyrelayError(e) ? e : new PyrelayError('storage_error', `store write failed: ${(e as Error)?.message ?? e}`, { cause: e });
+
+  const flush = () => {
+    flushScheduled = undefined;
+    const batch = queue.slice(0, maxBatch);
+    queue = queue.slice(batch.length);
+    if (queue.length > 0) schedule();
+    try {
+      inTxn(() => batch.forEach((p) => applyOne(p.profile)));
+      batch.forEach((p) => p.resolve());
+    } catch {
+      // Retry one by one so a single bad profile fails alone.
+      for (const p of batch) {
+        try {
+          inTxn(() => applyOne(p.profile));
+          p.resolve();
+        } catch (e) {
+          p.reject(asStorageError(e));
+        }
+      }
+    }
+  };
+
+  const schedule = () => {
+    flushScheduled ??= new Promise<void>((resolve) =>
+      setImmediate(() => {
+        flush();
+        resolve();
+      }),
+    );
+  };
+
+  const drain = async () => {
+    while (flushScheduled !== undefined) await flushScheduled;
+  };
+
+  const ensureOpen = () => {
+    if (closing !== undefined) throw new PyrelayError('unavailable', 'store is closed');
+  };
+
+  const sweepNow = (): number => {
+    if (retentionMs <= 0) return 0;
+    const boundaryMs = retentionBoundaryMs();
+    const boundarySec = Math.floor(boundaryMs / 1000);
+    let deleted = 0;
+    const emptiedApps = new Set<string>();
+    for (const { id, record } of [...index.all()]) {
+      inTxn(() => {
+        deleted += segments.sweep(id, boundarySec);
+        if (record.maxMs <= boundaryMs) {
+          segments.drop(id);
+          index.remove(id);
+          emptiedApps.add(record.app);
+        }
+      });
+    }
+    for (const app of emptiedApps) {
+      inTxn(() => {
+        const left = index.seriesWith(APP_LABEL, app)[Symbol.iterator]().next();
+        if (left.done) {
+          appsDb.remove(app);
+          dict.drop(app);
+        }
+      });
+    }
+    stats.treesSwept += deleted;
+    return deleted;
+  };
+
+  const sweepTimer =
+    retentionMs > 0
+      ? setInterval(() => {
+          try {
+            const n = sweepNow();
+            if (n > 0) logger?.info({ deletedTrees: n }, 'retention sweep');
+          } catch (e) {
+            logger?.warn({ err: e }, 'retention sweep failed');
+          }
+        }, options.sweepIntervalMs ?? 600_000)
+      : undefined;
+  sweepTimer?.unref();
+
+  const seriesFor = (selector: SeriesSelector | undefined, range: TimeRange | undefined): SeriesRecord[] => {
+    const records: SeriesRecord[] = [];
+    if (selector !== undefined) {
+      for (const id of evaluateSelector(selector, index, regexOpts)) {
+        const r = index.get(id);
+        if (r !== undefined) records.push(r);
+      }
+    } else for (const { record } of index.all()) records.push(record);
+    if (range === undefined) return records;
+    return records.filter((r) => r.minMs < range.endMs && r.maxMs >= range.startMs);
+  };
+
+  const sorted = (values: Iterable<string>) => [...new Set(values)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+
+  return {
+    put(profile) {
+      try {
+        ensureOpen();
+        const { startMs, endMs } = profile;
+        if (!Number.isFinite(startMs) || !Number.isFinite(endMs) || endMs < startMs) {
+          throw invalidParameter(`invalid profile time range [${startMs}, ${endMs}]`);
+        }
+        if (endMs <= retentionBoundaryMs()) throw invalidParameter('profile is older than the retention period');
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      return new Promise<void>((resolve, reject) => {
+        queue.push({ profile, resolve, reject });
+        schedule();
+      });
+    },
+
+    async select(selector, range) {
+      ensureOpen();
+      const ids = evaluateSelector(selector, index, regexOpts);
+      const aligned = alignRange(range.startMs, range.endMs);
+      const cover = readCover(aligned, maxLevel);
+      const level = timelineLevel(aligned, maxLevel);
+      const delta = levelDuration(level);
+      const samples = new Array<number>(Math.ceil((aligned.et - aligned.st) / delta)).fill(0);
+      let tree = new Tree();
+      let treesRead = 0;
+      let writes = 0;
+      for (const id of ids) {
+        const r = segments.read(id, selector.appName, cover, tree);
+        treesRead += r.treesRead;
+        writes += r.writes;
+        segments.addTimeline(id, level, aligned, samples);
+      }
+      stats.treesRead += treesRead;
+      const metadata = ids.length > 0 ? appsDb.get(selector.appName) : undefined;
+      if (metadata?.aggregation === 'average' && writes > 0) {
+        const avg = new Tree();
+        avg.merge(tree, 1 / writes);
+        tree = avg;
+      }
+      return {
+        tree,
+        metadata: metadata && { ...metadata },
+        timeline: { startTime: aligned.st, durationDelta: delta, samples: samples.map((v) => Math.round(v)) },
+        treesRead,
+      } satisfies SelectResult;
+    },
+
+    async labelNames(selector, range) {
+      ensureOpen();
+      const records = seriesFor(selector, range);
+      if (records.length === 0) return [];
+      return sorted([APP_LABEL, ...records.flatMap((r) => Object.keys(r.labels))]);
+    },
+
+    async labelValues(label, selector, range) {
+      ensureOpen();
+      if (selector === undefined && range === undefined) return index.distinctValues(label);
+      const records = seriesFor(selector, range);
+      const values = records.map((r) => (label === APP_LABEL ? r.app : r.labels[label])).filter((v) => v !== undefined);
+      return sorted(values);
+    },
+
+    async apps() {
+      ensureOpen();
+      const out: AppInfo[] = [];
+      for (const { key, value } of appsDb.getRange()) {
+        const info: AppInfo = { name: key };
+        if (value.spyName) info.spyName = value.spyName;
+        if (value.sampleRate) info.sampleRate = value.sampleRate;
+        if (value.units) info.units = value.units;
+        out.push(info);
+      }
+      return out;
+    },
+
+    async deleteApp(appName) {
+      ensureOpen();
+      await drain(); // puts queued before the delete must not resurrect the app after it
+      return inTxn(() => {
+        const ids = [...index.seriesWith(APP_LABEL, appName)];
+        const existed = ids.length > 0 || appsDb.doesExist(appName);
+        for (const id of ids) {
+          segments.drop(id);
+          index.remove(id);
+        }
+        appsDb.remove(appName);
+        dict.drop(appName);
+        return existed;
+      });
+    },
+
+    async sweepRetention() {
+      ensureOpen();
+      await drain();
+      return sweepNow();
+    },
+
+    stats: () => ({ ...stats }),
+
+    close() {
+      closing ??= (async () => {
+        if (sweepTimer !== undefined) clearInterval(sweepTimer);
+        await drain();
+        await root.close();
+      })();
+      return closing;
+    },
+  };
+}
