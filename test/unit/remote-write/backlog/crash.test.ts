@@ -63,7 +63,9 @@ describe('crash safety (child process)', () => {
         expect(item!.meta).toEqual({ n });
         expect(item!.payload.length).toBe(4096);
         expect(item!.payload.every((x) => x === (n! & 0xff))).toBe(true);
-        expect(forA.has(seq!), `seq ${seq} for a`).toBe(!acked.has(seq));
+        // A resolved ack stays; an ack in flight at the kill may or may not have landed; others are pending.
+        if (acked.has(seq)) expect(forA.has(seq!), `acked seq ${seq} back for a`).toBe(false);
+        else if (n! % 3 !== 0) expect(forA.has(seq!), `seq ${seq} lost for a`).toBe(true);
       }
       expect(b.corruptSkipped).toBe(0);
     } finally {
