@@ -101,9 +101,7 @@ function baselineTrees(bytes: Uint8Array): number {
   return trees.size;
 }
 
-function measure(fn: () => void, bytes: number, warmupMs: number, runMs: number): number {
-  const warmUntil = performance.now() + warmupMs;
-  while (performance.now() < warmUntil) fn();
+function measureOnce(fn: () => void, bytes: number, runMs: number): number {
   let iters = 0;
   const start = performance.now();
   let now = start;
@@ -115,9 +113,26 @@ function measure(fn: () => void, bytes: number, warmupMs: number, runMs: number)
   return (bytes * iters) / ((now - start) / 1000) / 1e6;
 }
 
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/**
+ * Warms both up, then alternates short rounds of ours and the baseline and keeps the median of each, so
+ * load from other processes on the machine hits both sides alike.
+ */
+function compare(ours: () => void, baseline: () => void, bytes: number, o: { warmupMs: number; runMs: number; rounds: number }) {
+  measureOnce(ours, bytes, o.warmupMs);
+  measureOnce(baseline, bytes, o.warmupMs);
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let r = 0; r < o.rounds; r++) {
+    a.push(measureOnce(ours, bytes, o.runMs / o.rounds));
+    b.push(measureOnce(baseline, bytes, o.runMs / o.rounds));
+  }
+  return { ours: median(a), baseline: median(b) };
+}
+
 export async function run(opts: { smoke: boolean }): Promise<BenchRow[]> {
-  const warmupMs = opts.smoke ? 30 : 700;
-  const runMs = opts.smoke ? 100 : 2500;
+  const timing = opts.smoke ? { warmupMs: 30, runMs: 100, rounds: 1 } : { warmupMs: 500, runMs: 3000, rounds: 7 };
   const gz = (f: string) => new Uint8Array(readFileSync(join(fixtureDir, f)));
   const cases: { name: string; bytes: Uint8Array }[] = [
     { name: 'go-cpu raw', bytes: gunzipSync(gz('go-cpu.pb.gz')) },
@@ -133,8 +148,7 @@ export async function run(opts: { smoke: boolean }): Promise<BenchRow[]> {
   };
   const rows: BenchRow[] = [];
   for (const c of cases) {
-    const ours = measure(() => oursStacks(c.bytes, visit), c.bytes.length, warmupMs, runMs);
-    const baseline = measure(() => baselineStacks(c.bytes, visit), c.bytes.length, warmupMs, runMs);
+    const { ours, baseline } = compare(() => oursStacks(c.bytes, visit), () => baselineStacks(c.bytes, visit), c.bytes.length, timing);
     rows.push({ name: `stacks ${c.name}`, ours, baseline, ratio: ours / baseline, unit: 'MB/s' });
   }
   const decode = createPprofDecoder({
@@ -152,8 +166,12 @@ export async function run(opts: { smoke: boolean }): Promise<BenchRow[]> {
       aggregation: 'sum',
       limits: { maxDecompressedBytes: LIMIT, maxSeriesPerRequest: 10_000, maxLabelsPerSeries: 64 },
     };
-    const ours = measure(() => void (sink += decode(input).length), c.bytes.length, warmupMs, runMs);
-    const baseline = measure(() => void (sink += baselineTrees(c.bytes)), c.bytes.length, warmupMs, runMs);
+    const { ours, baseline } = compare(
+      () => void (sink += decode(input).length),
+      () => void (sink += baselineTrees(c.bytes)),
+      c.bytes.length,
+      timing,
+    );
     rows.push({ name: `trees ${c.name}`, ours, baseline, ratio: ours / baseline, unit: 'MB/s' });
   }
   if (sink === -1) console.log(sink); // keeps the work observable
