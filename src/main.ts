@@ -15,7 +15,7 @@ import { registerIngestRoutes } from './http/routes/ingest-routes.js';
 import { registerQueryRoutes } from './http/routes/query-routes.js';
 import { createRemoteWrite } from './remote-write/fan-out.js';
 import type { RemoteWrite } from './remote-write/types.js';
-import { createLmdbStore } from './store/index.js';
+import { createLmdbStore } from './store/lmdb-store.js';
 
 export interface PyrelayDeps {
   clock?: Clock;

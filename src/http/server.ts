@@ -1,6 +1,6 @@
 // The HTTP server shell: limits, body parsing, duplicate-slash tolerance, error mapping, health and metrics.
 // Routes are registered by the composition root; they are thin adapters over services.
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../lib/logger.js';
 import { createErrorHandler } from './error-handler.js';
@@ -18,7 +18,8 @@ export interface HttpServerOptions {
 export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: opts.logger,
-    disableRequestLogging: true,
+    // No log line per request: ingest is a hot path; /metrics counts requests instead.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit,
     requestTimeout: opts.requestTimeoutMs,
     connectionTimeout: 0,

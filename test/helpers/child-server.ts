@@ -8,7 +8,8 @@ export interface ChildServer {
   proc: ChildProcess;
   /** Every stdout/stderr line so far (JSON logs). */
   output: string[];
-  kill(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Signals the whole process group and resolves once every process of it has closed its output. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -41,11 +42,14 @@ export async function startChildServer(args: string[], env: Record<string, strin
     proc,
     output,
     async kill(signal = 'SIGTERM') {
-      if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode;
-      const exited = once(proc, 'exit');
-      process.kill(-proc.pid!, signal);
-      const [code] = (await exited) as [number | null];
-      return code;
+      // 'close' fires when every writer of stdout/stderr (npm, tsx and the server itself) has exited.
+      const closed = once(proc, 'close');
+      try {
+        process.kill(-proc.pid!, signal);
+      } catch {
+        /* already gone */
+      }
+      await closed;
     },
   };
 }

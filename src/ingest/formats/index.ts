@@ -1,12 +1,12 @@
 // Format id -> decoder. The only place that knows which decoder serves which format.
 import type { Clock } from '../../lib/clock.js';
-import { PyrelayError } from '../../model/errors.js';
 import type { FormatId, ProfileDecoder } from '../../model/profile.js';
 import { decodeFolded } from './folded.js';
 import { decodeJfr } from './jfr/decode.js';
 import { decodeLines } from './lines.js';
 import { createCumulativeBaselines } from './pprof/cumulative.js';
 import { createPprofDecoder } from './pprof/decode.js';
+import { decodeSpeedscope } from './speedscope.js';
 import { decodeTree } from './tree.js';
 import { decodeTrie } from './trie.js';
 
@@ -15,12 +15,6 @@ export interface DecodersDeps {
   /** A raw pprof upload of a cumulative type became a baseline instead of data (spec decision 12). */
   onCumulativeSkipped: () => void;
 }
-
-const notYet =
-  (format: FormatId): ProfileDecoder =>
-  () => {
-    throw new PyrelayError('unsupported_format', `format ${format} is not supported yet`);
-  };
 
 export function createDecoders(deps: DecodersDeps): Record<FormatId, ProfileDecoder> {
   const baselines = createCumulativeBaselines({
@@ -37,6 +31,6 @@ export function createDecoders(deps: DecodersDeps): Record<FormatId, ProfileDeco
     tree: decodeTree,
     pprof: createPprofDecoder({ baselines }),
     jfr: decodeJfr,
-    speedscope: notYet('speedscope'),
+    speedscope: decodeSpeedscope,
   };
 }
