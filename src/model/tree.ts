@@ -39,18 +39,19 @@ export class Tree {
     mergeNode(this.root, other.root, scale);
   }
 
-  /** Every stack with a self value, root first. Order follows insertion; sort if you need a stable order. */
+  /** Every stack with a self value, root first. Iterative, so arbitrarily deep trees cannot overflow the JS stack. */
   *stacks(): Generator<{ frames: string[]; value: number }> {
     const path: string[] = [];
-    function* walk(node: TreeNode): Generator<{ frames: string[]; value: number }> {
+    // Each entry is a node and the path depth it sits at; children are pushed in reverse to keep insertion order.
+    const pending: [TreeNode, number][] = [[this.root, 0]];
+    while (pending.length > 0) {
+      const [node, depth] = pending.pop()!;
+      path.length = depth;
+      if (node !== this.root) path.push(node.name);
       if (node.self > 0) yield { frames: path.slice(), value: node.self };
-      for (const child of node.children.values()) {
-        path.push(child.name);
-        yield* walk(child);
-        path.pop();
-      }
+      const children = [...node.children.values()];
+      for (let i = children.length - 1; i >= 0; i--) pending.push([children[i], path.length]);
     }
-    yield* walk(this.root);
   }
 
   /** `a;b;c` → value, handy in tests and the collapsed output. */
@@ -71,14 +72,18 @@ export class Tree {
 }
 
 function mergeNode(into: TreeNode, from: TreeNode, scale: number): void {
-  into.self += from.self * scale;
-  into.total += from.total * scale;
-  for (const [name, child] of from.children) {
-    let target = into.children.get(name);
-    if (target === undefined) {
-      target = newNode(name);
-      into.children.set(name, target);
+  const pending: [TreeNode, TreeNode][] = [[into, from]];
+  while (pending.length > 0) {
+    const [a, b] = pending.pop()!;
+    a.self += b.self * scale;
+    a.total += b.total * scale;
+    for (const [name, child] of b.children) {
+      let target = a.children.get(name);
+      if (target === undefined) {
+        target = newNode(name);
+        a.children.set(name, target);
+      }
+      pending.push([target, child]);
     }
-    mergeNode(target, child, scale);
   }
 }
