@@ -165,7 +165,7 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
       inTxn(() => {
         deleted += segments.sweep(id, boundarySec);
         if (record.maxMs <= boundaryMs) {
-          segments.drop(id);
+          deleted += segments.drop(id);
           index.remove(id);
           emptiedApps.add(record.app);
         }

@@ -31,8 +31,8 @@ export interface SegmentData {
   addTimeline(seriesId: number, level: number, range: AlignedRange, samples: number[]): void;
   /** Deletes nodes that end at or before `boundarySec`; returns trees deleted. */
   sweep(seriesId: number, boundarySec: number): number;
-  /** Deletes every node of a series. */
-  drop(seriesId: number): void;
+  /** Deletes every node of a series; returns trees deleted. */
+  drop(seriesId: number): number;
 }
 
 export function createSegmentData(dbs: SegmentDbs, dict: SymbolDict, opts: { maxLevel: number; maxNodesPerTree: number }): SegmentData {
@@ -102,7 +102,7 @@ export function createSegmentData(dbs: SegmentDbs, dict: SymbolDict, opts: { max
       return n;
     },
     drop(seriesId) {
-      removeRange([seriesId], [seriesId, Infinity]);
+      return removeRange([seriesId], [seriesId, Infinity]);
     },
   };
 }
