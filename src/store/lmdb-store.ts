@@ -34,6 +34,8 @@ export interface LmdbStoreOptions {
   maxLevel?: number;
   /** Profiles applied per write transaction (default 1024). */
   maxBatch?: number;
+  /** Longest time span one profile may cover (default 24 h): a write touches span / 10 s level-0 nodes. */
+  maxWriteSpanMs?: number;
   /** `=~`/`!~` as `^(?:re)$` (Prometheus) instead of OG's unanchored search (default false). */
   anchoredRegex?: boolean;
 }
@@ -62,6 +64,7 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
   const { clock, retentionMs, logger } = options;
   const maxLevel = options.maxLevel ?? 6;
   const maxBatch = options.maxBatch ?? 1024;
+  const maxWriteSpanMs = options.maxWriteSpanMs ?? 86_400_000;
   const regexOpts = { anchored: options.anchoredRegex ?? false };
 
   let root: RootDatabase;
@@ -218,6 +221,9 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
         const { startMs, endMs } = profile;
         if (!Number.isFinite(startMs) || !Number.isFinite(endMs) || endMs < startMs) {
           throw invalidParameter(`invalid profile time range [${startMs}, ${endMs}]`);
+        }
+        if (endMs - startMs > maxWriteSpanMs) {
+          throw invalidParameter(`profile spans ${endMs - startMs} ms, more than the ${maxWriteSpanMs} ms a write may cover`);
         }
         if (endMs <= retentionBoundaryMs()) throw invalidParameter('profile is older than the retention period');
       } catch (e) {

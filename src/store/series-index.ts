@@ -1,7 +1,9 @@
 // Series identity and the label index (spec 6): normalized key -> numeric series id, the series record
 // (app, labels, time extent) and an ordered index [labelName, value, seriesId] that includes
 // `__name__` -> app. Mutating methods must run inside the store's write transaction.
+import { createHash } from 'node:crypto';
 import type { Database } from 'lmdb';
+import { invalidParameter } from '../model/errors.js';
 import { normalizeKey, type SeriesKey } from '../model/series-key.js';
 import { APP_LABEL, type LabelIndexView } from './selector-eval.js';
 
@@ -35,6 +37,11 @@ export interface SeriesIndex extends LabelIndexView {
 // Above every valid UTF-8 string that can be a label value, so [name, MAX] ends a prefix scan.
 const MAX_STR = '\u{10FFFF}'.repeat(4);
 const NEXT_ID = 'nextSeriesId';
+// lmdb keys are limited to 1978 bytes: long normalized keys are stored by digest, and a label pair that
+// cannot fit the index is refused instead of failing the whole write batch.
+const MAX_KEY_BYTES = 1900;
+const idKey = (norm: string) =>
+  Buffer.byteLength(norm) <= MAX_KEY_BYTES ? norm : `sha256:${createHash('sha256').update(norm).digest('hex')}`;
 
 export function createSeriesIndex(dbs: SeriesIndexDbs): SeriesIndex {
   const ids = new Map<string, number>();
@@ -47,11 +54,16 @@ export function createSeriesIndex(dbs: SeriesIndexDbs): SeriesIndex {
   return {
     ensure(key, startMs, endMs) {
       const norm = normalizeKey(key);
-      let id = ids.get(norm) ?? dbs.seriesIds.get(norm);
+      let id = ids.get(norm) ?? dbs.seriesIds.get(idKey(norm));
       if (id === undefined) {
+        for (const [n, v] of Object.entries(key.labels)) {
+          if (Buffer.byteLength(n) + Buffer.byteLength(v) > MAX_KEY_BYTES - 32) {
+            throw invalidParameter(`tag ${n} is too long to index (${Buffer.byteLength(v)} bytes)`);
+          }
+        }
         id = dbs.meta.get(NEXT_ID) ?? 1;
         dbs.meta.put(NEXT_ID, id + 1);
-        dbs.seriesIds.put(norm, id);
+        dbs.seriesIds.put(idKey(norm), id);
         const rec: SeriesRecord = { key: norm, app: key.appName, labels: { ...key.labels }, minMs: startMs, maxMs: endMs };
         dbs.series.put(id, rec);
         for (const [n, v] of entries(rec)) dbs.labels.put([n, v, id], true);
@@ -84,7 +96,7 @@ export function createSeriesIndex(dbs: SeriesIndexDbs): SeriesIndex {
       const rec = dbs.series.get(id);
       if (rec === undefined) return;
       for (const [n, v] of entries(rec)) dbs.labels.remove([n, v, id]);
-      dbs.seriesIds.remove(rec.key);
+      dbs.seriesIds.remove(idKey(rec.key));
       dbs.series.remove(id);
       ids.delete(rec.key);
     },

@@ -104,3 +104,24 @@ describe('lmdb store: retention', () => {
     expect(await store.sweepRetention()).toBe(0);
   });
 });
+
+describe('lmdb store: input limits', () => {
+  it('refuses over-long spans and unindexable tags per put, without failing the rest of the batch', async () => {
+    const { store } = await open({ maxWriteSpanMs: 3_600_000 });
+    await expect(store.put(profile('l.cpu', {}, { a: 1 }, T0, T0 + 2 * 3_600_000))).rejects.toSatisfy(
+      (e) => isPyrelayError(e) && e.code === 'invalid_parameter' && /spans/.test(e.message),
+    );
+    const longKey = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, 'v'.repeat(60)]));
+    const results = await Promise.allSettled([
+      store.put(profile('l.cpu', { big: 'x'.repeat(3000) }, { a: 1 }, T0)),
+      store.put(profile('l.cpu', longKey, { a: 2 }, T0)), // 2.6 KB normalized key: stored by digest
+      store.put(profile('l.cpu', {}, { a: 4 }, T0)),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
+    expect((results[0] as PromiseRejectedResult).reason.code).toBe('invalid_parameter');
+    expect((await store.select(all('l.cpu'), { startMs: T0, endMs: T0 + 10_000 })).tree.total).toBe(6);
+    await store.put(profile('l.cpu', longKey, { a: 8 }, T0));
+    const r = await store.select({ appName: 'l.cpu', matchers: [{ name: 'k3', op: '=', value: 'v'.repeat(60) }] }, { startMs: T0, endMs: T0 + 10_000 });
+    expect(r.tree.total).toBe(10);
+  });
+});
