@@ -16,7 +16,8 @@ const side = (appName: string, startMs = T0, endMs = T0 + 20_000) => ({ selector
 describe('buildRender', () => {
   it('has every field the UI reads and no aggregation type', () => {
     const r = buildRender(result([[['a'], 2]], {}), { ...side('app.cpu'), maxNodes: 1024 });
-    expect(Object.keys(r).sort()).toEqual(['annotations', 'flamebearer', 'groups', 'heatmap', 'metadata', 'timeline', 'version']);
+    expect(Object.keys(r).sort()).toEqual(['annotations', 'flamebearer', 'groups', 'heatmap', 'metadata', 'telemetry', 'timeline', 'version']);
+    expect(r.telemetry.treesRead).toBeGreaterThanOrEqual(0);
     expect(r.metadata).toEqual({
       format: 'single',
       spyName: 'pyspy',
