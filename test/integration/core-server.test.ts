@@ -121,6 +121,13 @@ describe('bad input is rejected with the right status and stores nothing', () =>
     expect(await getJson(server.url, '/api/apps')).toEqual([]);
   });
 
+  it('counts every limit that bit', async () => {
+    const metrics = await server.metrics();
+    expect(metrics).toContain('pyrelay_ingest_limit_hits_total{limit="max-body-bytes"} 1');
+    expect(metrics).toContain('pyrelay_ingest_limit_hits_total{limit="max-decompressed-bytes"} 1');
+    expect(metrics).toMatch(/pyrelay_ingest_requests_total\{format="groups",status="422"\} 1/);
+  });
+
   it('still accepts a valid request afterwards', async () => {
     expect((await ingest(server.url, { name: 'ok.app', ...at }, 'a 1\n')).status).toBe(200);
     expect((await getJson(server.url, '/api/apps')).map((a: { name: string }) => a.name)).toEqual(['ok.app']);

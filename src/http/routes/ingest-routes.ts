@@ -57,6 +57,13 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestRouteDeps
       throw e;
     }
   };
+  // A body over the limit is refused by the body parser before the handler runs: count it here.
+  app.addHook('onError', async (req, _reply, error) => {
+    if ((error as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE' && req.routeOptions.url?.endsWith('/ingest')) {
+      deps.metrics.limitHits.inc({ limit: 'max-body-bytes' });
+      deps.metrics.requests.inc({ format: 'unknown', status: '413' });
+    }
+  });
   for (const url of ['/ingest', '/pyroscope/ingest']) {
     app.post(url, handler);
     app.route({
