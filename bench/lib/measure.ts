@@ -5,6 +5,7 @@ import type { Workload } from './bodies.js';
 import type { BenchContext } from './context.js';
 import { runLoad, type LoadResult } from './load.js';
 import { findNginx, startNginxMirror } from './nginx.js';
+import { startPyrelay } from './pyrelay.js';
 import { n0, ms } from './report.js';
 import { startSink, type Sink } from './sink.js';
 
@@ -75,3 +76,33 @@ export const twoTargets = (a: Sink, b: Sink, extra: Record<string, unknown> = {}
   a: { address: a.url, ...extra },
   b: { address: b.url, ...extra },
 });
+
+/**
+ * pyrelay with its local store and two healthy targets, at full speed: the remote-write tax measurement, and the
+ * capacity the fixed-rate target-down scenario takes half of. Memoized so both use the same number.
+ */
+export function localPlusTwoTargets(ctx: BenchContext, w: Workload): Promise<Measured> {
+  return ctx.memo(`local+2:${w.id}`, async () => {
+    const [a, b] = await Promise.all([startSink(), startSink()]);
+    const server = await startPyrelay({
+      dir: join(ctx.dir, `local-plus-2-${w.id}`),
+      config: { 'remote-write': { enabled: true, targets: twoTargets(a, b) } },
+      cpuProfDir: ctx.cpuProfDir,
+    });
+    try {
+      ctx.log(`  pyrelay local + 2 targets (${w.id})`);
+      const r = await measureIngest(ctx, server.url, w);
+      const atEnd = await Promise.all([a.count(), b.count()]);
+      const drainMs = await Promise.all([a, b].map((s) => waitForCount(s, r.totalOk, ctx.smoke ? 10_000 : 120_000)));
+      ctx.note(
+        'rw-tax',
+        `local + 2 targets acked ${n0(r.totalOk)} requests (warm-up included); when the load ended the targets had ${n0(atEnd[0])} / ${n0(atEnd[1])}, ` +
+          `all of them ${drainMs.map((d) => (d === undefined ? 'never (timeout)' : `${n0(d)} ms`)).join(' / ')} later.`,
+      );
+      return r;
+    } finally {
+      await server.stop();
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  });
+}

@@ -2,10 +2,9 @@
 import { join } from 'node:path';
 import { foldedWorkload } from '../lib/bodies.js';
 import type { Scenario } from '../lib/context.js';
-import { describeLoad, measureIngest, nginxMirror, twoTargets, waitForCount } from '../lib/measure.js';
+import { describeLoad, localPlusTwoTargets, measureIngest, nginxMirror } from '../lib/measure.js';
 import { startPyrelay } from '../lib/pyrelay.js';
-import { n0, type Row } from '../lib/report.js';
-import { startSink } from '../lib/sink.js';
+import type { Row } from '../lib/report.js';
 
 export const remoteWriteTax: Scenario = {
   name: 'rw-tax',
@@ -20,27 +19,7 @@ export const remoteWriteTax: Scenario = {
     } finally {
       await localServer.stop();
     }
-    const [a, b] = await Promise.all([startSink(), startSink()]);
-    const server = await startPyrelay({
-      dir: join(ctx.dir, 'tax-rw'),
-      config: { 'remote-write': { enabled: true, targets: twoTargets(a, b) } },
-      cpuProfDir: ctx.cpuProfDir,
-    });
-    let both;
-    try {
-      ctx.log('  pyrelay local + 2 targets');
-      both = await measureIngest(ctx, server.url, w);
-      const atEnd = await Promise.all([a.count(), b.count()]);
-      const drainMs = await Promise.all([a, b].map((s) => waitForCount(s, both!.totalOk, ctx.smoke ? 10_000 : 120_000)));
-      ctx.note(
-        'rw-tax',
-        `local + 2 targets acked ${n0(both.totalOk)} requests; at the end of the load the targets had ${n0(atEnd[0])} / ${n0(atEnd[1])}, ` +
-          `all of them ${drainMs.map((d) => (d === undefined ? 'never (timeout)' : `${n0(d)} ms`)).join(' / ')} later.`,
-      );
-    } finally {
-      await server.stop();
-      await Promise.all([a.stop(), b.stop()]);
-    }
+    const both = await localPlusTwoTargets(ctx, w);
     const base = await nginxMirror(ctx, w);
     const rows: Row[] = [
       {

@@ -11,19 +11,16 @@ import { systemClock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { Tree } from '../../src/model/tree.js';
 import type { TimedProfile } from '../../src/model/profile.js';
+import { createLmdbStore } from '../../src/store/lmdb-store.js';
 import type { ProfileStore } from '../../src/store/types.js';
 
 const APP = 'bench.render.cpu';
 const STEP_MS = 10_000;
 
-type CreateStore = (opts: { path: string; clock: typeof systemClock; retentionMs: number; maxNodesPerTree: number; logger: ReturnType<typeof createLogger> }) => Promise<ProfileStore>;
-
 /** Writes `count` 10-second profiles ending at `endMs`, `inFlight` puts at a time. */
 async function seed(storagePath: string, endMs: number, count: number, log: (m: string) => void): Promise<number> {
-  // Imported by path at run time: the store lands separately and main.ts builds it the same way.
-  const storeModule = '../../src/store/index.js';
-  const { createLmdbStore } = (await import(storeModule)) as { createLmdbStore: CreateStore };
-  const store = await createLmdbStore({ path: join(storagePath, 'store'), clock: systemClock, retentionMs: 0, maxNodesPerTree: 2048, logger: createLogger('warn') });
+  // Built the way main.ts builds it, on the path the server will open.
+  const store: ProfileStore = await createLmdbStore({ path: join(storagePath, 'store'), clock: systemClock, retentionMs: 0, maxNodesPerTree: 2048, logger: createLogger('warn') });
   const stacks = stackSet();
   const t0 = performance.now();
   const profileAt = (i: number): TimedProfile => {
@@ -58,8 +55,8 @@ export const render: Scenario = {
     const storagePath = join(dir, 'data');
     mkdirSync(storagePath, { recursive: true });
     const endMs = Math.floor(Date.now() / STEP_MS) * STEP_MS;
-    // Smoke: 2 h of data keeps seeding short; the ranges are still 1 h, 24 h and 7 d.
-    const count = ctx.smoke ? 720 : (7 * 86400_000) / STEP_MS;
+    // Smoke: 5 minutes of data keeps seeding short; the ranges are still 1 h, 24 h and 7 d.
+    const count = ctx.smoke ? 30 : (7 * 86400_000) / STEP_MS;
     ctx.log(`  seeding ${n0(count)} profiles`);
     const seedMs = await seed(storagePath, endMs, count, ctx.log);
     ctx.note('render', `seeded ${n0(count)} profiles (200 stacks each) straight into the store in ${(seedMs / 1000).toFixed(1)} s (${n0(count / (seedMs / 1000))} puts/s, 16 in flight).`);
