@@ -11,7 +11,7 @@ import type { SeriesSelector } from '../model/selector.js';
 import { Tree } from '../model/tree.js';
 import type { AppInfo, ProfileStore, SelectResult, TimeRange } from './types.js';
 import { alignRange, levelDuration, readCover, timelineLevel } from './segment-math.js';
-import { createSegmentData, type NodeKey, type NodeStats } from './segment-data.js';
+import { createSegmentData, type NodeKey, type NodeStats, type WriteItem } from './segment-data.js';
 import { createSeriesIndex, type SeriesRecord } from './series-index.js';
 import { APP_LABEL, evaluateSelector } from './selector-eval.js';
 import { createSymbolDict } from './symbol-dict.js';
@@ -96,11 +96,15 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
 
   const retentionBoundaryMs = () => (retentionMs > 0 ? clock.now() - retentionMs : -Infinity);
 
-  const applyOne = (p: TimedProfile) => {
-    const id = index.ensure(p.key, p.startMs, p.endMs);
-    appsDb.put(p.key.appName, { ...p.metadata });
-    if (p.tree.total > 0) stats.treesWritten += segments.write(id, p.key.appName, p.tree, alignRange(p.startMs, p.endMs));
-    stats.puts++;
+  const apply = (batch: readonly TimedProfile[]) => {
+    const items: WriteItem[] = [];
+    for (const p of batch) {
+      const seriesId = index.ensure(p.key, p.startMs, p.endMs);
+      appsDb.put(p.key.appName, { ...p.metadata });
+      if (p.tree.total > 0) items.push({ seriesId, app: p.key.appName, tree: p.tree, range: alignRange(p.startMs, p.endMs) });
+    }
+    stats.treesWritten += segments.write(items);
+    stats.puts += batch.length;
   };
 
   // Runs `fn` in one synchronous write transaction; on failure the in-memory caches may hold ids that
@@ -126,13 +130,13 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
     queue = queue.slice(batch.length);
     if (queue.length > 0) schedule();
     try {
-      inTxn(() => batch.forEach((p) => applyOne(p.profile)));
+      inTxn(() => apply(batch.map((p) => p.profile)));
       batch.forEach((p) => p.resolve());
     } catch {
       // Retry one by one so a single bad profile fails alone.
       for (const p of batch) {
         try {
-          inTxn(() => applyOne(p.profile));
+          inTxn(() => apply([p.profile]));
           p.resolve();
         } catch (e) {
           p.reject(asStorageError(e));

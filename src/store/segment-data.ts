@@ -22,9 +22,21 @@ export interface ReadOutcome {
   writes: number;
 }
 
+export interface WriteItem {
+  seriesId: number;
+  app: string;
+  tree: Tree;
+  range: AlignedRange;
+}
+
 export interface SegmentData {
-  /** Spreads `tree` over every node the range touches, at every level; returns trees written. */
-  write(seriesId: number, app: string, tree: Tree, range: AlignedRange): number;
+  /**
+   * Spreads each tree over every node its range touches, at every level, and returns trees written.
+   * Items hitting the same node are merged in memory first, so a batch does one read-modify-write per
+   * node instead of one per item and level (a bulk load of 100 consecutive 10 s profiles touches ~115
+   * nodes, not 700).
+   */
+  write(items: readonly WriteItem[]): number;
   /** Merges the stored trees of the given nodes into `into`. */
   read(seriesId: number, app: string, cover: readonly NodeRef[], into: Tree): ReadOutcome;
   /** Adds node sample totals at `level` into per-bucket `samples` starting at range.st. */
@@ -52,24 +64,31 @@ export function createSegmentData(dbs: SegmentDbs, dict: SymbolDict, opts: { max
   };
 
   return {
-    write(seriesId, app, tree, range) {
-      const names = dict.names(app);
-      const idOf = (name: string) => dict.idOf(app, name);
-      const total = tree.total;
-      let written = 0;
-      for (const { level, t, ratio } of writeTargets(range, maxLevel)) {
-        const key: NodeKey = [seriesId, level, t];
-        const merged = new Tree();
-        const old = dbs.trees.get(key);
-        if (old !== undefined) decodeTreeInto(merged, old, names);
-        merged.merge(tree, ratio);
-        const out = countNodes(merged) > maxNodesPerTree ? truncateTree(merged, maxNodesPerTree) : merged;
-        dbs.trees.put(key, Buffer.from(encodeTree(out, idOf)));
-        const stats = dbs.nodes.get(key);
-        dbs.nodes.put(key, [(stats?.[0] ?? 0) + total * ratio, (stats?.[1] ?? 0) + 1]);
-        written++;
+    write(items) {
+      const pending = new Map<string, { key: NodeKey; app: string; tree: Tree; samples: number; writes: number }>();
+      for (const { seriesId, app, tree, range } of items) {
+        const total = tree.total;
+        for (const { level, t, ratio } of writeTargets(range, maxLevel)) {
+          const id = `${seriesId}:${level}:${t}`;
+          let acc = pending.get(id);
+          if (acc === undefined) {
+            acc = { key: [seriesId, level, t], app, tree: new Tree(), samples: 0, writes: 0 };
+            pending.set(id, acc);
+          }
+          acc.tree.merge(tree, ratio);
+          acc.samples += total * ratio;
+          acc.writes++;
+        }
       }
-      return written;
+      for (const { key, app, tree, samples, writes } of pending.values()) {
+        const old = dbs.trees.get(key);
+        if (old !== undefined) decodeTreeInto(tree, old, dict.names(app));
+        const out = countNodes(tree) > maxNodesPerTree ? truncateTree(tree, maxNodesPerTree) : tree;
+        dbs.trees.put(key, Buffer.from(encodeTree(out, (name) => dict.idOf(app, name))));
+        const stats = dbs.nodes.get(key);
+        dbs.nodes.put(key, [(stats?.[0] ?? 0) + samples, (stats?.[1] ?? 0) + writes]);
+      }
+      return pending.size;
     },
     read(seriesId, app, cover, into) {
       const names = dict.names(app);
