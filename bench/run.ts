@@ -23,6 +23,7 @@ const argv = process.argv.slice(2);
 const smoke = argv.includes('--smoke');
 const cpuProf = argv.includes('--cpu-prof');
 const names = argv.filter((a) => !a.startsWith('--'));
+const options = Object.fromEntries(argv.filter((a) => /^--[\w-]+=/.test(a)).map((a) => a.slice(2).split(/=(.*)/s, 2) as [string, string]));
 const unknown = names.filter((n) => !SCENARIOS.some((s) => s.name === n));
 if (unknown.length) {
   console.error(`unknown scenario(s): ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
@@ -42,6 +43,7 @@ const ctx: BenchContext = {
   warmupSec: smoke ? 0 : 3,
   connections: smoke ? 4 : 16,
   cpuProfDir,
+  options,
   log: (m) => console.log(m),
   note: (scenario, text) => notes.push({ scenario, text }),
   memo<T>(key: string, make: () => Promise<T>) {

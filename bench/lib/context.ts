@@ -12,6 +12,8 @@ export interface BenchContext {
   connections: number;
   /** Directory for server CPU profiles, when --cpu-prof was given. */
   cpuProfDir?: string;
+  /** `--key=value` flags, e.g. `--render-days=7`. */
+  options: Record<string, string>;
   log(msg: string): void;
   /** Notes that go under the table in the results file. */
   note(scenario: string, text: string): void;

@@ -84,7 +84,7 @@ export const storage: Scenario = {
   async run(ctx) {
     const rows: Row[] = [];
     for (const c of [foldedCase, goCase]) {
-      const count = ctx.smoke ? 8 : c.id === 'folded' ? 4000 : 1000;
+      const count = ctx.smoke ? 8 : c.id === 'folded' ? 1000 : 200;
       const requests = c.requests(count);
       const gz = requests.reduce((s, r) => s + gzippedSize(r.body!), 0);
       const dir = join(ctx.dir, `storage-${c.id}`);

@@ -42,7 +42,7 @@ export const targetDown: Scenario = {
       b = await startSink(bPort);
       const missing = healthy.totalOk + down.ok - bBefore;
       ctx.log(`  target b back; waiting for ${n0(missing)} requests`);
-      const drainMs = await waitForCount(b, missing, ctx.smoke ? 5_000 : 300_000);
+      const drainMs = await waitForCount(b, missing, ctx.smoke ? 5_000 : 120_000);
       const failures = metricSum(await server.metrics(), 'pyrelay_remote_write_send_failures_total', ['target_name="b"']);
       const dropped = metricSum(await server.metrics(), 'pyrelay_remote_write_dropped_total', ['target_name="b"']);
       ctx.note(
