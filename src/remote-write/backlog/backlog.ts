@@ -203,6 +203,17 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
     return dropped;
   };
 
+  /** Drops the oldest unleased items of target so that `incoming` more bytes fit its budget; reports them. */
+  const fitBudget = (target: string, s: TargetState, incoming: number) => {
+    const dropped = makeRoom(target, s, incoming, opts.maxBytesPerTarget[target] ?? Infinity);
+    if (dropped.length > 0) {
+      reportDrops(target, 'backlog_full', dropped);
+      logger?.warn({ target, count: dropped.length }, 'remote-write backlog full: dropped the oldest items');
+    }
+  };
+  // A smaller budget in the config, or items that were in flight at the crash, can leave a target over it.
+  for (const [target, s] of states) fitBudget(target, s, 0);
+
   const backlog: Backlog = {
     get corruptSkipped() {
       return corruptSkipped;
@@ -231,11 +242,7 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
           logger?.warn({ target: t, bytes, max }, 'remote-write backlog: item larger than the byte budget dropped');
           continue;
         }
-        const dropped = makeRoom(t, s, bytes, max);
-        if (dropped.length > 0) {
-          reportDrops(t, 'backlog_full', dropped);
-          logger?.warn({ target: t, count: dropped.length }, 'remote-write backlog full: dropped the oldest items');
-        }
+        fitBudget(t, s, bytes);
         s.pending.set(seq, entry);
         s.bytes += bytes;
         accepted.push(t);
@@ -266,7 +273,12 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
       for (const [seq, entry] of s.pending) {
         if (items.length >= limit) break;
         if (!entry.committed || s.leased.has(seq)) continue;
-        const raw = payloads.getBinary(seq);
+        let raw = payloads.getBinary(seq);
+        if (raw === undefined) {
+          // Never mistake a stale read snapshot for a lost record: look again at the latest commit.
+          env.resetReadTxn();
+          raw = payloads.getBinary(seq);
+        }
         const decoded = raw === undefined ? ({ ok: false, why: 'record missing' } as const) : decodeRecord(raw);
         if (!decoded.ok) {
           corrupt.push(seq);
@@ -295,7 +307,9 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
     },
 
     release(target, seq) {
-      stateOf(target).leased.delete(seq);
+      const s = stateOf(target);
+      // Items in flight are spared by the budget; once back, the budget applies to them again.
+      if (s.leased.delete(seq)) fitBudget(target, s, 0);
     },
 
     async expireOlderThan(target, maxAgeMs) {

@@ -221,6 +221,29 @@ describe('byte budget', () => {
     expect(seqsOf(await b.next('a', 10))).toEqual([s1, s3]);
   });
 
+  it('applies the budget again when an in-flight item comes back, and on open (e.g. a smaller budget)', async () => {
+    const b = await openBacklog({ maxBytesPerTarget: { a: 1000 } });
+    const s1 = await b.append(new Uint8Array(600), {}, ['a']);
+    await b.next('a', 1);
+    const s2 = await b.append(new Uint8Array(300), {}, ['a']);
+    const s3 = await b.append(new Uint8Array(300), {}, ['a']); // 1200: s1 in flight, s2 goes
+    expect(h.drops.flatMap((d) => d.seqs)).toEqual([s2]);
+    const s4 = await b.append(new Uint8Array(400), {}, ['a']); // 1300: s3 goes, still 1000 with s1 in flight
+    expect(h.drops.flatMap((d) => d.seqs)).toEqual([s2, s3]);
+    expect(b.pendingBytes('a')).toBe(1000);
+    const s5 = await b.append(new Uint8Array(500), {}, ['a']); // s4 goes; 1100 is over only by s1 in flight
+    expect(h.drops[2].seqs).toEqual([s4]);
+    expect(b.pendingBytes('a')).toBe(1100);
+    b.release('a', s1); // back from flight: now the budget applies to it
+    expect(h.drops[3]).toEqual({ target: 'a', reason: 'backlog_full', count: 1, seqs: [s1] });
+    expect(b.pendingBytes('a')).toBe(500);
+    const s6 = await b.append(new Uint8Array(100), {}, ['a']);
+    await closeAll();
+    const smaller = await openBacklog({ maxBytesPerTarget: { a: 300 } });
+    expect(h.drops[4]).toEqual({ target: 'a', reason: 'backlog_full', count: 1, seqs: [s5] });
+    expect(seqsOf(await smaller.next('a', 10))).toEqual([s6]);
+  });
+
   it('budget drops survive a restart (the dropped record is gone from disk)', async () => {
     const b = await openBacklog({ maxBytesPerTarget: { a: 500, b: 500 } });
     await b.append(new Uint8Array(300), {}, ['a', 'b']);

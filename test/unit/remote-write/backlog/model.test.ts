@@ -106,6 +106,8 @@ async function runScenario(cmds: Cmd[]): Promise<void> {
   const reopen = async (b: Backlog): Promise<Backlog> => {
     await b.close();
     const nb = await open();
+    for (const t of TARGETS) model.get(t)!.held.clear();
+    applyDrops(); // a budget left exceeded by in-flight items is enforced on open
     for (const t of TARGETS) {
       const m = model.get(t)!;
       m.held.clear();
