@@ -32,4 +32,10 @@ console.log(
     `latency p50 ${pct(0.5)} ms p99 ${pct(0.99)} ms; pending a=${backlog.pendingItems('a')} b=${backlog.pendingItems('b')}`,
 );
 await backlog.close();
+// Replay cost: reopening reads and checksums every pending record.
+const r0 = process.hrtime.bigint();
+const reopened = await createBacklog({ path: dir, targets: ['a', 'b'], clock: systemClock, maxBytesPerTarget: {} });
+const openMs = Number(process.hrtime.bigint() - r0) / 1e6;
+console.log(`reopen with ${reopened.pendingItems('a')} pending items: ${openMs.toFixed(0)} ms`);
+await reopened.close();
 await rm(dir, { recursive: true, force: true });
