@@ -65,30 +65,32 @@ export function createSegmentData(dbs: SegmentDbs, dict: SymbolDict, opts: { max
 
   return {
     write(items) {
-      const pending = new Map<string, { key: NodeKey; app: string; tree: Tree; samples: number; writes: number }>();
+      // Group contributions by node first and build one node tree at a time: holding every merged tree
+      // of a batch at once made the GC dominate the write path.
+      const byNode = new Map<string, { key: NodeKey; app: string; parts: { tree: Tree; ratio: number }[] }>();
       for (const { seriesId, app, tree, range } of items) {
-        const total = tree.total;
         for (const { level, t, ratio } of writeTargets(range, maxLevel)) {
           const id = `${seriesId}:${level}:${t}`;
-          let acc = pending.get(id);
-          if (acc === undefined) {
-            acc = { key: [seriesId, level, t], app, tree: new Tree(), samples: 0, writes: 0 };
-            pending.set(id, acc);
-          }
-          acc.tree.merge(tree, ratio);
-          acc.samples += total * ratio;
-          acc.writes++;
+          let node = byNode.get(id);
+          if (node === undefined) byNode.set(id, (node = { key: [seriesId, level, t], app, parts: [] }));
+          node.parts.push({ tree, ratio });
         }
       }
-      for (const { key, app, tree, samples, writes } of pending.values()) {
+      for (const { key, app, parts } of byNode.values()) {
+        const merged = new Tree();
         const old = dbs.trees.get(key);
-        if (old !== undefined) decodeTreeInto(tree, old, dict.names(app));
-        const out = countNodes(tree) > maxNodesPerTree ? truncateTree(tree, maxNodesPerTree) : tree;
+        if (old !== undefined) decodeTreeInto(merged, old, dict.names(app));
+        let samples = 0;
+        for (const { tree, ratio } of parts) {
+          merged.merge(tree, ratio);
+          samples += tree.total * ratio;
+        }
+        const out = countNodes(merged) > maxNodesPerTree ? truncateTree(merged, maxNodesPerTree) : merged;
         dbs.trees.put(key, Buffer.from(encodeTree(out, (name) => dict.idOf(app, name))));
         const stats = dbs.nodes.get(key);
-        dbs.nodes.put(key, [(stats?.[0] ?? 0) + samples, (stats?.[1] ?? 0) + writes]);
+        dbs.nodes.put(key, [(stats?.[0] ?? 0) + samples, (stats?.[1] ?? 0) + parts.length]);
       }
-      return pending.size;
+      return byNode.size;
     },
     read(seriesId, app, cover, into) {
       const names = dict.names(app);
