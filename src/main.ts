@@ -13,6 +13,7 @@ import { createIngestPipeline } from './ingest/pipeline.js';
 import { createHttpServer } from './http/server.js';
 import { registerIngestRoutes } from './http/routes/ingest-routes.js';
 import { registerQueryRoutes } from './http/routes/query-routes.js';
+import { openDurableBuffer } from './remote-write/durable-buffer.js';
 import { createRemoteWrite } from './remote-write/fan-out.js';
 import type { RemoteWrite } from './remote-write/types.js';
 import { createLmdbStore } from './store/lmdb-store.js';
@@ -47,7 +48,12 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
 
   let remoteWrite: RemoteWrite | undefined;
   if (config.remoteWrite.enabled) {
-    remoteWrite = createRemoteWrite({ targets: config.remoteWrite.targets, clock, logger, registry });
+    const { targets } = config.remoteWrite;
+    // Opening the backlog replays it: every unacknowledged item is pending again before we listen (/ready).
+    const durable = targets.some((t) => t.durable)
+      ? await openDurableBuffer({ path: join(config.storagePath, 'remote-write'), targets, clock, logger })
+      : undefined;
+    remoteWrite = createRemoteWrite({ targets, clock, logger, registry, durable });
   }
 
   const ingestMetrics = createIngestMetrics(registry);

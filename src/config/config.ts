@@ -7,6 +7,8 @@ export interface RetryConfig {
   multiplier: number;
   jitter: number;
   max429Retries: number;
+  /** 0 = no limit. */
+  maxAttempts: number;
 }
 
 export interface TargetConfig {
@@ -102,6 +104,7 @@ export function toConfig(raw: RawConfig): Config {
           multiplier: t['backoff-multiplier'],
           jitter: t['backoff-jitter'],
           max429Retries: t['max-429-retries'],
+          maxAttempts: t['max-attempts'],
         },
         rewriteDottedTagKeys: t['rewrite-dotted-tag-keys'],
       })),

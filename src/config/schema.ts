@@ -83,6 +83,7 @@ export const targetSchema = z
     'backoff-multiplier': z.coerce.number().min(1).max(10).default(2).describe('Growth factor of the retry delay'),
     'backoff-jitter': z.coerce.number().min(0).max(1).default(0.5).describe('Random spread of each delay (0.5 = ±50%)'),
     'max-429-retries': int(10, 0, 1_000_000, 'Retries of one item answered 429 before it is dropped'),
+    'max-attempts': int(0, 0, 1_000_000, 'Attempts per item before it is dropped; 0 = no limit (max-age and the byte budget still bound it)'),
     'rewrite-dotted-tag-keys': bool(false, 'Rewrite `.` to `_` in tag keys, for original Pyroscope targets that reject dots'),
   })
   .strict();

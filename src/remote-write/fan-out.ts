@@ -1,12 +1,15 @@
 // The remote-write entry point: hands every accepted profile to every target's own queue. Every ingestion
-// source (HTTP /ingest, later scrape and the push API) calls offer(); it never waits on a target.
+// source (HTTP /ingest, later scrape and the push API) calls offer(); it never waits on a target. Durable
+// targets share one backlog: the payload is persisted once for all of them before offer() resolves.
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { TargetConfig } from '../config/config.js';
 import type { Clock } from '../lib/clock.js';
 import { PyrelayError } from '../model/errors.js';
+import type { DurableBuffer } from './durable-buffer.js';
+import { createDurableQueue } from './durable-queue.js';
 import { bindTargetMetrics, createRemoteWriteMetrics } from './metrics.js';
-import { createMemoryQueue, type TargetQueue } from './queue.js';
+import { createMemoryQueue, type LeaseDropReason, type TargetQueue } from './queue.js';
 import { redactUrl } from './redact.js';
 import type { Sender } from './sender.js';
 import { createTarget, type Target } from './target.js';
@@ -17,57 +20,103 @@ export interface RemoteWriteDeps {
   clock: Clock;
   logger: Logger;
   registry: Registry;
-  /** The queue of one target; defaults to the in-memory queue (`queue-size` items). A durable backlog plugs in here. */
-  createQueue?: (target: TargetConfig) => TargetQueue;
+  /** The shared backlog of the `durable: true` targets (required when there is one); closed by stop(). */
+  durable?: DurableBuffer;
+  /** The queue of one non-durable target; defaults to the in-memory queue (`queue-size` items). */
+  createQueue?: (target: TargetConfig, hooks: { onDrop: (reason: LeaseDropReason, count: number) => void }) => TargetQueue;
   /** Tests inject a sender; defaults to an undici pool per target. */
   createSender?: (target: TargetConfig) => Sender;
+  /** Uniform in [0, 1) for the retry jitter (default Math.random). */
+  random?: () => number;
   /** Minimum time between two log lines of the same kind per target (default 10 s). */
   logIntervalMs?: number;
 }
 
 export function createRemoteWrite(deps: RemoteWriteDeps): RemoteWrite {
   const metrics = createRemoteWriteMetrics(deps.registry);
-  const targets: Target[] = deps.targets.map((config) =>
-    createTarget({
+  const buffer = deps.durable;
+  const missing = deps.targets.filter((t) => t.durable && !buffer?.targets.includes(t.name));
+  if (missing.length > 0) {
+    throw new PyrelayError('invalid_config', `remote write: durable targets without a backlog: ${missing.map((t) => t.name).join(', ')}`);
+  }
+  const targets: Target[] = [];
+  const durableTargets: Target[] = [];
+  for (const config of deps.targets) {
+    let target: Target | undefined;
+    const onDrop = (reason: LeaseDropReason, count: number) => target?.recordDrop(reason, count);
+    const durableQueue =
+      config.durable && buffer
+        ? createDurableQueue({ backlog: buffer.backlog, target: config.name, capacity: config.queueSize, maxAgeMs: config.maxAgeMs, logger: deps.logger })
+        : undefined;
+    const queue = durableQueue ?? deps.createQueue?.(config, { onDrop }) ?? createMemoryQueue(config.queueSize, { onDrop, now: () => deps.clock.now() });
+    target = createTarget({
       config,
       clock: deps.clock,
       logger: deps.logger,
       metrics: bindTargetMetrics(metrics, config.name, redactUrl(config.address)),
-      queue: deps.createQueue?.(config) ?? createMemoryQueue(config.queueSize),
+      queue,
+      durable: durableQueue !== undefined,
+      backlogStats: durableQueue?.backlogStats,
       sender: deps.createSender?.(config),
+      random: deps.random,
       logIntervalMs: deps.logIntervalMs,
-    }),
-  );
+    });
+    const t = target;
+    if (durableQueue) {
+      buffer!.onDrop(config.name, (reason, count) => t.recordDrop(reason, count));
+      durableTargets.push(t);
+    }
+    targets.push(t);
+  }
+  // Corrupted records are shared by every target: one unlabelled counter, fed from the backlog's own count.
+  let corruptReported = 0;
+  const reportCorrupt = () => {
+    const n = buffer?.backlog.corruptSkipped ?? 0;
+    if (n > corruptReported) metrics.corruptSkipped.inc(n - corruptReported);
+    corruptReported = n;
+  };
+  reportCorrupt();
+  metrics.samplers.add(reportCorrupt);
   let stopping: Promise<void> | undefined;
 
+  const unavailable = (err: unknown) =>
+    err instanceof PyrelayError && err.code === 'unavailable'
+      ? err
+      : new PyrelayError('unavailable', `remote write cannot keep the profile: ${String(err)}`, { cause: err });
+
   return {
-    offer(item: ForwardItem): Promise<void> {
-      if (stopping) return Promise.reject(new PyrelayError('unavailable', 'remote write is stopping'));
+    async offer(item: ForwardItem): Promise<void> {
+      if (stopping) throw new PyrelayError('unavailable', 'remote write is stopping');
+      // Persist first: /ingest answers 200 only once every durable target has the profile on disk.
+      if (buffer && durableTargets.length > 0) {
+        try {
+          await buffer.append(item);
+        } catch (err) {
+          throw unavailable(err);
+        }
+      }
       const waits: Promise<void>[] = [];
       for (const t of targets) {
         try {
           const r = t.offer(item);
           if (r) waits.push(r);
         } catch (err) {
+          // Stopping began while the append ran: the durable copy is on disk, the memory ones are refused.
           waits.push(Promise.reject(err));
         }
       }
-      // In-memory queues settle synchronously; only a durable queue makes the caller wait (for its disk write).
-      if (waits.length === 0) return Promise.resolve();
-      return Promise.all(waits).then(
-        () => undefined,
-        (err: unknown) => {
-          throw err instanceof PyrelayError && err.code === 'unavailable'
-            ? err
-            : new PyrelayError('unavailable', `remote write cannot keep the profile: ${String(err)}`, { cause: err });
-        },
-      );
+      if (waits.length > 0) await Promise.all(waits).catch((err: unknown) => Promise.reject(unavailable(err)));
     },
     stop(deadlineMs: number): Promise<void> {
       // A duration unless it is clearly a unix-ms timestamp: callers pass either `shutdownTimeoutMs` or an
       // absolute deadline shared by the whole shutdown.
       const at = deadlineMs > 1e12 ? deadlineMs : deps.clock.now() + deadlineMs;
-      stopping ??= Promise.all(targets.map((t) => t.stop(at))).then(() => undefined);
+      stopping ??= (async () => {
+        await Promise.all(targets.map((t) => t.stop(at)));
+        reportCorrupt();
+        metrics.samplers.delete(reportCorrupt);
+        await buffer?.close();
+      })();
       return stopping;
     },
   };

@@ -1,56 +1,99 @@
 // The per-target queue behind a small interface: the in-memory one here keeps the original semantics (bounded
-// in items, drop when full, nothing persisted); a durable backlog can implement the same contract.
-import type { SendOutcome } from './outcome.js';
+// in items, drop when full, nothing persisted); the durable one (durable-queue.ts) reads the shared backlog.
+import type { DropReason } from './metrics.js';
 import type { ForwardItem } from './types.js';
 
 export type PushResult = 'accepted' | 'full' | 'closed';
 
-/** One taken item. `done` tells the queue how its attempt ended (a durable queue deletes or keeps it). */
+/** Why a taken item is given up; queue-level reasons (queue_full, backlog_full) never reach a lease. */
+export type LeaseDropReason = Extract<DropReason, 'non_retryable' | 'too_old' | 'too_many_429' | 'max_attempts' | 'stopped'>;
+
+/** One taken item. Exactly one of ack, drop or release ends it; later calls are ignored. */
 export interface Lease {
   item: ForwardItem;
-  done(outcome: SendOutcome): void | Promise<void>;
+  /** When the item was accepted (clock ms): what max-age is measured from. */
+  enqueuedAtMs: number;
+  /** Delivered (2xx): forget it. */
+  ack(): Promise<void>;
+  /** Given up: forget it and count the drop (the queue reports it through its onDrop hook). */
+  drop(reason: LeaseDropReason): Promise<void>;
+  /** Not delivered and not given up (shutdown): a durable queue keeps it for the next start; memory loses it. */
+  release(): void;
 }
 
 export interface TargetQueue {
   readonly capacity: number;
   /** Items waiting (not yet taken). */
   readonly size: number;
-  /** Never waits on the network. A durable queue may return a promise (persisting); it rejects only with unavailable. */
+  /** Items accepted and not finished: waiting, in flight or waiting for a retry (the OG `queue_pending`). */
+  readonly pending: number;
+  /** Never waits on the network. A durable queue may return a promise; it rejects only with unavailable. */
   push(item: ForwardItem): PushResult | Promise<PushResult>;
-  /** The next item; waits while empty. Resolves undefined once closed and empty. */
+  /** The next item; waits while empty. Resolves undefined once closed (memory: and empty). */
   take(): Promise<Lease | undefined>;
-  /** Stop accepting; waiting takers get undefined once the remaining items are taken. */
+  /** Stop accepting; waiting takers get undefined once the remaining items are taken (durable: at once). */
   close(): void;
   /** Removes and returns what is still waiting (shutdown past its deadline). A durable queue keeps them and returns []. */
   drain(): ForwardItem[];
 }
 
-const noop = () => {};
+export interface MemoryQueueOptions {
+  /** Drops of taken items (lease.drop), for the target's metrics and logs. */
+  onDrop?: (reason: LeaseDropReason, count: number) => void;
+  /** Enqueue time source (defaults to Date.now; the target passes its clock). */
+  now?: () => number;
+}
 
-export function createMemoryQueue(capacity: number): TargetQueue {
+export function createMemoryQueue(capacity: number, opts: MemoryQueueOptions = {}): TargetQueue {
+  const now = opts.now ?? Date.now;
   // A ring would avoid shift()'s O(n), but n <= queue-size and items are whole profiles: it does not matter.
-  const items: ForwardItem[] = [];
+  const items: { item: ForwardItem; at: number }[] = [];
   const takers: ((lease: Lease | undefined) => void)[] = [];
+  let leased = 0;
   let closed = false;
+
+  const lease = (item: ForwardItem, at: number): Lease => {
+    leased++;
+    let finished = false;
+    const finish = () => {
+      if (finished) return false;
+      finished = true;
+      leased--;
+      return true;
+    };
+    return {
+      item,
+      enqueuedAtMs: at,
+      ack: async () => void finish(),
+      drop: async (reason) => {
+        if (finish()) opts.onDrop?.(reason, 1);
+      },
+      release: () => void finish(),
+    };
+  };
+
   return {
     capacity,
     get size() {
       return items.length;
     },
+    get pending() {
+      return items.length + leased;
+    },
     push(item) {
       if (closed) return 'closed';
       const taker = takers.shift();
       if (taker) {
-        taker({ item, done: noop });
+        taker(lease(item, now()));
         return 'accepted';
       }
       if (items.length >= capacity) return 'full';
-      items.push(item);
+      items.push({ item, at: now() });
       return 'accepted';
     },
     take() {
-      const item = items.shift();
-      if (item !== undefined) return Promise.resolve({ item, done: noop });
+      const next = items.shift();
+      if (next !== undefined) return Promise.resolve(lease(next.item, next.at));
       if (closed) return Promise.resolve(undefined);
       return new Promise((resolve) => takers.push(resolve));
     },
@@ -59,7 +102,7 @@ export function createMemoryQueue(capacity: number): TargetQueue {
       for (const t of takers.splice(0)) t(undefined);
     },
     drain() {
-      return items.splice(0);
+      return items.splice(0).map((e) => e.item);
     },
   };
 }

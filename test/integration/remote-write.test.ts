@@ -219,7 +219,8 @@ describe('remote write: isolation and metrics', () => {
   it('a hung target is cut off at its timeout, counted, and its worker keeps going (must show 3)', async () => {
     const silent = await startSilentTcpServer();
     fakes.push(silent);
-    const srv = await server({ targets: { hung: { address: silent.url, timeout: '300ms', 'queue-workers': 1, durable: false } } });
+    // One attempt per item (issue 4 added retries): this test is about the per-attempt timeout.
+    const srv = await server({ targets: { hung: { address: silent.url, timeout: '300ms', 'queue-workers': 1, durable: false, 'max-attempts': 1 } } });
     const t0 = performance.now();
     for (let i = 0; i < 3; i++) {
       const res = await ingest(srv.url, { name: 'hung.app', from: String(T), until: String(T + 10) }, 'a;b 1\n');

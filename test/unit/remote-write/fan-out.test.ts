@@ -98,7 +98,8 @@ describe('fan-out', () => {
     const ok = await fake();
     const timeoutMs = 300;
     const { rw, registry, lines } = remoteWrite([
-      target({ name: 'hung', address: silent.url, queueWorkers: 1, timeoutMs }),
+      // One attempt per item: this test is about the timeout, retries have their own tests.
+      target({ name: 'hung', address: silent.url, queueWorkers: 1, timeoutMs, retry: { ...target().retry, maxAttempts: 1 } }),
       target({ name: 'ok', address: ok.url, queueWorkers: 1 }),
     ]);
     const started = performance.now();
@@ -155,7 +156,9 @@ describe('fan-out', () => {
     await rw.stop(200);
     expect(performance.now() - started).toBeLessThan(1500);
     await expect(rw.offer(item())).rejects.toMatchObject({ code: 'unavailable' });
-    expect(await value(registry, 'pyroscope_remote_write_queue_dropped', { target_name: 'h' })).toBe(1);
+    // The queued item and the one cut in flight are both lost (memory queue) and counted.
+    expect(await value(registry, 'pyroscope_remote_write_queue_dropped', { target_name: 'h' })).toBe(2);
+    expect(await value(registry, 'pyrelay_remote_write_dropped_total', { target_name: 'h', reason: 'stopped' })).toBe(2);
     expect(await value(registry, 'pyroscope_remote_write_queue_pending', { target_name: 'h' })).toBe(0);
   });
 });

@@ -19,7 +19,7 @@ export function target(over: Partial<TargetConfig> = {}): TargetConfig {
     durable: false,
     maxBacklogBytes: 1 << 30,
     maxAgeMs: 0,
-    retry: { minBackoffMs: 500, maxBackoffMs: 30_000, multiplier: 2, jitter: 0.5, max429Retries: 10 },
+    retry: { minBackoffMs: 500, maxBackoffMs: 30_000, multiplier: 2, jitter: 0.5, max429Retries: 10, maxAttempts: 0 },
     rewriteDottedTagKeys: false,
     ...over,
   };
