@@ -14,6 +14,7 @@ import { alignRange, levelDuration, readCover, timelineLevel } from './segment-m
 import { createSegmentData, type NodeKey, type NodeStats, type WriteItem } from './segment-data.js';
 import { createSeriesIndex, type SeriesRecord } from './series-index.js';
 import { APP_LABEL, evaluateSelector } from './selector-eval.js';
+import { createPathDict } from './path-dict.js';
 import { createSymbolDict } from './symbol-dict.js';
 
 export interface StoreLogger {
@@ -76,7 +77,8 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
   const db = <V, K extends import('lmdb').Key>(name: string, encoding?: 'binary'): Database<V, K> =>
     root.openDB<V, K>({ name, ...(encoding ? { encoding } : {}) });
   const appsDb = db<ProfileMetadata, string>('apps');
-  const dict = createSymbolDict(db<string, [string, number]>('dict'));
+  // Segment nodes reference per-app call paths; 'stacks' holds them in path-codec's format (version 2).
+  const dict = createPathDict(db<[number, number], [string, number]>('paths'), createSymbolDict(db<string, [string, number]>('dict')));
   const index = createSeriesIndex({
     meta: db<number, string>('meta'),
     seriesIds: db<number, string>('series-ids'),
@@ -84,7 +86,7 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
     labels: db<true, [string, string, number]>('labels'),
   });
   const segments = createSegmentData(
-    { trees: db<Buffer, NodeKey>('trees', 'binary'), nodes: db<NodeStats, NodeKey>('nodes') },
+    { trees: db<Buffer, NodeKey>('stacks', 'binary'), nodes: db<NodeStats, NodeKey>('nodes') },
     dict,
     { maxLevel, maxNodesPerTree: options.maxNodesPerTree },
   );
@@ -96,11 +98,18 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
 
   const retentionBoundaryMs = () => (retentionMs > 0 ? clock.now() - retentionMs : -Infinity);
 
+  // Last metadata written per app: rewriting an unchanged record on every put is pure write amplification.
+  const appMeta = new Map<string, string>();
   const apply = (batch: readonly TimedProfile[]) => {
     const items: WriteItem[] = [];
     for (const p of batch) {
       const seriesId = index.ensure(p.key, p.startMs, p.endMs);
-      appsDb.put(p.key.appName, { ...p.metadata });
+      const m = p.metadata;
+      const sig = `${m.spyName}\0${m.sampleRate}\0${m.units}\0${m.aggregation}`;
+      if (appMeta.get(p.key.appName) !== sig) {
+        appsDb.put(p.key.appName, { ...p.metadata });
+        appMeta.set(p.key.appName, sig);
+      }
       if (p.tree.total > 0) items.push({ seriesId, app: p.key.appName, tree: p.tree, range: alignRange(p.startMs, p.endMs) });
     }
     stats.treesWritten += segments.write(items);
@@ -117,6 +126,7 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
     } catch (e) {
       dict.reset();
       index.reset();
+      appMeta.clear();
       throw e;
     }
   };
@@ -183,6 +193,7 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
         const left = index.seriesWith(APP_LABEL, app)[Symbol.iterator]().next();
         if (left.done) {
           appsDb.remove(app);
+          appMeta.delete(app);
           dict.drop(app);
         }
       });
@@ -247,15 +258,13 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
       const level = timelineLevel(aligned, maxLevel);
       const delta = levelDuration(level);
       const samples = new Array<number>(Math.ceil((aligned.et - aligned.st) / delta)).fill(0);
-      let tree = new Tree();
-      let treesRead = 0;
-      let writes = 0;
+      const reader = segments.reader(selector.appName);
       for (const id of ids) {
-        const r = segments.read(id, selector.appName, cover, tree);
-        treesRead += r.treesRead;
-        writes += r.writes;
+        reader.add(id, cover);
         segments.addTimeline(id, level, aligned, samples);
       }
+      let tree = ids.length > 0 ? reader.toTree() : new Tree();
+      const { treesRead, writes } = reader;
       stats.treesRead += treesRead;
       const metadata = ids.length > 0 ? appsDb.get(selector.appName) : undefined;
       if (metadata?.aggregation === 'average' && writes > 0) {
@@ -310,6 +319,7 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
           index.remove(id);
         }
         appsDb.remove(appName);
+        appMeta.delete(appName);
         dict.drop(appName);
         return existed;
       });

@@ -1,12 +1,11 @@
-// Stored segment nodes: for each (series, level, node start) a tree (binary, tree-codec) and a small
-// record [samples, writes] kept apart so timelines never read trees. Write methods must run inside the
-// store's write transaction: that is what serializes read-modify-write per tree key.
+// Stored segment nodes: for each (series, level, node start) the self value per call path (binary,
+// path-codec) and a small record [samples, writes] kept apart so timelines never read trees. Write
+// methods must run inside the store's write transaction: that is what serializes read-modify-write per key.
 import type { Database } from 'lmdb';
-import { Tree } from '../model/tree.js';
-import { truncateTree } from '../model/truncate.js';
-import { countNodes, decodeTreeInto, encodeTree } from './tree-codec.js';
+import type { Tree } from '../model/tree.js';
+import { addEntries, decodeSelfsInto, encodeSelfs, nodeCount, selfsToTree, treeEntries, truncateSelfs, type Selfs } from './path-codec.js';
+import type { PathDict } from './path-dict.js';
 import { levelDuration, writeTargets, type AlignedRange, type NodeRef } from './segment-math.js';
-import type { SymbolDict } from './symbol-dict.js';
 
 export type NodeKey = [number, number, number]; // [seriesId, level, startSec]
 /** [samples, writes]. */
@@ -17,11 +16,6 @@ export interface SegmentDbs {
   nodes: Database<NodeStats, NodeKey>;
 }
 
-export interface ReadOutcome {
-  treesRead: number;
-  writes: number;
-}
-
 export interface WriteItem {
   seriesId: number;
   app: string;
@@ -29,16 +23,22 @@ export interface WriteItem {
   range: AlignedRange;
 }
 
+/** Accumulates the stored nodes of several series of one app, then builds one tree from them. */
+export interface ReadAccumulator {
+  treesRead: number;
+  writes: number;
+  toTree(): Tree;
+}
+
 export interface SegmentData {
   /**
    * Spreads each tree over every node its range touches, at every level, and returns trees written.
    * Items hitting the same node are merged in memory first, so a batch does one read-modify-write per
-   * node instead of one per item and level (a bulk load of 100 consecutive 10 s profiles touches ~115
-   * nodes, not 700).
+   * node instead of one per item and level.
    */
   write(items: readonly WriteItem[]): number;
-  /** Merges the stored trees of the given nodes into `into`. */
-  read(seriesId: number, app: string, cover: readonly NodeRef[], into: Tree): ReadOutcome;
+  /** A reader for `app`: add nodes of any of its series, then take the merged tree. */
+  reader(app: string): ReadAccumulator & { add(seriesId: number, cover: readonly NodeRef[]): void };
   /** Adds node sample totals at `level` into per-bucket `samples` starting at range.st. */
   addTimeline(seriesId: number, level: number, range: AlignedRange, samples: number[]): void;
   /** Deletes nodes that end at or before `boundarySec`; returns trees deleted. */
@@ -47,8 +47,17 @@ export interface SegmentData {
   drop(seriesId: number): number;
 }
 
-export function createSegmentData(dbs: SegmentDbs, dict: SymbolDict, opts: { maxLevel: number; maxNodesPerTree: number }): SegmentData {
+interface PendingNode {
+  key: NodeKey;
+  app: string;
+  selfs: Selfs;
+  samples: number;
+  writes: number;
+}
+
+export function createSegmentData(dbs: SegmentDbs, paths: PathDict, opts: { maxLevel: number; maxNodesPerTree: number }): SegmentData {
   const { maxLevel, maxNodesPerTree } = opts;
+  const scratch = { mark: new Uint32Array(1024), gen: 0 };
 
   const removeRange = (start: NodeKey | [number], end: NodeKey | [number, number]): number => {
     let n = 0;
@@ -65,45 +74,50 @@ export function createSegmentData(dbs: SegmentDbs, dict: SymbolDict, opts: { max
 
   return {
     write(items) {
-      // Group contributions by node first and build one node tree at a time: holding every merged tree
-      // of a batch at once made the GC dominate the write path.
-      const byNode = new Map<string, { key: NodeKey; app: string; parts: { tree: Tree; ratio: number }[] }>();
+      const byNode = new Map<string, PendingNode>();
       for (const { seriesId, app, tree, range } of items) {
+        // Flatten once; every level then adds ~one entry per stack.
+        const entries = treeEntries(tree, paths.of(app));
         for (const { level, t, ratio } of writeTargets(range, maxLevel)) {
           const id = `${seriesId}:${level}:${t}`;
           let node = byNode.get(id);
-          if (node === undefined) byNode.set(id, (node = { key: [seriesId, level, t], app, parts: [] }));
-          node.parts.push({ tree, ratio });
+          if (node === undefined) byNode.set(id, (node = { key: [seriesId, level, t], app, selfs: new Map(), samples: 0, writes: 0 }));
+          addEntries(node.selfs, entries, ratio);
+          node.samples += tree.total * ratio;
+          node.writes++;
         }
       }
-      for (const { key, app, parts } of byNode.values()) {
-        const merged = new Tree();
-        const old = dbs.trees.get(key);
-        if (old !== undefined) decodeTreeInto(merged, old, dict.names(app));
-        let samples = 0;
-        for (const { tree, ratio } of parts) {
-          merged.merge(tree, ratio);
-          samples += tree.total * ratio;
-        }
-        const out = countNodes(merged) > maxNodesPerTree ? truncateTree(merged, maxNodesPerTree) : merged;
-        dbs.trees.put(key, Buffer.from(encodeTree(out, (name) => dict.idOf(app, name))));
-        const stats = dbs.nodes.get(key);
-        dbs.nodes.put(key, [(stats?.[0] ?? 0) + samples, (stats?.[1] ?? 0) + parts.length]);
+      for (const node of byNode.values()) {
+        const p = paths.of(node.app);
+        let selfs = node.selfs;
+        const old = dbs.trees.get(node.key);
+        if (old !== undefined) decodeSelfsInto(selfs, old, p.parent.length - 1);
+        if (nodeCount(selfs, p, scratch) > maxNodesPerTree) selfs = truncateSelfs(selfs, p, maxNodesPerTree);
+        dbs.trees.put(node.key, Buffer.from(encodeSelfs(selfs)));
+        const stats = dbs.nodes.get(node.key);
+        dbs.nodes.put(node.key, [(stats?.[0] ?? 0) + node.samples, (stats?.[1] ?? 0) + node.writes]);
       }
       return byNode.size;
     },
-    read(seriesId, app, cover, into) {
-      const names = dict.names(app);
-      const out: ReadOutcome = { treesRead: 0, writes: 0 };
-      for (const { level, t } of cover) {
-        const key: NodeKey = [seriesId, level, t];
-        const buf = dbs.trees.get(key);
-        if (buf === undefined) continue;
-        decodeTreeInto(into, buf, names);
-        out.treesRead++;
-        out.writes += dbs.nodes.get(key)?.[1] ?? 0;
-      }
-      return out;
+    reader(app) {
+      const p = paths.of(app);
+      const selfs: Selfs = new Map();
+      const acc = {
+        treesRead: 0,
+        writes: 0,
+        add(seriesId: number, cover: readonly NodeRef[]) {
+          for (const { level, t } of cover) {
+            const key: NodeKey = [seriesId, level, t];
+            const buf = dbs.trees.get(key);
+            if (buf === undefined) continue;
+            decodeSelfsInto(selfs, buf, p.parent.length - 1);
+            acc.treesRead++;
+            acc.writes += dbs.nodes.get(key)?.[1] ?? 0;
+          }
+        },
+        toTree: () => selfsToTree(selfs, p),
+      };
+      return acc;
     },
     addTimeline(seriesId, level, range, samples) {
       const d = levelDuration(level);

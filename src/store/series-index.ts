@@ -45,6 +45,8 @@ const idKey = (norm: string) =>
 
 export function createSeriesIndex(dbs: SeriesIndexDbs): SeriesIndex {
   const ids = new Map<string, number>();
+  // Time extents of series written since open, so a put inside the known extent reads nothing.
+  const extents = new Map<number, SeriesRecord>();
 
   const entries = (rec: SeriesRecord): [string, string][] => [
     [APP_LABEL, rec.app],
@@ -66,12 +68,15 @@ export function createSeriesIndex(dbs: SeriesIndexDbs): SeriesIndex {
         dbs.seriesIds.put(idKey(norm), id);
         const rec: SeriesRecord = { key: norm, app: key.appName, labels: { ...key.labels }, minMs: startMs, maxMs: endMs };
         dbs.series.put(id, rec);
+        extents.set(id, rec);
         for (const [n, v] of entries(rec)) dbs.labels.put([n, v, id], true);
       } else {
-        const rec = dbs.series.get(id);
+        const rec = extents.get(id) ?? dbs.series.get(id);
         if (rec !== undefined && (startMs < rec.minMs || endMs > rec.maxMs)) {
-          dbs.series.put(id, { ...rec, minMs: Math.min(rec.minMs, startMs), maxMs: Math.max(rec.maxMs, endMs) });
-        }
+          const wider = { ...rec, minMs: Math.min(rec.minMs, startMs), maxMs: Math.max(rec.maxMs, endMs) };
+          dbs.series.put(id, wider);
+          extents.set(id, wider);
+        } else if (rec !== undefined) extents.set(id, rec);
       }
       ids.set(norm, id);
       return id;
@@ -99,7 +104,11 @@ export function createSeriesIndex(dbs: SeriesIndexDbs): SeriesIndex {
       dbs.seriesIds.remove(idKey(rec.key));
       dbs.series.remove(id);
       ids.delete(rec.key);
+      extents.delete(id);
     },
-    reset: () => ids.clear(),
+    reset: () => {
+      ids.clear();
+      extents.clear();
+    },
   };
 }
