@@ -68,7 +68,9 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
           format: request.format,
           body,
         });
-      if (upstreamId !== undefined && deps.dedup.seen(`${request.tenant}/${upstreamId}`)) {
+      // A repeated upstream id within the window is answered 200 and neither stored nor forwarded again.
+      const claim = upstreamId === undefined ? undefined : await deps.dedup.claim(`${request.tenant}/${upstreamId}`);
+      if (claim === 'duplicate') {
         deps.metrics.discarded.inc({ reason: 'duplicate_profile_id' });
         return { stored: 0, forwarded: false, duplicate: true };
       }
@@ -90,9 +92,10 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
             }
           }
         }
+        claim?.commit();
         return { stored: deps.store ? profiles.length : 0, forwarded, duplicate: false };
       } catch (e) {
-        if (upstreamId !== undefined) deps.dedup.forget(`${request.tenant}/${upstreamId}`);
+        claim?.abort();
         throw e;
       }
     },

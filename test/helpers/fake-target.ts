@@ -22,7 +22,9 @@ export type Behaviour =
   /** Read the request, never answer (until the test closes the target). */
   | { kind: 'hang' }
   /** Read the request, answer `status` when release() is called. */
-  | { kind: 'hold'; status?: number };
+  | { kind: 'hold'; status?: number }
+  /** Read the request, then destroy the connection without answering (a reset). */
+  | { kind: 'reset' };
 
 export interface FakeTarget {
   /** `http://127.0.0.1:<port>` */
@@ -40,7 +42,8 @@ export interface FakeTarget {
   close(): Promise<void>;
 }
 
-export async function startFakeTarget(initial: Behaviour = { kind: 'status', status: 200 }): Promise<FakeTarget> {
+/** `port` re-opens a target on a port an earlier one had (a target coming back); default 0. */
+export async function startFakeTarget(initial: Behaviour = { kind: 'status', status: 200 }, opts: { port?: number } = {}): Promise<FakeTarget> {
   let behaviour = initial;
   const requests: RecordedRequest[] = [];
   const held: { res: ServerResponse; status: number }[] = [];
@@ -68,6 +71,7 @@ export async function startFakeTarget(initial: Behaviour = { kind: 'status', sta
       }
       const b = behaviour;
       if (b.kind === 'hang') hung.push(res);
+      else if (b.kind === 'reset') req.socket.destroy();
       else if (b.kind === 'hold') held.push({ res, status: b.status ?? 200 });
       else {
         const answer = () => {
@@ -84,7 +88,7 @@ export async function startFakeTarget(initial: Behaviour = { kind: 'status', sta
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  server.listen(0, '127.0.0.1');
+  server.listen(opts.port ?? 0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
 

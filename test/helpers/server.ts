@@ -17,9 +17,10 @@ export interface TestServer {
   metrics(): Promise<string>;
 }
 
-export async function startTestServer(opts: { config?: Record<string, unknown>; env?: Record<string, string>; clock?: Clock } = {}): Promise<TestServer> {
+/** `storagePath` restarts on the data of an earlier server (default: a fresh temp dir). */
+export async function startTestServer(opts: { config?: Record<string, unknown>; env?: Record<string, string>; clock?: Clock; storagePath?: string } = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'pyrelay-test-'));
-  const raw: Record<string, unknown> = { 'api-bind-addr': '127.0.0.1:0', 'storage-path': join(dir, 'data'), 'log-level': 'silent', ...opts.config };
+  const raw: Record<string, unknown> = { 'api-bind-addr': '127.0.0.1:0', 'storage-path': opts.storagePath ?? join(dir, 'data'), 'log-level': 'silent', ...opts.config };
   const file = join(dir, 'server.yml');
   writeFileSync(file, stringify(raw));
   const { config } = loadConfig({ file, env: opts.env ?? {}, flags: {} });
