@@ -11,6 +11,10 @@ export interface FlakyProxy {
   readonly url: string;
   /** Actions taken so far, in order. */
   readonly actions: ProxyAction[];
+  /** Upstream 2xx answers passed back to the sender so far. */
+  readonly delivered: number;
+  /** Resolves once `n` upstream 2xx answers were passed back (rejects after `timeoutMs`, default 20 s). */
+  waitForDelivered(n: number, timeoutMs?: number): Promise<void>;
   /** Decides the action of the n-th request (0-based). */
   decide(fn: (n: number) => ProxyAction): void;
   close(): Promise<void>;
@@ -21,6 +25,15 @@ export async function startFlakyProxy(upstream: string, decide: (n: number) => P
   const actions: ProxyAction[] = [];
   const sockets = new Set<Socket>();
   const target = new URL(upstream);
+  let delivered = 0;
+  const waiters: { n: number; resolve: () => void }[] = [];
+  const passedBack = () => {
+    delivered++;
+    for (const w of waiters.filter((w) => delivered >= w.n)) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve();
+    }
+  };
 
   const forward = (req: IncomingMessage, body: Buffer) =>
     new Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }>((resolve, reject) => {
@@ -48,7 +61,9 @@ export async function startFlakyProxy(upstream: string, decide: (n: number) => P
       forward(req, Buffer.concat(chunks)).then(
         (r) => {
           if (action === 'forwardThenReset') return void req.socket.destroy();
-          res.writeHead(r.status, r.headers).end(r.body);
+          res.writeHead(r.status, r.headers).end(r.body, () => {
+            if (r.status >= 200 && r.status < 300) passedBack();
+          });
         },
         () => res.writeHead(502).end('proxy: upstream unreachable'),
       );
@@ -64,6 +79,16 @@ export async function startFlakyProxy(upstream: string, decide: (n: number) => P
   return {
     url: `http://127.0.0.1:${port}`,
     actions,
+    get delivered() {
+      return delivered;
+    },
+    waitForDelivered(n, timeoutMs = 20_000) {
+      if (delivered >= n) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`flaky proxy: ${delivered} of ${n} deliveries after ${timeoutMs} ms`)), timeoutMs);
+        waiters.push({ n, resolve: () => (clearTimeout(timer), resolve()) });
+      });
+    },
     decide(fn) {
       decider = fn;
     },
