@@ -52,6 +52,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
         units: request.units,
         aggregation: request.aggregation,
         limits: deps.limits,
+        validateOnly: deps.store === undefined,
       });
       const profiler = request.spyName || 'unknown';
       deps.metrics.parserRequests.inc({ profiler });

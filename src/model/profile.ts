@@ -56,6 +56,11 @@ export interface DecodeInput {
   units: string;
   aggregation: Aggregation;
   limits: DecodeLimits;
+  /**
+   * Relay mode (nothing is stored): check every rule of the format but skip building trees where a decoder can.
+   * Such a decoder returns profiles with empty trees (one per series it would have produced).
+   */
+  validateOnly?: boolean;
 }
 
 export type ProfileDecoder = (input: DecodeInput) => DecodedProfile[];

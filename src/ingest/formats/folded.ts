@@ -34,6 +34,14 @@ export function splitStack(stack: string, maxDepth: number, format: string, line
   return frames;
 }
 
+/** Throws like splitStack would, without allocating the frames: the validate-only path of relay mode. */
+export function checkStackDepth(stack: string, maxDepth: number, format: string, lineNumber: number): void {
+  let frames = 1;
+  for (let i = stack.indexOf(';'); i >= 0; i = stack.indexOf(';', i + 1)) {
+    if (++frames > maxDepth) throw malformedBody(format, `line ${lineNumber}`, `stack deeper than ${maxDepth} frames`);
+  }
+}
+
 /** Wraps a decoded tree with the request's key and metadata; rejects sums that lost integer precision. */
 export function toProfile(input: DecodeInput, tree: Tree, format: string): DecodedProfile[] {
   if (!Number.isSafeInteger(tree.total)) {
@@ -54,6 +62,7 @@ export const decodeFolded: ProfileDecoder = (input) => {
   if (input.body.length === 0) return [];
   const maxDepth = input.limits.maxStackDepth ?? DEFAULT_MAX_STACK_DEPTH;
   const tree = new Tree();
+  let validatedTotal = 0;
   forEachLine(textOf(input.body), (line, n) => {
     const space = line.lastIndexOf(' ');
     if (space < 0) return; // OG skips lines without a count
@@ -68,7 +77,14 @@ export const decodeFolded: ProfileDecoder = (input) => {
     const stack = line.slice(0, space);
     // An empty stack has no frame to attribute the value to.
     if (stack === '' || value === 0) return;
-    tree.insertStack(splitStack(stack, maxDepth, FORMAT, n), value);
+    if (input.validateOnly) {
+      checkStackDepth(stack, maxDepth, FORMAT, n);
+      validatedTotal += value;
+    } else tree.insertStack(splitStack(stack, maxDepth, FORMAT, n), value);
   });
+  if (input.validateOnly) {
+    if (!Number.isSafeInteger(validatedTotal)) throw malformedBody(FORMAT, 'body', 'sum of sample values exceeds 2^53-1');
+    return validatedTotal > 0 ? toProfile(input, tree, FORMAT) : [];
+  }
   return toProfile(input, tree, FORMAT);
 };

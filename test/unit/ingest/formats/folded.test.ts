@@ -106,3 +106,22 @@ describe('decodeFolded', () => {
     );
   });
 });
+
+describe('folded, validate-only (relay mode)', () => {
+  const mk = (body: string) => input(utf8(body));
+  it('accepts what the full decoder accepts and rejects what it rejects, building no tree', () => {
+    const good = mk('a;b 2\na;c 3\nno-count-line\n');
+    const full = decodeFolded(good);
+    const light = decodeFolded({ ...good, validateOnly: true });
+    expect(full[0].tree.total).toBe(5);
+    expect(light).toHaveLength(1);
+    expect(light[0].tree.total).toBe(0);
+    expect(decodeFolded({ ...mk('x 0\n'), validateOnly: true })).toEqual([]);
+    for (const bad of ['a;b 1\na;c x\n', `${Array(3000).fill('f').join(';')} 1\n`, 'a 9007199254740991\nb 1\n']) {
+      const fullErr = (() => { try { decodeFolded(mk(bad)); } catch (e) { return (e as Error).message; } })();
+      const lightErr = (() => { try { decodeFolded({ ...mk(bad), validateOnly: true }); } catch (e) { return (e as Error).message; } })();
+      expect(fullErr).toBeDefined();
+      expect(lightErr).toBe(fullErr);
+    }
+  });
+});
