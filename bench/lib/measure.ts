@@ -5,7 +5,7 @@ import type { Workload } from './bodies.js';
 import type { BenchContext } from './context.js';
 import { runLoad, type LoadResult } from './load.js';
 import { findNginx, startNginxMirror } from './nginx.js';
-import { startPyrelay } from './pyrelay.js';
+import { metricSum, startPyrelay, type PyrelayProcess } from './pyrelay.js';
 import { n0, ms } from './report.js';
 import { startSink, type Sink } from './sink.js';
 
@@ -62,14 +62,38 @@ export function nginxMirror(ctx: BenchContext, w: Workload): Promise<NginxBaseli
   });
 }
 
-/** Polls until `sink` has read at least `n` requests; resolves with the ms it took, or undefined on timeout. */
-export async function waitForCount(sink: Sink, n: number, timeoutMs: number): Promise<number | undefined> {
+export interface Drain {
+  /** ms until every sink had `expected` requests, or until nothing was left to send. */
+  ms: number;
+  /** Requests each sink had at the end. */
+  counts: number[];
+  /** True when every sink got `expected`; false when the server had nothing left to send (or time ran out) first. */
+  complete: boolean;
+  timedOut: boolean;
+}
+
+/**
+ * Waits until every sink has read `expected` requests, or until the server reports nothing pending for its
+ * targets (then what is missing was dropped, not late), or `timeoutMs`.
+ */
+export async function waitForDrain(server: PyrelayProcess, sinks: Sink[], expected: number, timeoutMs: number): Promise<Drain> {
   const t0 = performance.now();
-  while (performance.now() - t0 < timeoutMs) {
-    if ((await sink.count()) >= n) return performance.now() - t0;
+  for (;;) {
+    const counts = await Promise.all(sinks.map((s) => s.count()));
+    const elapsed = performance.now() - t0;
+    if (counts.every((c) => c >= expected)) return { ms: elapsed, counts, complete: true, timedOut: false };
+    const pending = metricSum(await server.metrics(), 'pyroscope_remote_write_queue_pending');
+    if (pending === 0 && elapsed > 1000) return { ms: elapsed, counts, complete: false, timedOut: false };
+    if (elapsed > timeoutMs) return { ms: elapsed, counts, complete: false, timedOut: true };
     await new Promise((r) => setTimeout(r, 100));
   }
-  return undefined;
+}
+
+export function describeDrain(d: Drain, expected: number): string {
+  const got = d.counts.map(n0).join(' / ');
+  if (d.complete) return `all ${n0(expected)} delivered to each target ${n0(d.ms)} ms after the load ended`;
+  if (d.timedOut) return `only ${got} of ${n0(expected)} delivered after ${n0(d.ms)} ms (timeout)`;
+  return `only ${got} of ${n0(expected)} delivered; the server had nothing left to send ${n0(d.ms)} ms after the load (the rest was dropped)`;
 }
 
 export const twoTargets = (a: Sink, b: Sink, extra: Record<string, unknown> = {}) => ({
@@ -93,11 +117,12 @@ export function localPlusTwoTargets(ctx: BenchContext, w: Workload): Promise<Mea
       ctx.log(`  pyrelay local + 2 targets (${w.id})`);
       const r = await measureIngest(ctx, server.url, w);
       const atEnd = await Promise.all([a.count(), b.count()]);
-      const drainMs = await Promise.all([a, b].map((s) => waitForCount(s, r.totalOk, ctx.smoke ? 10_000 : 120_000)));
+      const drain = await waitForDrain(server, [a, b], r.totalOk, ctx.smoke ? 10_000 : 120_000);
+      const dropped = metricSum(await server.metrics(), 'pyroscope_remote_write_queue_dropped');
       ctx.note(
         'rw-tax',
-        `local + 2 targets acked ${n0(r.totalOk)} requests (warm-up included); when the load ended the targets had ${n0(atEnd[0])} / ${n0(atEnd[1])}, ` +
-          `all of them ${drainMs.map((d) => (d === undefined ? 'never (timeout)' : `${n0(d)} ms`)).join(' / ')} later.`,
+        `local + 2 targets acked ${n0(r.totalOk)} requests (warm-up included); when the load ended the targets had ${n0(atEnd[0])} / ${n0(atEnd[1])}; ` +
+          `${describeDrain(drain, r.totalOk)}. Queue drops (pyroscope_remote_write_queue_dropped): ${n0(dropped)}.`,
       );
       return r;
     } finally {

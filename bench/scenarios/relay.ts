@@ -2,8 +2,8 @@
 import { join } from 'node:path';
 import { foldedWorkload } from '../lib/bodies.js';
 import type { Scenario } from '../lib/context.js';
-import { describeLoad, measureIngest, nginxMirror, twoTargets, waitForCount } from '../lib/measure.js';
-import { startPyrelay } from '../lib/pyrelay.js';
+import { describeDrain, describeLoad, measureIngest, nginxMirror, twoTargets, waitForDrain } from '../lib/measure.js';
+import { metricSum, startPyrelay } from '../lib/pyrelay.js';
 import { n0, type Row } from '../lib/report.js';
 import { startSink } from '../lib/sink.js';
 
@@ -24,11 +24,12 @@ export const relay: Scenario = {
       const r = await measureIngest(ctx, server.url, w);
       // pyrelay acks before it forwards: also say how far behind the targets were and how long they took to catch up.
       const atEnd = await Promise.all([a.count(), b.count()]);
-      const drainMs = await Promise.all([a, b].map((s) => waitForCount(s, r.totalOk, ctx.smoke ? 10_000 : 120_000)));
+      const drain = await waitForDrain(server, [a, b], r.totalOk, ctx.smoke ? 10_000 : 120_000);
+      const dropped = metricSum(await server.metrics(), 'pyroscope_remote_write_queue_dropped');
       ctx.note(
         'relay',
-        `pyrelay acked ${n0(r.totalOk)} requests (warm-up included); when the load ended the targets had ${n0(atEnd[0])} / ${n0(atEnd[1])}, ` +
-          `and had all of them ${drainMs.map((d) => (d === undefined ? 'never (timeout)' : `${n0(d)} ms`)).join(' / ')} later.`,
+        `pyrelay acked ${n0(r.totalOk)} requests (warm-up included); when the load ended the targets had ${n0(atEnd[0])} / ${n0(atEnd[1])}; ` +
+          `${describeDrain(drain, r.totalOk)}. Queue drops (pyroscope_remote_write_queue_dropped): ${n0(dropped)}.`,
       );
       return [
         {

@@ -71,8 +71,10 @@ export const render: Scenario = {
       for (const [label, seconds] of ranges) {
         const path = `/render?${new URLSearchParams({ query: `${APP}{}`, from: String(until - seconds), until: String(until), format: 'json' })}`;
         const check = await fetch(server.url + path);
-        const body = (await check.json()) as { flamebearer?: { numTicks?: number } };
-        if (!check.ok || !body.flamebearer?.numTicks) throw new Error(`/render ${label}: status ${check.status}, numTicks ${body.flamebearer?.numTicks}`);
+        const text = await check.text();
+        const numTicks = check.ok ? (JSON.parse(text) as { flamebearer?: { numTicks?: number } }).flamebearer?.numTicks : undefined;
+        // An empty answer would time nothing: fail loudly with what the server said.
+        if (!numTicks) throw new Error(`/render ${label} of seeded data: status ${check.status}, numTicks ${numTicks}: ${text.slice(0, 300)}`);
         ctx.log(`  /render ${label}`);
         // One connection: latency of a single user's query, not throughput.
         const r = await runLoad({ url: server.url, connections: 1, durationSec: ctx.smoke ? 1 : 8, requests: [{ method: 'GET', path }], dir: ctx.dir });

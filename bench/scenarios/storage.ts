@@ -36,8 +36,14 @@ async function sendAll(url: string, requests: LoadRequest[], inFlight = 8): Prom
 interface Case {
   id: string;
   describe: string;
+  /** The app whose whole range /render sums, to check that everything sent was stored. */
+  query: string;
   requests(count: number): LoadRequest[];
 }
+
+/** Sum of the values of folded bodies (what numTicks must be once they are all stored). */
+const foldedTicks = (bodies: Buffer[]) =>
+  bodies.reduce((sum, b) => sum + b.toString().split('\n').reduce((s, l) => s + (l ? Number(l.slice(l.lastIndexOf(' ') + 1)) : 0), 0), 0);
 
 const HOSTS = 4;
 
@@ -45,6 +51,7 @@ const HOSTS = 4;
 const foldedCase: Case = {
   id: 'folded',
   describe: 'folded, 200 stacks',
+  query: 'bench.storage.cpu{}',
   requests(count) {
     const stacks = stackSet();
     const now = Math.floor(Date.now() / 10000) * 10;
@@ -66,6 +73,7 @@ const foldedCase: Case = {
 const goCase: Case = {
   id: 'pprof-go',
   describe: 'Go-style CPU pprof',
+  query: 'bench.storage.go.cpu{}',
   requests(count) {
     const base = goPprofWorkload('bench.storage.go').requests(1)[0];
     const now = Math.floor(Date.now() / 10000) * 10;
@@ -90,9 +98,13 @@ export const storage: Scenario = {
       const dir = join(ctx.dir, `storage-${c.id}`);
       const server = await startPyrelay({ dir, cpuProfDir: ctx.cpuProfDir });
       const empty = await diskUsage(server.storagePath);
+      let stored = 0;
       try {
         ctx.log(`  ingesting ${n0(count)} ${c.id} profiles`);
         await sendAll(server.url, requests);
+        const params = new URLSearchParams({ query: c.query, from: String(Math.floor(Date.now() / 1000) - 30 * 86400), until: 'now', format: 'json' });
+        const res = await fetch(`${server.url}/render?${params}`);
+        stored = res.ok ? ((await res.json()) as { flamebearer?: { numTicks?: number } }).flamebearer?.numTicks ?? 0 : 0;
       } finally {
         await server.stop(); // closes the store: everything is flushed before du
       }
@@ -102,6 +114,14 @@ export const storage: Scenario = {
         'storage',
         `${c.id}: ${n0(count)} uploads over ${HOSTS} series; store ${mib(used.allocated)} allocated (${mib(used.apparent)} apparent, ${mib(empty.allocated)} when empty); gzipped input ${mib(gz)}.`,
       );
+      const sent = c.id === 'folded' ? foldedTicks(requests.map((r) => r.body!)) : undefined;
+      ctx.note(
+        'storage',
+        sent === undefined
+          ? `${c.id}: /render over the whole range after ingest: numTicks ${n0(stored)} (must be > 0).`
+          : `${c.id}: /render over the whole range after ingest: numTicks ${n0(stored)}, sum of the values sent ${n0(sent)} (${stored === sent ? 'all stored' : 'MISMATCH'}).`,
+      );
+      if (!stored) throw new Error(`storage ${c.id}: nothing came back from /render after ingest`);
       rows.push({
         scenario: 'storage',
         case: `bytes on disk per profile, ${c.describe}`,

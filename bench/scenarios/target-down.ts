@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { foldedWorkload } from '../lib/bodies.js';
 import type { Scenario } from '../lib/context.js';
 import { runLoad } from '../lib/load.js';
-import { describeLoad, localPlusTwoTargets, measureIngest, twoTargets, VARIANTS, waitForCount } from '../lib/measure.js';
+import { describeDrain, describeLoad, localPlusTwoTargets, measureIngest, twoTargets, VARIANTS, waitForDrain } from '../lib/measure.js';
 import { metricSum, startPyrelay } from '../lib/pyrelay.js';
 import { mib, n0, type Row } from '../lib/report.js';
 import { startSink } from '../lib/sink.js';
@@ -42,14 +42,13 @@ export const targetDown: Scenario = {
       b = await startSink(bPort);
       const missing = healthy.totalOk + down.ok - bBefore;
       ctx.log(`  target b back; waiting for ${n0(missing)} requests`);
-      const drainMs = await waitForCount(b, missing, ctx.smoke ? 5_000 : 120_000);
+      const drain = await waitForDrain(server, [b], missing, ctx.smoke ? 5_000 : 120_000);
       const failures = metricSum(await server.metrics(), 'pyrelay_remote_write_send_failures_total', ['target_name="b"']);
       const dropped = metricSum(await server.metrics(), 'pyrelay_remote_write_dropped_total', ['target_name="b"']);
       ctx.note(
         'target-down',
         `rate ${rate} req/s (${capacity === undefined ? 'smoke' : `half of the ${n0(capacity)} req/s measured with 2 healthy targets`}), folded bodies; healthy ${healthySec} s then b down ${downSec} s. Backlog of b when it came back: ${n0(pending)} pending (metric), ` +
-          `${n0(missing)} requests missing at b; drained in ${drainMs === undefined ? 'more than the timeout' : `${(drainMs / 1000).toFixed(1)} s`} ` +
-          `(includes the retry backoff in force when b returned). Send failures to b: ${n0(failures)}, dropped: ${n0(dropped)}. ` +
+          `${n0(missing)} requests missing at b; ${describeDrain(drain, missing)} (a drain time includes the retry backoff in force when b returned). Send failures to b: ${n0(failures)}, dropped: ${n0(dropped)}. ` +
           `Down-window answers: ${n0(down.ok)} 2xx, ${n0(down.non2xx)} non-2xx, ${n0(down.errors)} errors.`,
       );
       const rows: Row[] = [
@@ -72,8 +71,8 @@ export const targetDown: Scenario = {
         {
           scenario: 'target-down',
           case: 'time to drain the backlog after b returns',
-          measured: drainMs === undefined ? 'timeout' : `${(drainMs / 1000).toFixed(1)} s for ${n0(missing)} requests`,
-          baseline: '',
+          measured: drain.complete ? `${(drain.ms / 1000).toFixed(1)} s for ${n0(missing)} requests` : `never: ${n0(drain.counts[0])} of ${n0(missing)} delivered`,
+          baseline: drain.complete ? '' : drain.timedOut ? 'timeout' : 'nothing left to send: the rest was dropped',
         },
       ];
       return rows;
