@@ -160,6 +160,8 @@ describe('durable delivery', () => {
     for (let i = 1; i <= 6; i++) await r.rw.offer(item({ profileId: `p${i}` }));
     const s = r.senders.get('d')!;
     await s.call(2);
+    // Let the other two workers run as far as they can (taking an item is synchronous after this turn).
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
     // Four workers but two items in memory: only two attempts at a time.
     expect(s.calls).toHaveLength(2);
     expect(await value(r.registry, 'pyroscope_remote_write_queue_pending', { target_name: 'd' })).toBe(6);
