@@ -155,6 +155,24 @@ describe('durable delivery', () => {
     expect(await value(again.registry, 'pyroscope_remote_write_queue_pending', { target_name: 'd' })).toBe(0);
   });
 
+  it('stop lets an in-flight send finish before its deadline, takes nothing new and leaves the rest on disk', async () => {
+    const dir = await tempDir();
+    const r = await rig(dir, [durableTarget({ name: 'd' })]);
+    for (let i = 1; i <= 3; i++) await r.rw.offer(item({ profileId: `p${i}` }));
+    const inFlight = await r.senders.get('d')!.call(1);
+    const stopped = r.rw.stop(60_000); // the fake clock never reaches this deadline
+    await expect(r.rw.offer(item({ profileId: 'late' }))).rejects.toMatchObject({ code: 'unavailable' });
+    inFlight.answer(200);
+    await stopped;
+    expect(r.senders.get('d')!.calls).toHaveLength(1);
+    const again = await rig(dir, [durableTarget({ name: 'd' })]);
+    const s = again.senders.get('d')!;
+    (await s.call(1)).answer(200);
+    (await s.call(2)).answer(200);
+    await again.stop();
+    expect(s.calls.map((c) => c.profileId)).toEqual(['p2', 'p3']);
+  });
+
   it('queue-size bounds the items in memory; the rest wait on disk and are not dropped', async () => {
     const r = await rig(await tempDir(), [durableTarget({ name: 'd', queueWorkers: 4, queueSize: 2 })]);
     for (let i = 1; i <= 6; i++) await r.rw.offer(item({ profileId: `p${i}` }));
