@@ -1,9 +1,9 @@
 // `npm run bench [-- <scenario>...] [--smoke] [--cpu-prof]`: runs the scenarios, prints one table of
 // measured vs baseline, and (full runs) writes bench/results/<date>.md and latest.md.
 // --smoke runs each scenario for a second or two with tiny sizes: it checks that they run, not how fast.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from './lib/child.js';
 import type { BenchContext, Scenario } from './lib/context.js';
@@ -55,6 +55,7 @@ const ctx: BenchContext = {
 const rows: Row[] = [];
 const failed: { name: string; error: string }[] = [];
 const started = performance.now();
+const loadAtStart = loadavg().map((l) => l.toFixed(1)).join(' ');
 for (const s of selected) {
   const t0 = performance.now();
   console.log(`== ${s.name}: ${s.title}`);
@@ -88,16 +89,19 @@ function writeResults() {
   const date = new Date().toISOString().slice(0, 10);
   const tryRun = (cmd: string, args: string[]) => {
     try {
-      return execFileSync(cmd, args, { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+      // nginx -v writes to stderr: take both.
+      return execFileSync(cmd, args, { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim() || tryStderr(cmd, args);
     } catch (e) {
       return ((e as { stderr?: string }).stderr ?? '').trim() || 'unknown';
     }
   };
+  const tryStderr = (cmd: string, args: string[]) => spawnSync(cmd, args, { encoding: 'utf8' }).stderr.trim();
   const nginx = findNginx();
   const lines = [
     `# pyrelay benchmark results, ${date}`,
     '',
     `Commit \`${tryRun('git', ['rev-parse', '--short', 'HEAD'])}\`, Node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ` +
+      `load average at start ${loadAtStart} (other processes share the machine), ` +
       `nginx: ${nginx ? tryRun(nginx, ['-v']).replace(/^nginx version: /, '') : 'not installed'}. Total ${totalSec.toFixed(0)} s.`,
     '',
     `Command: \`npm run bench${names.length ? ` -- ${names.join(' ')}` : ''}\`. Load: autocannon in its own process, ${ctx.connections} connections, ` +

@@ -70,14 +70,38 @@ export async function spawnChild(opts: SpawnOptions): Promise<Child> {
   };
 }
 
-/** Peak resident set (VmHWM) and current RSS of a live process, in bytes, from /proc (Linux only). */
-export async function memoryOf(pid: number): Promise<{ peakRss: number; rss: number } | undefined> {
+/**
+ * Peak resident set (VmHWM), current RSS and its anonymous (heap) and file-backed parts (mmapped files such
+ * as lmdb's data file count here) of a live process, in bytes, from /proc (Linux only).
+ */
+export async function memoryOf(pid: number): Promise<{ peakRss: number; rss: number; rssAnon: number; rssFile: number } | undefined> {
   const { readFile } = await import('node:fs/promises');
   try {
     const text = await readFile(`/proc/${pid}/status`, 'utf8');
     const kb = (key: string) => Number(/^(\w+):\s+(\d+) kB$/m.exec(text.split('\n').find((l) => l.startsWith(key + ':')) ?? '')?.[2] ?? NaN) * 1024;
-    return { peakRss: kb('VmHWM'), rss: kb('VmRSS') };
+    return { peakRss: kb('VmHWM'), rss: kb('VmRSS'), rssAnon: kb('RssAnon'), rssFile: kb('RssFile') + kb('RssShmem') };
   } catch {
     return undefined;
   }
+}
+
+/** Samples RSS every `everyMs` until stopped: the peaks of its anonymous and file-backed parts. */
+export function sampleRss(pid: number, everyMs = 250): { stop(): { peakAnon: number; peakFile: number } } {
+  let peakAnon = 0;
+  let peakFile = 0;
+  const tick = async () => {
+    const m = await memoryOf(pid);
+    if (m) {
+      peakAnon = Math.max(peakAnon, m.rssAnon);
+      peakFile = Math.max(peakFile, m.rssFile);
+    }
+  };
+  const timer = setInterval(() => void tick(), everyMs);
+  void tick();
+  return {
+    stop() {
+      clearInterval(timer);
+      return { peakAnon, peakFile };
+    },
+  };
 }

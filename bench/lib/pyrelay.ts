@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { memoryOf, spawnChild, type Child } from './child.js';
+import { memoryOf, sampleRss, spawnChild, type Child } from './child.js';
 
 export interface PyrelayProcess {
   url: string;
@@ -11,6 +11,8 @@ export interface PyrelayProcess {
   storagePath: string;
   /** Peak resident set so far (VmHWM), bytes. */
   peakRss(): Promise<number>;
+  /** Starts sampling the anonymous / file-backed split of RSS. */
+  sampleRss(): ReturnType<typeof sampleRss>;
   metrics(): Promise<string>;
   /** Graceful stop (SIGTERM); the store is closed and flushed when this resolves. */
   stop(): Promise<void>;
@@ -48,6 +50,7 @@ export async function startPyrelay(opts: PyrelayOptions): Promise<PyrelayProcess
     url,
     pid: child.pid,
     storagePath: raw['storage-path'] as string,
+    sampleRss: () => sampleRss(child.pid),
     async peakRss() {
       return (await memoryOf(child.pid))?.peakRss ?? NaN;
     },

@@ -31,6 +31,7 @@ export const targetDown: Scenario = {
     });
     try {
       ctx.log(`  healthy, ${rate} req/s`);
+      const sampler = server.sampleRss();
       const healthy = await measureIngest(ctx, server.url, w, rate, healthySec);
       const rssHealthy = await server.peakRss();
       const bBefore = await b.count();
@@ -38,6 +39,7 @@ export const targetDown: Scenario = {
       ctx.log(`  target b down for ${downSec} s, ${rate} req/s`);
       const down = await runLoad({ url: server.url, connections: ctx.connections, durationSec: downSec, overallRate: rate, requests: w.requests(VARIANTS), dir: ctx.dir });
       const peakRss = await server.peakRss();
+      const split = sampler.stop();
       const pending = metricSum(await server.metrics(), 'pyroscope_remote_write_queue_pending', ['target_name="b"']);
       // Same port, so the configured address works again; count from here on.
       b = await startSink(bPort);
@@ -49,7 +51,7 @@ export const targetDown: Scenario = {
       ctx.note(
         'target-down',
         `rate ${rate} req/s (${capacity === undefined ? 'smoke' : `half of the ${n0(capacity)} req/s measured with 2 healthy targets`}), folded bodies; healthy ${healthySec} s then b down ${downSec} s. Backlog of b when it came back: ${n0(pending)} pending (metric), ` +
-          `${n0(missing)} requests missing at b; peak RSS ${mib(rssHealthy)} after the healthy phase, ${mib(peakRss)} after the outage; ${describeDrain(drain, missing)} (a drain time includes the retry backoff in force when b returned). Send failures to b: ${n0(failures)}, dropped: ${n0(dropped)}. ` +
+          `${n0(missing)} requests missing at b; peak RSS ${mib(rssHealthy)} after the healthy phase, ${mib(peakRss)} after the outage (sampled peaks: ${mib(split.peakAnon)} anonymous, ${mib(split.peakFile)} file-backed, i.e. mmapped lmdb pages); ${describeDrain(drain, missing)} (a drain time includes the retry backoff in force when b returned). Send failures to b: ${n0(failures)}, dropped: ${n0(dropped)}. ` +
           `Down-window answers: ${n0(down.ok)} 2xx, ${n0(down.non2xx)} non-2xx, ${n0(down.errors)} errors.`,
       );
       const rows: Row[] = [
