@@ -1,4 +1,4 @@
-// Micro-benchmark of the lmdb store's write path with realistic profiles (no HTTP): `npx tsx bench/store-write.ts [--smoke]`.
+// Micro-benchmark of the lmdb store's write path with realistic profiles (no HTTP): `npx tsx bench/store-write.ts [--smoke] [--puts=N]`.
 // Scenarios: (a) one series, consecutive 10 s profiles, one put at a time; (b) 50 series of one app round-robin;
 // (c) 8 puts in flight at once, as the HTTP server issues them. Prints puts/s, p50/p99 put latency, bytes on
 // disk per put and the gzip size of the equivalent folded text, and exports `run()` for the bench runner.
@@ -130,9 +130,9 @@ async function scenario(name: string, opts: { puts: number; series: number; inFl
 }
 
 /** Runs the three scenarios; `baseline` of a puts/s row is the 2,000 puts/s target, of a bytes row the gzip size. */
-export async function run({ smoke = false } = {}): Promise<StoreWriteRow[]> {
+export async function run({ smoke = false, puts }: { smoke?: boolean; puts?: number } = {}): Promise<StoreWriteRow[]> {
+  puts ??= smoke ? 60 : 3000;
   const w = workload(appStacks(), smoke ? 4 : 32);
-  const puts = smoke ? 60 : 3000;
   const results = [
     await scenario('a: 1 series, sequential', { puts, series: 1, inFlight: 1, w }),
     await scenario('b: 50 series round-robin, sequential', { puts, series: 50, inFlight: 1, w }),
@@ -151,6 +151,7 @@ export async function run({ smoke = false } = {}): Promise<StoreWriteRow[]> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const rows = await run({ smoke: process.argv.includes('--smoke') });
+  const putsArg = process.argv.find((a) => a.startsWith('--puts='));
+  const rows = await run({ smoke: process.argv.includes('--smoke'), ...(putsArg ? { puts: Number(putsArg.slice(7)) } : {}) });
   for (const r of rows) console.log(`${r.name.padEnd(52)} ${r.ratio.toFixed(2)}x (${r.ours.toFixed(0)} vs ${r.baseline.toFixed(0)} ${r.unit})`);
 }
