@@ -2,10 +2,15 @@
 // Two databases: `payloads` (seq -> checksummed record, stored once whatever the number of targets) and
 // `done` ([target, seq] -> empty: that target acked or dropped the item). A record is deleted with its
 // markers when its last target finishes. Per-target progress lives in memory and is rebuilt on open,
-// so everything not marked done is pending again after a restart (at-least-once).
+// so everything not marked done is pending again after a restart (at-least-once). Appends are durable
+// before they resolve; acks and drops are written in batches (finish-writes.ts), so after a crash an item
+// finished shortly before may come back, never an unfinished one go missing. Fresh payloads are served
+// from memory (payload-cache.ts) instead of being read back and re-checksummed per target.
 import { mkdir } from 'node:fs/promises';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { PyrelayError } from '../../model/errors.js';
+import { createFinishWrites } from './finish-writes.js';
+import { createPayloadCache } from './payload-cache.js';
 import { decodeRecord, encodeHeader, encodeRecord } from './record.js';
 import type { Backlog, BacklogItem, BacklogOptions, DropReason, TargetStats } from './types.js';
 
@@ -26,13 +31,16 @@ interface TargetState {
 interface RecordRef {
   /** Targets that still have the item pending. */
   remaining: number;
-  /** Targets the record was written for (markers to delete with it). */
+  /** Targets the record was written for. */
   targets: string[];
+  /** Targets whose done marker is written or queued (deleted with the record). */
+  marked: string[];
 }
 
-const EMPTY = Buffer.alloc(0);
 const SEQ_RESERVED = 'seq-reserved';
 const SEQ_BLOCK = 1 << 16;
+const DEFAULT_CACHE_BYTES = 16 * 1024 * 1024;
+const DEFAULT_FINISH_FLUSH_MS = 100;
 
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -85,30 +93,48 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
   const bestEffort = (p: Promise<unknown>, what: string, seq: number): Promise<void> =>
     p.then(
       () => undefined,
-      (e) => logger?.error({ err: errorText(e), seq }, `remote-write backlog: ${what} failed`),
+      async (e) => logger?.error({ err: await writeErrorText(e), seq }, `remote-write backlog: ${what} failed`),
     );
 
-  const removeRecord = (seq: number, targets: string[]): Promise<unknown> => {
+  const cache = createPayloadCache(opts.cacheBytes ?? DEFAULT_CACHE_BYTES);
+  const finishes = createFinishWrites({
+    payloads,
+    done,
+    flushMs: opts.finishFlushMs ?? DEFAULT_FINISH_FLUSH_MS,
+    // writeErrorText also consumes lmdb's rejected commitError, which would otherwise go unhandled.
+    onError: (e, what) => void writeErrorText(e).then((err) => logger?.error({ err }, `remote-write backlog: ${what} failed`)),
+  });
+
+  /** Used at open only (awaited there); finished items go through `finishes`. */
+  const removeRecord = (seq: number, targets: Iterable<string>): Promise<unknown> => {
     if (closed) return Promise.resolve();
     const writes: Promise<unknown>[] = [payloads.remove(seq)];
     for (const t of targets) writes.push(done.remove([t, seq]));
     return Promise.all(writes);
   };
 
-  /** Marks seq finished for target (acked or dropped); deletes the record when no target needs it. */
-  const finish = (target: string, s: TargetState, seq: number): Promise<void> | undefined => {
+  /**
+   * Marks seq finished for target (acked or dropped) and queues the disk write; the record is deleted once no
+   * target needs it. False when seq was not pending for target.
+   */
+  const finish = (target: string, s: TargetState, seq: number): boolean => {
     const entry = s.pending.get(seq);
-    if (entry === undefined) return undefined;
+    if (entry === undefined) return false;
     s.pending.delete(seq);
     s.leased.delete(seq);
     s.bytes -= entry.bytes;
     const ref = refs.get(seq);
-    if (ref === undefined) return Promise.resolve();
+    if (ref === undefined || closed) return true;
     ref.remaining--;
-    if (closed) return Promise.resolve();
-    if (ref.remaining > 0) return bestEffort(done.put([target, seq], EMPTY), 'ack', seq);
+    if (ref.remaining > 0) {
+      ref.marked.push(target);
+      finishes.mark(target, seq);
+      return true;
+    }
     refs.delete(seq);
-    return bestEffort(removeRecord(seq, ref.targets), 'delete', seq);
+    cache.delete(seq);
+    finishes.remove(seq, ref.marked);
+    return true;
   };
 
   const reportDrops = (target: string, reason: DropReason, seqs: number[]) => {
@@ -168,7 +194,7 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
       s.pending.set(key, entry);
       s.bytes += entry.bytes;
     }
-    refs.set(key, { remaining: pendingFor.length, targets: record.targets });
+    refs.set(key, { remaining: pendingFor.length, targets: record.targets, marked: [...(finished ?? [])] });
   }
   // Markers whose record is gone (deleted record, crash mid-delete).
   for (const [seq, targets] of doneBy) for (const t of targets) stale.push(done.remove([t, seq]));
@@ -197,7 +223,7 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
     for (const seq of s.pending.keys()) {
       if (s.bytes + incoming <= max) break;
       if (s.leased.has(seq)) continue;
-      void finish(target, s, seq);
+      finish(target, s, seq);
       dropped.push(seq);
     }
     return dropped;
@@ -248,11 +274,12 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
         accepted.push(t);
       }
       if (accepted.length === 0) return seq;
-      refs.set(seq, { remaining: accepted.length, targets: accepted });
+      refs.set(seq, { remaining: accepted.length, targets: accepted, marked: [] });
       try {
         await payloads.put(seq, encodeRecord(header(), payload));
       } catch (e) {
         refs.delete(seq);
+        cache.delete(seq);
         for (const t of accepted) {
           const s = states.get(t)!;
           if (s.pending.delete(seq)) s.bytes -= bytes;
@@ -262,6 +289,8 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
         });
       }
       entry.committed = true;
+      // Unless a budget already dropped it everywhere while the write ran.
+      if (refs.has(seq)) cache.put(seq, { payload, meta });
       return seq;
     },
 
@@ -273,6 +302,12 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
       for (const [seq, entry] of s.pending) {
         if (items.length >= limit) break;
         if (!entry.committed || s.leased.has(seq)) continue;
+        const cached = cache.get(seq);
+        if (cached !== undefined) {
+          s.leased.add(seq);
+          items.push({ seq, enqueuedAtMs: entry.at, bytes: entry.bytes, payload: cached.payload, meta: cached.meta });
+          continue;
+        }
         let raw = payloads.getBinary(seq);
         if (raw === undefined) {
           // Never mistake a stale read snapshot for a lost record: look again at the latest commit.
@@ -290,20 +325,17 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
         items.push({ seq, enqueuedAtMs: entry.at, bytes: entry.bytes, payload: record.payload, meta: record.meta });
       }
       // A record that went bad on disk is unusable for every target: forget it everywhere.
-      for (const seq of corrupt) for (const [t, st] of states) void finish(t, st, seq);
+      for (const seq of corrupt) for (const [t, st] of states) finish(t, st, seq);
       if (corrupt.length > 0) opts.onCorrupt?.(corrupt.length);
       return items;
     },
 
     async ack(target, seq) {
-      await finish(target, stateOf(target), seq);
+      finish(target, stateOf(target), seq);
     },
 
     async drop(target, seq, reason) {
-      const p = finish(target, stateOf(target), seq);
-      if (p === undefined) return;
-      reportDrops(target, reason, [seq]);
-      await p;
+      if (finish(target, stateOf(target), seq)) reportDrops(target, reason, [seq]);
     },
 
     release(target, seq) {
@@ -322,12 +354,11 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
         if (s.leased.has(seq) || !entry.committed) continue;
         expired.push(seq);
       }
-      const writes = expired.map((seq) => finish(target, s, seq));
+      for (const seq of expired) finish(target, s, seq);
       if (expired.length > 0) {
         reportDrops(target, 'too_old', expired);
         logger?.warn({ target, count: expired.length, maxAgeMs }, 'remote-write backlog: dropped items older than max-age');
       }
-      await Promise.all(writes);
       return expired.length;
     },
 
@@ -344,10 +375,20 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
       };
     },
 
+    flush: () => finishes.flush(),
+
     async close() {
       if (closed) return;
       closed = true;
+      await finishes.flush();
       await env.close(); // waits for queued writes
+    },
+
+    async abandon() {
+      if (closed) return;
+      closed = true;
+      finishes.discard();
+      await env.close();
     },
   };
   return backlog;

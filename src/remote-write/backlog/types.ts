@@ -37,6 +37,10 @@ export interface BacklogOptions {
   onDrop?: (target: string, reason: DropReason, count: number, seqs: number[]) => void;
   /** Records skipped because they failed their checksum or could not be decoded. */
   onCorrupt?: (count: number) => void;
+  /** Bytes of fresh payloads kept in memory so next() need not read them back (default 16 MiB; 0 = none). */
+  cacheBytes?: number;
+  /** How long acks and drops wait to be written in one batch (default 100 ms). */
+  finishFlushMs?: number;
 }
 
 export interface TargetStats {
@@ -57,9 +61,12 @@ export interface Backlog {
   append(payload: Uint8Array, meta: Record<string, unknown>, targets: string[]): Promise<number>;
   /** Up to `limit` oldest unacknowledged items of `target` not leased yet; they are leased on return. */
   next(target: string, limit: number): Promise<BacklogItem[]>;
-  /** Delivered: forget the item for this target. Unknown or already-finished seqs are ignored. */
+  /**
+   * Delivered: forget the item for this target. Unknown or already-finished seqs are ignored. Takes effect in
+   * memory at once; written in a batch later (flush(), close()): after a crash the item may be pending again.
+   */
   ack(target: string, seq: number): Promise<void>;
-  /** Given up: forget the item for this target and report it through onDrop. */
+  /** Given up: forget the item for this target and report it through onDrop. Written like ack(). */
   drop(target: string, seq: number, reason: DropReason): Promise<void>;
   /** Leased but not delivered: next() may hand it out again. */
   release(target: string, seq: number): void;
@@ -71,6 +78,10 @@ export interface Backlog {
   stats(target: string): TargetStats;
   /** Records skipped as corrupted since open. */
   readonly corruptSkipped: number;
+  /** Writes the acks and drops made so far; resolves once they are committed. */
+  flush(): Promise<void>;
   /** Waits for queued writes, then closes. Unacknowledged items stay on disk for the next open. */
   close(): Promise<void>;
+  /** Closes as a crash would: acks and drops not written yet are lost (tests). */
+  abandon(): Promise<void>;
 }

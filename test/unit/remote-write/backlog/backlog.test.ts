@@ -302,7 +302,8 @@ describe('corruption', () => {
   });
 
   it('a record that goes bad while running is skipped by next() for every target', async () => {
-    const b = await openBacklog();
+    // No payload cache: a fresh item would come from memory, never from the damaged disk copy.
+    const b = await openBacklog({ cacheBytes: 0 });
     const s1 = await b.append(bytes('1'), {}, ['a', 'b']);
     const s2 = await b.append(bytes('2'), {}, ['a', 'b']);
     // damage it through a second handle on the same environment (lmdb allows this across processes too)

@@ -1,0 +1,128 @@
+// Acks and drops written in batches, fresh payloads served from memory: what a crash may bring back, what it
+// never may, and that the disk copy is still what a target falls back to.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Backlog } from '../../../../src/remote-write/backlog/index.js';
+import { createPayloadCache } from '../../../../src/remote-write/backlog/payload-cache.js';
+import { bytes, harness, text, withRaw, type Harness } from './helpers.js';
+
+let h: Harness;
+let opened: Backlog[] = [];
+const openBacklog = async (...args: Parameters<Harness['open']>) => {
+  const b = await h.open(...args);
+  opened.push(b);
+  return b;
+};
+beforeEach(async () => {
+  h = await harness();
+});
+afterEach(async () => {
+  for (const b of opened) await b.close();
+  opened = [];
+  await h.cleanup();
+});
+
+const seqsOf = (items: { seq: number }[]) => items.map((i) => i.seq);
+const rawKeys = () =>
+  withRaw(h, ({ payloads, done }) => ({ payloads: [...payloads.getKeys({})], done: [...done.getKeys({})] }));
+
+describe('batched acks and drops', () => {
+  it('an ack not flushed yet is lost by a crash (the item is sent again); a flushed one is not', async () => {
+    const b = await openBacklog({ finishFlushMs: 60_000 });
+    const s1 = await b.append(bytes('one'), {}, ['a']);
+    const s2 = await b.append(bytes('two'), {}, ['a']);
+    await b.next('a', 2);
+    await b.ack('a', s1);
+    await b.flush();
+    await b.ack('a', s2);
+    expect(b.pendingItems('a')).toBe(0);
+    await b.abandon();
+    const again = await openBacklog();
+    expect(seqsOf(await again.next('a', 10))).toEqual([s2]);
+  });
+
+  it('a graceful close writes every ack and drop', async () => {
+    const b = await openBacklog({ finishFlushMs: 60_000 });
+    const s1 = await b.append(bytes('one'), {}, ['a', 'b']);
+    const s2 = await b.append(bytes('two'), {}, ['a', 'b']);
+    await b.next('a', 2);
+    await b.ack('a', s1);
+    await b.drop('a', s2, 'non_retryable');
+    await b.close();
+    const again = await openBacklog();
+    expect(seqsOf(await again.next('a', 10))).toEqual([]);
+    expect(seqsOf(await again.next('b', 10))).toEqual([s1, s2]);
+  });
+
+  it('a record every target finished within one batch is deleted without writing its markers', async () => {
+    const b = await openBacklog({ finishFlushMs: 60_000 });
+    const s1 = await b.append(bytes('one'), {}, ['a', 'b']);
+    const s2 = await b.append(bytes('two'), {}, ['a', 'b']);
+    await b.ack('a', s1);
+    await b.ack('b', s1);
+    await b.ack('a', s2); // s2 still needed by b: its marker for a is written
+    await b.flush();
+    await b.abandon();
+    expect(await rawKeys()).toEqual({ payloads: [s2], done: [['a', s2]] });
+    const again = await openBacklog({ finishFlushMs: 60_000 });
+    expect(seqsOf(await again.next('a', 10))).toEqual([]);
+    await again.ack('b', s2);
+    await again.close();
+    expect(await rawKeys()).toEqual({ payloads: [], done: [] });
+  });
+
+  it('writes a batch by itself after finishFlushMs', async () => {
+    const b = await openBacklog({ finishFlushMs: 1 });
+    const s1 = await b.append(bytes('one'), {}, ['a']);
+    await b.ack('a', s1);
+    // No flush() here: only the timer can write the delete. Polled through a second handle.
+    let left = (await rawKeys()).payloads;
+    for (let i = 0; i < 200 && left.length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      left = (await rawKeys()).payloads;
+    }
+    expect(left).toEqual([]);
+    await b.abandon();
+    expect(await rawKeys()).toEqual({ payloads: [], done: [] });
+  });
+});
+
+describe('payload cache', () => {
+  it('serves fresh items from memory: a damaged disk copy is not seen until the item is evicted', async () => {
+    const b = await openBacklog({ cacheBytes: 6 });
+    const s1 = await b.append(bytes('one'), {}, ['a', 'b']);
+    const s2 = await b.append(bytes('two'), { n: 2 }, ['a', 'b']);
+    await withRaw(h, ({ payloads }) => payloads.put(s2, Buffer.from('bad')));
+    const items = await b.next('a', 10);
+    expect(seqsOf(items)).toEqual([s1, s2]);
+    expect(text(items[1].payload)).toBe('two');
+    expect(items[1].meta).toEqual({ n: 2 });
+    // A third append evicts the oldest (s1) only; s2 is still served from memory to b.
+    const s3 = await b.append(bytes('333'), {}, ['b']);
+    expect(seqsOf(await b.next('b', 10))).toEqual([s1, s2, s3]);
+    expect(b.corruptSkipped).toBe(0);
+  });
+
+  it('falls back to the disk copy (checksummed) once evicted', async () => {
+    const b = await openBacklog({ cacheBytes: 3 });
+    const s1 = await b.append(bytes('one'), {}, ['a']);
+    const s2 = await b.append(bytes('two'), {}, ['a']); // evicts s1
+    await withRaw(h, ({ payloads }) => payloads.put(s1, Buffer.from('bad')));
+    expect(seqsOf(await b.next('a', 10))).toEqual([s2]);
+    expect(b.corruptSkipped).toBe(1);
+  });
+
+  it('is bounded in bytes, evicts oldest first, never holds a payload larger than the bound', () => {
+    const c = createPayloadCache(10);
+    const rec = (n: number) => ({ payload: new Uint8Array(n), meta: {} });
+    c.put(1, rec(4));
+    c.put(2, rec(4));
+    c.put(3, rec(4));
+    expect([c.get(1), c.get(2) !== undefined, c.get(3) !== undefined]).toEqual([undefined, true, true]);
+    expect(c.bytes).toBe(8);
+    c.put(4, rec(11));
+    expect(c.get(4)).toBeUndefined();
+    c.delete(2);
+    expect([c.bytes, c.size]).toEqual([4, 1]);
+    expect(createPayloadCache(0).get(1)).toBeUndefined();
+  });
+});
