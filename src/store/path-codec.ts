@@ -6,7 +6,6 @@
 // Totals are not stored: a node's total is the sum of self values on and below its path.
 // Pure: the path dictionary is passed in.
 import { Tree, newNode, type TreeNode } from '../model/tree.js';
-import { truncateTree } from '../model/truncate.js';
 import type { AppPaths } from './path-dict.js';
 import { ByteReader, ByteWriter } from './varint.js';
 
@@ -156,9 +155,5 @@ export function selfsToTree(selfs: Selfs, paths: AppPaths): Tree {
   return tree;
 }
 
-/** OG-style truncation to `maxNodes` (spec 5.4), through the shared tree truncation so both paths agree. */
-export function truncateSelfs(selfs: Selfs, paths: AppPaths, maxNodes: number): Selfs {
-  const out: Selfs = new Map();
-  addEntries(out, treeEntries(truncateTree(selfsToTree(selfs, paths), maxNodes), paths));
-  return out;
-}
+// Truncation works on self values directly; re-exported so callers keep one import for the node format.
+export { truncateSelfs, createTruncateScratch, type TruncateScratch } from './path-truncate.js';

@@ -3,7 +3,7 @@
 // methods must run inside the store's write transaction: that is what serializes read-modify-write per key.
 import type { Database } from 'lmdb';
 import type { Tree } from '../model/tree.js';
-import { addEntries, decodeSelfsInto, encodeSelfs, nodeCount, selfsToTree, treeEntries, truncateSelfs, type Selfs } from './path-codec.js';
+import { addEntries, createTruncateScratch, decodeSelfsInto, encodeSelfs, selfsToTree, treeEntries, truncateSelfs, type Selfs } from './path-codec.js';
 import type { PathDict } from './path-dict.js';
 import { levelDuration, writeTargets, type AlignedRange, type NodeRef } from './segment-math.js';
 
@@ -57,7 +57,7 @@ interface PendingNode {
 
 export function createSegmentData(dbs: SegmentDbs, paths: PathDict, opts: { maxLevel: number; maxNodesPerTree: number }): SegmentData {
   const { maxLevel, maxNodesPerTree } = opts;
-  const scratch = { mark: new Uint32Array(1024), gen: 0 };
+  const scratch = createTruncateScratch();
 
   const removeRange = (start: NodeKey | [number], end: NodeKey | [number, number]): number => {
     let n = 0;
@@ -92,7 +92,8 @@ export function createSegmentData(dbs: SegmentDbs, paths: PathDict, opts: { maxL
         let selfs = node.selfs;
         const old = dbs.trees.get(node.key);
         if (old !== undefined) decodeSelfsInto(selfs, old, p.parent.length - 1);
-        if (nodeCount(selfs, p, scratch) > maxNodesPerTree) selfs = truncateSelfs(selfs, p, maxNodesPerTree);
+        // Returns `selfs` untouched when the node has at most maxNodesPerTree paths.
+        selfs = truncateSelfs(selfs, p, maxNodesPerTree, scratch);
         dbs.trees.put(node.key, Buffer.from(encodeSelfs(selfs)));
         const stats = dbs.nodes.get(node.key);
         dbs.nodes.put(node.key, [(stats?.[0] ?? 0) + node.samples, (stats?.[1] ?? 0) + node.writes]);

@@ -5,6 +5,7 @@ import { truncateTree } from '../../../src/model/truncate.js';
 import {
   PATH_CODEC_VERSION,
   addEntries,
+  createTruncateScratch,
   decodeSelfsInto,
   encodeSelfs,
   nodeCount,
@@ -104,6 +105,25 @@ describe('path codec', () => {
     const cut = truncateSelfs(s, paths, 3);
     expect(Object.fromEntries(selfsToTree(cut, paths).toFoldedMap())).toEqual(Object.fromEntries(truncateTree(t, 3).toFoldedMap()));
     expect(nodeCount(cut, paths, scratch())).toBe(3);
+  });
+
+  it('truncates self values exactly as truncateTree does on the rebuilt tree (property)', () => {
+    // Few frame names and small values: deep shared prefixes, existing `other` frames and many tied totals.
+    const stack = fc.array(fc.constantFrom('a', 'b', 'c', 'other'), { minLength: 0, maxLength: 6 });
+    const sorted = (m: Selfs) => [...m].sort((x, y) => x[0] - y[0]);
+    const truncScratch = createTruncateScratch();
+    fc.assert(
+      fc.property(fc.array(fc.tuple(stack, fc.integer({ min: 1, max: 20 })), { maxLength: 40 }), fc.integer({ min: 0, max: 40 }), fc.boolean(), (stacks, maxNodes, half) => {
+        const paths = memoryPaths();
+        const t = Tree.fromStacks(stacks);
+        const s = selfsOf(t, paths, half ? 0.5 : 1);
+        const expected: Selfs = new Map();
+        if (nodeCount(s, paths, scratch()) > maxNodes) addEntries(expected, treeEntries(truncateTree(selfsToTree(s, paths), maxNodes), paths));
+        else for (const [k, v] of s) expected.set(k, v);
+        expect(sorted(truncateSelfs(s, paths, maxNodes, truncScratch))).toEqual(sorted(expected));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('rejects corrupt input with a RangeError saying where', () => {

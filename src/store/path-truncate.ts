@@ -1,0 +1,127 @@
+// OG-style truncation (spec 5.4) straight on a segment node's self values per call path, with the same
+// result as truncateTree(selfsToTree(...)) but without building a Tree: that round trip was ~35% of put CPU.
+// Relies on path-dict's invariant that a child's id is larger than its parent's, so one pass over the
+// node ids in descending order sums totals bottom-up and one ascending pass decides parents before children.
+import type { AppPaths } from './path-dict.js';
+import type { Selfs } from './path-codec.js';
+
+/** Reusable per-path work arrays (indexed by path id), so truncating a node allocates ~nothing per call. */
+export interface TruncateScratch {
+  gen: number;
+  mark: Uint32Array;
+  total: Float64Array;
+  self: Float64Array;
+  other: Float64Array;
+  keptKids: Uint32Array;
+  keep: Uint8Array;
+}
+
+export function createTruncateScratch(): TruncateScratch {
+  return { gen: 0, mark: new Uint32Array(0), total: new Float64Array(0), self: new Float64Array(0), other: new Float64Array(0), keptKids: new Uint32Array(0), keep: new Uint8Array(0) };
+}
+
+function ensureSize(s: TruncateScratch, n: number): void {
+  if (s.mark.length >= n) return;
+  const size = Math.max(1024, n * 2);
+  s.mark = new Uint32Array(size); // marks reset: stale generations can no longer match
+  s.gen = 0;
+  s.total = new Float64Array(size);
+  s.self = new Float64Array(size);
+  s.other = new Float64Array(size);
+  s.keptKids = new Uint32Array(size);
+  s.keep = new Uint8Array(size);
+}
+
+/**
+ * Truncates `selfs` to `maxNodes` tree nodes: returns `selfs` itself when the implied tree (root
+ * excluded) has at most `maxNodes` nodes, else a new map where, per kept parent, children whose total is
+ * below the threshold (and any existing `other` child) are folded into one `other` path. The threshold
+ * is truncate.ts's minValue: the smallest of the `maxNodes` largest totals, the root counted.
+ * `other` paths are assigned through `paths.childId`, so this must run inside the write transaction.
+ */
+export function truncateSelfs(selfs: Selfs, paths: AppPaths, maxNodes: number, scratch: TruncateScratch = createTruncateScratch()): Selfs {
+  if (maxNodes < 0) return selfs;
+  // Cheap bound first: each entry implies at most `depth` nodes.
+  let bound = 0;
+  for (const id of selfs.keys()) bound += paths.depth[id];
+  if (bound <= maxNodes) return selfs;
+
+  const { parent } = paths;
+  ensureSize(scratch, parent.length);
+  const { mark, total, self, other, keptKids, keep } = scratch;
+  const gen = (scratch.gen = (scratch.gen + 1) >>> 0 || 1);
+  const visit = (id: number) => {
+    mark[id] = gen;
+    total[id] = 0;
+    self[id] = 0;
+    other[id] = 0;
+    keptKids[id] = 0;
+  };
+
+  // Collect the implied node set (root included) with self values.
+  let ids: number[] = [0];
+  visit(0);
+  for (const [start, v] of selfs) {
+    for (let p = start; mark[p] !== gen; p = parent[p]) {
+      visit(p);
+      ids.push(p);
+    }
+    self[start] += v;
+  }
+  const n = ids.length;
+  if (n - 1 <= maxNodes) return selfs;
+
+  const sorted = Int32Array.from(ids).sort();
+  ids = [];
+  // Totals bottom-up: every descendant of `id` has a larger id, so it was added before `id` is read.
+  for (let i = n - 1; i >= 0; i--) {
+    const id = sorted[i];
+    total[id] += self[id];
+    if (id !== 0) total[parent[id]] += total[id];
+  }
+
+  const minVal = kthLargest(sorted, total, maxNodes);
+  const out: Selfs = new Map();
+  const names = paths.names;
+  const sym = paths.sym;
+  // Parents first: a node is kept when its parent is, unless folded (truncateTree folds nothing when minVal is 0).
+  keep[0] = 1;
+  for (let i = 1; i < n; i++) {
+    const id = sorted[i];
+    const p = parent[id];
+    if (keep[p] !== 1) {
+      keep[id] = 0;
+      continue;
+    }
+    if (minVal !== 0 && (total[id] < minVal || names[sym[id]] === 'other')) {
+      keep[id] = 0;
+      other[p] += total[id];
+    } else {
+      keep[id] = 1;
+      keptKids[p]++;
+    }
+  }
+  // Emit what treeEntries would for the truncated tree: non-zero selfs, leaves (even with 0) and `other` leaves.
+  for (let i = 0; i < n; i++) {
+    const id = sorted[i];
+    if (keep[id] !== 1) continue;
+    const o = other[id];
+    const leaf = keptKids[id] === 0 && !(o > 0);
+    if (self[id] !== 0 || (leaf && id !== 0)) out.set(id, self[id]);
+    if (o > 0) {
+      const oid = paths.childId(id, 'other');
+      out.set(oid, (out.get(oid) ?? 0) + o);
+    }
+  }
+  return out;
+}
+
+/** The k-th largest total among `ids` (truncate.ts's minValue: 0 when fewer than k nodes, Infinity for k = 0). */
+function kthLargest(ids: Int32Array, total: Float64Array, k: number): number {
+  if (k === 0) return Infinity;
+  if (ids.length < k) return 0;
+  const t = new Float64Array(ids.length);
+  for (let i = 0; i < ids.length; i++) t[i] = total[ids[i]];
+  t.sort();
+  return t[t.length - k];
+}
