@@ -39,7 +39,9 @@ interface RecordRef {
 
 const SEQ_RESERVED = 'seq-reserved';
 const SEQ_BLOCK = 1 << 16;
-const DEFAULT_CACHE_BYTES = 16 * 1024 * 1024;
+const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
+// A target this far behind another reads the items the other already took from disk (see payload-cache.ts).
+const LAGGARD_MS = 1000;
 const DEFAULT_FINISH_FLUSH_MS = 100;
 
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -96,7 +98,7 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
       async (e) => logger?.error({ err: await writeErrorText(e), seq }, `remote-write backlog: ${what} failed`),
     );
 
-  const cache = createPayloadCache(opts.cacheBytes ?? DEFAULT_CACHE_BYTES);
+  const cache = createPayloadCache({ maxBytes: opts.cacheBytes ?? DEFAULT_CACHE_BYTES, laggardMs: LAGGARD_MS, now: () => clock.now() });
   const finishes = createFinishWrites({
     payloads,
     done,
@@ -123,6 +125,7 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
     s.pending.delete(seq);
     s.leased.delete(seq);
     s.bytes -= entry.bytes;
+    cache.taken(seq, target, clock.now());
     const ref = refs.get(seq);
     if (ref === undefined || closed) return true;
     ref.remaining--;
@@ -289,8 +292,9 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
         });
       }
       entry.committed = true;
-      // Unless a budget already dropped it everywhere while the write ran.
-      if (refs.has(seq)) cache.put(seq, { payload, meta });
+      // Only for the targets a budget did not drop it for while the write ran.
+      const waiting = accepted.filter((t) => states.get(t)!.pending.has(seq));
+      if (waiting.length > 0) cache.put(seq, { payload, meta }, waiting);
       return seq;
     },
 
@@ -304,6 +308,7 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
         if (!entry.committed || s.leased.has(seq)) continue;
         const cached = cache.get(seq);
         if (cached !== undefined) {
+          cache.taken(seq, target, clock.now());
           s.leased.add(seq);
           items.push({ seq, enqueuedAtMs: entry.at, bytes: entry.bytes, payload: cached.payload, meta: cached.meta });
           continue;

@@ -1,6 +1,8 @@
-// The payloads of recently appended records, kept in memory so a healthy target takes a fresh item without
-// reading it back from lmdb and re-verifying its checksum (a copy and a CRC per target per item). Bounded in
-// bytes, oldest evicted first: a target that fell behind reads its older items from disk as before.
+// The payloads of recently appended records, kept in memory so a target takes a fresh item without reading
+// it back from lmdb and re-verifying its checksum (a copy and a CRC per target per item). Bounded in bytes.
+// Targets take items oldest first, so when full the cache keeps what it has and refuses the newest (evicting
+// the oldest would evict exactly what every target reads next); the exception is an entry only a lagging
+// target still needs (another target took it `laggardMs` ago): that target reads it from disk later.
 
 export interface CachedRecord {
   payload: Uint8Array;
@@ -8,37 +10,70 @@ export interface CachedRecord {
 }
 
 export interface PayloadCache {
-  put(seq: number, record: CachedRecord): void;
+  /** Caches seq for `targets`; false when it did not fit. */
+  put(seq: number, record: CachedRecord, targets: readonly string[]): boolean;
   get(seq: number): CachedRecord | undefined;
+  /** `target` took seq (or finished it): dropped from the cache once no target still needs it. */
+  taken(seq: number, target: string, nowMs: number): void;
   delete(seq: number): void;
   readonly bytes: number;
   readonly size: number;
 }
 
-/** `maxBytes` 0 disables the cache; a payload larger than maxBytes is never cached. */
-export function createPayloadCache(maxBytes: number): PayloadCache {
+interface Entry {
+  record: CachedRecord;
+  /** Targets that have not taken it yet. */
+  waiting: string[];
+  /** When a target first took it (undefined: none yet). */
+  firstTakenAtMs: number | undefined;
+}
+
+export interface PayloadCacheOptions {
+  /** 0 disables the cache; a payload larger than this is never cached. */
+  maxBytes: number;
+  /** An entry another target took this long ago may be evicted for a newer one. */
+  laggardMs: number;
+  now(): number;
+}
+
+export function createPayloadCache(o: PayloadCacheOptions): PayloadCache {
   // Insertion order = append order, so the first key is the oldest.
-  const entries = new Map<number, CachedRecord>();
+  const entries = new Map<number, Entry>();
   let bytes = 0;
   const remove = (seq: number) => {
     const e = entries.get(seq);
     if (e === undefined) return;
     entries.delete(seq);
-    bytes -= e.payload.length;
+    bytes -= e.record.payload.length;
+  };
+  const evictLaggards = (need: number) => {
+    const cutoff = o.now() - o.laggardMs;
+    for (const [seq, e] of entries) {
+      if (bytes + need <= o.maxBytes) return;
+      if (e.firstTakenAtMs !== undefined && e.firstTakenAtMs <= cutoff) remove(seq);
+    }
   };
   return {
-    put(seq, record) {
+    put(seq, record, targets) {
       const size = record.payload.length;
-      if (size > maxBytes) return;
+      if (size > o.maxBytes || targets.length === 0) return false;
       remove(seq);
-      for (const oldest of entries.keys()) {
-        if (bytes + size <= maxBytes) break;
-        remove(oldest);
-      }
-      entries.set(seq, record);
+      if (bytes + size > o.maxBytes) evictLaggards(size);
+      if (bytes + size > o.maxBytes) return false;
+      entries.set(seq, { record, waiting: [...targets], firstTakenAtMs: undefined });
       bytes += size;
+      return true;
     },
-    get: (seq) => entries.get(seq),
+    get: (seq) => entries.get(seq)?.record,
+    taken(seq, target, nowMs) {
+      const e = entries.get(seq);
+      if (e === undefined) return;
+      const i = e.waiting.indexOf(target);
+      if (i < 0) return;
+      e.waiting.splice(i, 1);
+      e.firstTakenAtMs ??= nowMs;
+      if (e.waiting.length === 0) remove(seq);
+    },
     delete: remove,
     get bytes() {
       return bytes;

@@ -87,8 +87,8 @@ describe('batched acks and drops', () => {
 });
 
 describe('payload cache', () => {
-  it('serves fresh items from memory: a damaged disk copy is not seen until the item is evicted', async () => {
-    const b = await openBacklog({ cacheBytes: 6 });
+  it('serves fresh items from memory until every target took them; a damaged disk copy is not seen', async () => {
+    const b = await openBacklog();
     const s1 = await b.append(bytes('one'), {}, ['a', 'b']);
     const s2 = await b.append(bytes('two'), { n: 2 }, ['a', 'b']);
     await withRaw(h, ({ payloads }) => payloads.put(s2, Buffer.from('bad')));
@@ -96,33 +96,58 @@ describe('payload cache', () => {
     expect(seqsOf(items)).toEqual([s1, s2]);
     expect(text(items[1].payload)).toBe('two');
     expect(items[1].meta).toEqual({ n: 2 });
-    // A third append evicts the oldest (s1) only; s2 is still served from memory to b.
-    const s3 = await b.append(bytes('333'), {}, ['b']);
-    expect(seqsOf(await b.next('b', 10))).toEqual([s1, s2, s3]);
+    // b has not taken s2 yet: still from memory.
+    expect(seqsOf(await b.next('b', 10))).toEqual([s1, s2]);
     expect(b.corruptSkipped).toBe(0);
-  });
-
-  it('falls back to the disk copy (checksummed) once evicted', async () => {
-    const b = await openBacklog({ cacheBytes: 3 });
-    const s1 = await b.append(bytes('one'), {}, ['a']);
-    const s2 = await b.append(bytes('two'), {}, ['a']); // evicts s1
-    await withRaw(h, ({ payloads }) => payloads.put(s1, Buffer.from('bad')));
-    expect(seqsOf(await b.next('a', 10))).toEqual([s2]);
+    // Taken by both: a retry of s2 reads the (damaged) disk copy.
+    b.release('a', s2);
+    expect(seqsOf(await b.next('a', 10))).toEqual([]);
     expect(b.corruptSkipped).toBe(1);
   });
 
-  it('is bounded in bytes, evicts oldest first, never holds a payload larger than the bound', () => {
-    const c = createPayloadCache(10);
-    const rec = (n: number) => ({ payload: new Uint8Array(n), meta: {} });
-    c.put(1, rec(4));
-    c.put(2, rec(4));
-    c.put(3, rec(4));
-    expect([c.get(1), c.get(2) !== undefined, c.get(3) !== undefined]).toEqual([undefined, true, true]);
+  it('when full, refuses the newest item: it is read from disk (checksummed)', async () => {
+    const b = await openBacklog({ cacheBytes: 6 });
+    const s1 = await b.append(bytes('one'), {}, ['a']);
+    const s2 = await b.append(bytes('two'), {}, ['a']);
+    const s3 = await b.append(bytes('333'), {}, ['a']); // does not fit
+    await withRaw(h, ({ payloads }) => Promise.all([payloads.put(s1, Buffer.from('bad')), payloads.put(s3, Buffer.from('bad'))]));
+    expect(seqsOf(await b.next('a', 10))).toEqual([s1, s2]);
+    expect(b.corruptSkipped).toBe(1);
+  });
+});
+
+describe('payload cache policy', () => {
+  const rec = (n: number) => ({ payload: new Uint8Array(n), meta: {} });
+
+  it('is bounded in bytes, refuses what does not fit, and forgets an entry once every target took it', () => {
+    let now = 0;
+    const c = createPayloadCache({ maxBytes: 10, laggardMs: 1000, now: () => now });
+    expect(c.put(1, rec(4), ['a', 'b'])).toBe(true);
+    expect(c.put(2, rec(4), ['a'])).toBe(true);
+    expect(c.put(3, rec(4), ['a'])).toBe(false);
+    expect(c.put(4, rec(11), ['a'])).toBe(false);
     expect(c.bytes).toBe(8);
-    c.put(4, rec(11));
-    expect(c.get(4)).toBeUndefined();
-    c.delete(2);
-    expect([c.bytes, c.size]).toEqual([4, 1]);
-    expect(createPayloadCache(0).get(1)).toBeUndefined();
+    c.taken(2, 'a', now);
+    expect([c.get(2), c.bytes]).toEqual([undefined, 4]);
+    c.taken(1, 'a', now);
+    c.taken(1, 'a', now); // twice by the same target counts once
+    expect(c.get(1)).toBeDefined();
+    c.taken(1, 'b', now);
+    expect(c.size).toBe(0);
+    expect(createPayloadCache({ maxBytes: 0, laggardMs: 1, now: () => 0 }).put(1, rec(1), ['a'])).toBe(false);
+  });
+
+  it('evicts, oldest first, entries only a target lagging by laggardMs still needs', () => {
+    let now = 0;
+    const c = createPayloadCache({ maxBytes: 8, laggardMs: 1000, now: () => now });
+    c.put(1, rec(4), ['a', 'b']);
+    c.put(2, rec(4), ['a', 'b']);
+    c.taken(1, 'a', now);
+    c.taken(2, 'a', now);
+    now += 999;
+    expect(c.put(3, rec(4), ['a', 'b'])).toBe(false); // b is only a little behind: keep what it reads next
+    now += 1;
+    expect(c.put(3, rec(4), ['a', 'b'])).toBe(true);
+    expect([c.get(1), c.get(2) !== undefined, c.get(3) !== undefined]).toEqual([undefined, true, true]);
   });
 });
