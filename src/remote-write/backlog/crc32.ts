@@ -1,5 +1,7 @@
-// CRC-32 (IEEE, the zlib/PNG polynomial), slicing-by-8: Node 20's zlib has no crc32 (added in 22.2), and the
-// byte-at-a-time loop was the top cost of relay mode (every 100 KB+ body is checksummed on append).
+// CRC-32 (IEEE, the zlib/PNG polynomial). Every 100 KB+ body is checksummed on append, which made this a top
+// cost of relay mode: zlib's native crc32 (Node >= 20.15, ~3.6 GB/s here) when present, else slicing-by-8 in
+// JS (~1.3 GB/s, 4.5x the byte-at-a-time loop).
+import * as zlib from 'node:zlib';
 
 const TABLES = (() => {
   const t = new Int32Array(256 * 8);
@@ -19,8 +21,13 @@ const TABLES = (() => {
   return t;
 })();
 
+const native = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
+
 /** CRC-32 of `bytes`; pass a previous result as `seed` to continue over several chunks. */
-export function crc32(bytes: Uint8Array, seed = 0): number {
+export const crc32: (bytes: Uint8Array, seed?: number) => number = native ? (bytes, seed = 0) => native(bytes, seed) : crc32Js;
+
+/** The portable implementation (exported for tests: it must agree with zlib's). */
+export function crc32Js(bytes: Uint8Array, seed = 0): number {
   const t = TABLES;
   let c = ~seed;
   let i = 0;
