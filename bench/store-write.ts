@@ -1,6 +1,6 @@
 // Micro-benchmark of the lmdb store's write path with realistic profiles (no HTTP): `npx tsx bench/store-write.ts [--smoke] [--puts=N]`.
 // Scenarios: (a) one series, consecutive 10 s profiles, one put at a time; (b) 50 series of one app round-robin;
-// (c) 8 puts in flight at once, as the HTTP server issues them. Prints puts/s, p50/p99 put latency, bytes on
+// (c, d) 8 and 16 puts in flight at once, as the HTTP server issues them (--batch-window=MS sets the store's gather window). Prints puts/s, p50/p99 put latency, bytes on
 // disk per put and the gzip size of the equivalent folded text, and exports `run()` for the bench runner.
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -96,9 +96,9 @@ interface Result {
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
 
-async function scenario(name: string, opts: { puts: number; series: number; inFlight: number; w: Workload }): Promise<Result> {
+async function scenario(name: string, opts: { puts: number; series: number; inFlight: number; w: Workload; batchWindowMs?: number }): Promise<Result> {
   const dir = await mkdtemp(join(tmpdir(), 'pyrelay-store-bench-'));
-  const store = await createLmdbStore({ path: dir, clock: new FakeClock(T0 + 400 * 86_400_000), retentionMs: 0, maxNodesPerTree: 2048 });
+  const store = await createLmdbStore({ path: dir, clock: new FakeClock(T0 + 400 * 86_400_000), retentionMs: 0, maxNodesPerTree: 2048, ...(opts.batchWindowMs !== undefined ? { batchWindowMs: opts.batchWindowMs } : {}) });
   const lat: number[] = [];
   const meta = { spyName: 'gospy', sampleRate: 100, units: 'samples', aggregation: 'sum' as const };
   let next = 0;
@@ -130,13 +130,14 @@ async function scenario(name: string, opts: { puts: number; series: number; inFl
 }
 
 /** Runs the three scenarios; `baseline` of a puts/s row is the 2,000 puts/s target, of a bytes row the gzip size. */
-export async function run({ smoke = false, puts }: { smoke?: boolean; puts?: number } = {}): Promise<StoreWriteRow[]> {
+export async function run({ smoke = false, puts, batchWindowMs }: { smoke?: boolean; puts?: number; batchWindowMs?: number } = {}): Promise<StoreWriteRow[]> {
   puts ??= smoke ? 60 : 3000;
   const w = workload(appStacks(), smoke ? 4 : 32);
   const results = [
     await scenario('a: 1 series, sequential', { puts, series: 1, inFlight: 1, w }),
     await scenario('b: 50 series round-robin, sequential', { puts, series: 50, inFlight: 1, w }),
-    await scenario('c: 50 series, 8 in flight', { puts, series: 50, inFlight: 8, w }),
+    await scenario('c: 50 series, 8 in flight', { puts, series: 50, inFlight: 8, w, batchWindowMs }),
+    await scenario('d: 50 series, 16 in flight', { puts, series: 50, inFlight: 16, w, batchWindowMs }),
   ];
   const rows: StoreWriteRow[] = [];
   for (const r of results) {
@@ -152,6 +153,11 @@ export async function run({ smoke = false, puts }: { smoke?: boolean; puts?: num
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const putsArg = process.argv.find((a) => a.startsWith('--puts='));
-  const rows = await run({ smoke: process.argv.includes('--smoke'), ...(putsArg ? { puts: Number(putsArg.slice(7)) } : {}) });
+  const windowArg = process.argv.find((a) => a.startsWith('--batch-window='));
+  const rows = await run({
+    smoke: process.argv.includes('--smoke'),
+    ...(putsArg ? { puts: Number(putsArg.slice(7)) } : {}),
+    ...(windowArg ? { batchWindowMs: Number(windowArg.slice(15)) } : {}),
+  });
   for (const r of rows) console.log(`${r.name.padEnd(52)} ${r.ratio.toFixed(2)}x (${r.ours.toFixed(0)} vs ${r.baseline.toFixed(0)} ${r.unit})`);
 }

@@ -35,6 +35,12 @@ export interface LmdbStoreOptions {
   maxLevel?: number;
   /** Profiles applied per write transaction (default 1024). */
   maxBatch?: number;
+  /**
+   * Once the previous commit held several puts (concurrent writers), wait up to this long (default 3 ms)
+   * for more before committing, so one fsync and one merge+truncate per node serve them all. Sequential
+   * writers (batches of one) never wait.
+   */
+  batchWindowMs?: number;
   /** Longest time span one profile may cover (default 24 h): a write touches span / 10 s level-0 nodes. */
   maxWriteSpanMs?: number;
   /** `=~`/`!~` as `^(?:re)$` (Prometheus) instead of OG's unanchored search (default false). */
@@ -65,6 +71,7 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
   const { clock, retentionMs, logger } = options;
   const maxLevel = options.maxLevel ?? 6;
   const maxBatch = options.maxBatch ?? 1024;
+  const batchWindowMs = options.batchWindowMs ?? 3;
   const maxWriteSpanMs = options.maxWriteSpanMs ?? 86_400_000;
   const regexOpts = { anchored: options.anchoredRegex ?? false };
 
@@ -94,6 +101,9 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
 
   let queue: Pending[] = [];
   let flushScheduled: Promise<void> | undefined;
+  // Commits the scheduled batch now instead of at the end of the gather window.
+  let flushSoon: (() => void) | undefined;
+  let lastBatchSize = 0;
   let closing: Promise<void> | undefined;
 
   const retentionBoundaryMs = () => (retentionMs > 0 ? clock.now() - retentionMs : -Infinity);
@@ -136,8 +146,10 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
 
   const flush = () => {
     flushScheduled = undefined;
+    flushSoon = undefined;
     const batch = queue.slice(0, maxBatch);
     queue = queue.slice(batch.length);
+    lastBatchSize = batch.length;
     if (queue.length > 0) schedule();
     try {
       inTxn(() => apply(batch.map((p) => p.profile)));
@@ -156,15 +168,29 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
   };
 
   const schedule = () => {
-    flushScheduled ??= new Promise<void>((resolve) =>
-      setImmediate(() => {
+    if (flushScheduled !== undefined) {
+      if (queue.length >= maxBatch) flushSoon?.();
+      return;
+    }
+    const gather = batchWindowMs > 0 && lastBatchSize > 1 && queue.length < maxBatch;
+    flushScheduled = new Promise<void>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      let done = false;
+      const run = () => {
+        if (done) return;
+        done = true;
+        if (timer !== undefined) clearTimeout(timer);
         flush();
         resolve();
-      }),
-    );
+      };
+      flushSoon = () => setImmediate(run);
+      if (gather) timer = setTimeout(run, batchWindowMs);
+      else setImmediate(run);
+    });
   };
 
   const drain = async () => {
+    flushSoon?.(); // whoever drains waits for the queue, not for the gather window
     while (flushScheduled !== undefined) await flushScheduled;
   };
 
