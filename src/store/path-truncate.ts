@@ -61,9 +61,11 @@ export function truncateSelfs(selfs: Selfs, paths: AppPaths, maxNodes: number, s
   };
 
   // Collect the implied node set (root included) with self values.
-  let ids: number[] = [0];
+  const ids: number[] = [0];
+  let maxId = 0;
   visit(0);
   for (const [start, v] of selfs) {
+    if (start > maxId) maxId = start;
     for (let p = start; mark[p] !== gen; p = parent[p]) {
       visit(p);
       ids.push(p);
@@ -72,9 +74,7 @@ export function truncateSelfs(selfs: Selfs, paths: AppPaths, maxNodes: number, s
   }
   const n = ids.length;
   if (n - 1 <= maxNodes) return selfs;
-
-  const sorted = Int32Array.from(ids).sort();
-  ids = [];
+  const sorted = ascending(ids, maxId, mark, gen);
   // Totals bottom-up: every descendant of `id` has a larger id, so it was added before `id` is read.
   for (let i = n - 1; i >= 0; i--) {
     const id = sorted[i];
@@ -115,6 +115,15 @@ export function truncateSelfs(selfs: Selfs, paths: AppPaths, maxNodes: number, s
       out.set(oid, (out.get(oid) ?? 0) + o);
     }
   }
+  return out;
+}
+
+/** The node ids in ascending order: a scan of the marks when they are dense (the usual case; a sort was ~15% of put CPU), else a sort. */
+function ascending(ids: number[], maxId: number, mark: Uint32Array, gen: number): Int32Array {
+  if (maxId > 8 * ids.length + 1024) return Int32Array.from(ids).sort();
+  const out = new Int32Array(ids.length);
+  let j = 0;
+  for (let id = 0; id <= maxId; id++) if (mark[id] === gen) out[j++] = id;
   return out;
 }
 

@@ -113,8 +113,10 @@ describe('path codec', () => {
     const sorted = (m: Selfs) => [...m].sort((x, y) => x[0] - y[0]);
     const truncScratch = createTruncateScratch();
     fc.assert(
-      fc.property(fc.array(fc.tuple(stack, fc.integer({ min: 1, max: 20 })), { maxLength: 40 }), fc.integer({ min: 0, max: 40 }), fc.boolean(), (stacks, maxNodes, half) => {
+      fc.property(fc.array(fc.tuple(stack, fc.integer({ min: 1, max: 20 })), { maxLength: 40 }), fc.integer({ min: 0, max: 40 }), fc.boolean(), fc.boolean(), (stacks, maxNodes, half, sparse) => {
         const paths = memoryPaths();
+        // Paths of other profiles first: the node's ids are then sparse in the dictionary (sorted, not scanned).
+        if (sparse) for (let i = 0; i < 3000; i++) paths.childId(0, `pad${i}`);
         const t = Tree.fromStacks(stacks);
         const s = selfsOf(t, paths, half ? 0.5 : 1);
         const expected: Selfs = new Map();
