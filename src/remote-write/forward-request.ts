@@ -8,6 +8,8 @@ import { PROFILE_ID_HEADER, type ForwardItem } from './types.js';
 export interface ForwardRequest {
   /** Full URL without credentials. */
   url: string;
+  /** The URL's path and query: what goes on the request line. */
+  path: string;
   /** Lower-case header names. */
   headers: Record<string, string>;
   /** The item's body, the same Buffer for every target (encoded once). */
@@ -82,39 +84,54 @@ function tenantHeader(item: ForwardItem, target: TargetConfig): string | undefin
   return t === '' || t === 'anonymous' ? undefined : t;
 }
 
+/** Builds the request of each item for one target; what depends only on the target is computed once. */
+export type ForwardRequestBuilder = (item: ForwardItem) => ForwardRequest;
+
 /**
- * The request to send `item` to `target`: POST `<address>/ingest?<sorted params>`. Header precedence, later
+ * The request to send an item to `target`: POST `<address>/ingest?<sorted params>`. Header precedence, later
  * wins: configured headers < Content-Type < Bearer < Basic < X-Scope-OrgID; userinfo in the address becomes
  * Basic only when nothing else set Authorization. Credentials never appear in the returned URL.
  */
-export function buildForwardRequest(item: ForwardItem, target: TargetConfig): ForwardRequest {
-  const url = stripCredentials(target.address);
+export function createForwardRequestBuilder(target: TargetConfig): ForwardRequestBuilder {
+  const base = stripCredentials(target.address);
   const userinfo = new URL(target.address);
-  url.pathname = ingestPath(url.pathname);
-  url.hash = '';
+  const pathname = ingestPath(base.pathname);
   // Parameters already in the address stay (some gateways key on them); ours win on the same name.
-  const own = queryParams(item, target);
-  const search = new URLSearchParams(url.search);
-  for (const [k] of own) search.delete(k);
-  for (const [k, v] of own) search.append(k, v);
-  search.sort();
-  url.search = search.toString();
+  const addressParams = [...new URLSearchParams(base.search)];
 
-  const headers: Record<string, string> = {};
+  const fixed: Record<string, string> = {};
   for (const [k, v] of Object.entries(target.headers)) {
     const name = k.toLowerCase();
-    if (!CLIENT_OWNED.has(name)) headers[name] = v;
+    if (!CLIENT_OWNED.has(name)) fixed[name] = v;
   }
-  headers['content-type'] = forwardedContentType(item);
-  if (target.authToken !== '') headers['authorization'] = `Bearer ${target.authToken}`;
-  if (target.basicAuthUser !== '' || target.basicAuthPassword !== '') {
-    headers['authorization'] = basic(target.basicAuthUser, target.basicAuthPassword);
+  let authorization = fixed['authorization'];
+  if (target.authToken !== '') authorization = `Bearer ${target.authToken}`;
+  if (target.basicAuthUser !== '' || target.basicAuthPassword !== '') authorization = basic(target.basicAuthUser, target.basicAuthPassword);
+  if (authorization === undefined && (userinfo.username !== '' || userinfo.password !== '')) {
+    authorization = basic(decodeURIComponent(userinfo.username), decodeURIComponent(userinfo.password));
   }
-  if (headers['authorization'] === undefined && (userinfo.username !== '' || userinfo.password !== '')) {
-    headers['authorization'] = basic(decodeURIComponent(userinfo.username), decodeURIComponent(userinfo.password));
-  }
-  const tenant = tenantHeader(item, target);
-  if (tenant !== undefined) headers['x-scope-orgid'] = tenant;
-  headers[PROFILE_ID_HEADER] = item.profileId;
-  return { url: url.toString(), headers, body: item.body };
+
+  return (item) => {
+    const own = queryParams(item, target);
+    const search = new URLSearchParams(addressParams);
+    for (const [k] of own) search.delete(k);
+    for (const [k, v] of own) search.append(k, v);
+    search.sort();
+    const query = search.toString();
+    const path = query === '' ? pathname : `${pathname}?${query}`;
+
+    // Insertion order as before: configured headers, content-type, authorization, tenant, profile id.
+    const headers: Record<string, string> = { ...fixed };
+    headers['content-type'] = forwardedContentType(item);
+    if (authorization !== undefined) headers['authorization'] = authorization;
+    const tenant = tenantHeader(item, target);
+    if (tenant !== undefined) headers['x-scope-orgid'] = tenant;
+    headers[PROFILE_ID_HEADER] = item.profileId;
+    return { url: base.origin + path, path, headers, body: item.body };
+  };
+}
+
+/** One-off form of createForwardRequestBuilder (tests, single sends). */
+export function buildForwardRequest(item: ForwardItem, target: TargetConfig): ForwardRequest {
+  return createForwardRequestBuilder(target)(item);
 }

@@ -53,12 +53,11 @@ export function createSender(o: SenderOptions): Sender {
     const onAbort = () => ctl.abort(abort?.reason);
     if (abort?.aborted) onAbort();
     else abort?.addEventListener('abort', onAbort, { once: true });
-    const url = new URL(req.url);
     const started = performance.now();
     try {
       const res = await pool.request({
         method: 'POST',
-        path: url.pathname + url.search,
+        path: req.path,
         headers: req.headers,
         body: req.body,
         signal,

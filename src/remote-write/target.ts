@@ -6,7 +6,7 @@ import type { Clock } from '../lib/clock.js';
 import { PyrelayError } from '../model/errors.js';
 import { normalizeKey } from '../model/series-key.js';
 import { createRateLimitedLog, type RateLimitedLog } from './failure-log.js';
-import { buildForwardRequest } from './forward-request.js';
+import { createForwardRequestBuilder } from './forward-request.js';
 import type { DropReason, TargetMetrics } from './metrics.js';
 import type { Lease, PushResult, TargetQueue } from './queue.js';
 import { redactUrl } from './redact.js';
@@ -49,6 +49,7 @@ export function createTarget(o: TargetOptions): Target {
   const base = { remote_target: config.name, target_address: address };
   const logIntervalMs = o.logIntervalMs ?? 10_000;
   const policy = createRetryPolicy(config.retry, o.random ?? Math.random);
+  const buildRequest = createForwardRequestBuilder(config);
   const sender =
     o.sender ?? createSender({ origin: new URL(config.address).origin, connections: config.queueWorkers, timeoutMs: config.timeoutMs, now: () => clock.now() });
   const log = (level: 'warn' | 'error', msg: string) => createRateLimitedLog({ logger: o.logger, clock, level, msg, base, intervalMs: logIntervalMs });
@@ -87,7 +88,7 @@ export function createTarget(o: TargetOptions): Target {
 
   async function deliver(lease: Lease): Promise<void> {
     const { item } = lease;
-    const req = buildForwardRequest(item, config);
+    const req = buildRequest(item);
     const key = normalizeKey(item.request.key);
     let attempts = 0;
     let retries429 = 0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildForwardRequest, ingestPath } from '../../../src/remote-write/forward-request.js';
+import { buildForwardRequest, createForwardRequestBuilder, ingestPath } from '../../../src/remote-write/forward-request.js';
 import { item, target } from './fixtures.js';
 
 const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
@@ -26,6 +26,21 @@ describe('ingestPath / URL joining (decision 2)', () => {
   });
 
   it('pure helper', () => expect(ingestPath('')).toBe('/ingest'));
+
+  it('a builder reused across items gives each its own request; path is the URL without its origin', () => {
+    const build = createForwardRequestBuilder(target({ address: 'http://u:p@h:8/pre/?zz=a%20b', tags: { env: 'x' } }));
+    const one = build(item({ profileId: 'one' }));
+    const two = build(item({ profileId: 'two', rawQuery: { spyName: 'gospy' } }));
+    expect(one.url).toBe('http://h:8/pre/ingest?format=groups&from=1700000000&name=my.app%7Benv%3Dx%7D&until=1700000010&zz=a+b');
+    for (const r of [one, two]) {
+      const u = new URL(r.url);
+      expect(r.path).toBe(u.pathname + u.search);
+      expect(r.headers.authorization).toBe(basic('u', 'p'));
+    }
+    expect([one.headers['x-pyrelay-profile-id'], two.headers['x-pyrelay-profile-id']]).toEqual(['one', 'two']);
+    expect(new URL(two.url).searchParams.get('spyName')).toBe('gospy');
+    expect(new URL(one.url).searchParams.get('spyName')).toBeNull();
+  });
 });
 
 describe('query parameters (3.3, decisions 3, 10, 11)', () => {
