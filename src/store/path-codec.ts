@@ -72,6 +72,14 @@ function writeValue(w: ByteWriter, v: number): void {
 
 export function encodeSelfs(selfs: Selfs): Uint8Array {
   const ids = Float64Array.from(selfs.keys()).sort();
+  const values = new Array<number>(ids.length);
+  for (let i = 0; i < ids.length; i++) values[i] = selfs.get(ids[i])!;
+  return encodeSortedEntries({ ids: ids as unknown as number[], values });
+}
+
+/** Encodes entries whose ids are already ascending and unique (truncatedEntries' output). */
+export function encodeSortedEntries(e: { readonly ids: ArrayLike<number>; readonly values: ArrayLike<number> }): Uint8Array {
+  const { ids, values } = e;
   const w = new ByteWriter(16 + ids.length * 4);
   w.byte(PATH_CODEC_VERSION);
   w.uvarint(ids.length);
@@ -79,7 +87,7 @@ export function encodeSelfs(selfs: Selfs): Uint8Array {
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i];
     w.uvarint(id - prev);
-    writeValue(w, selfs.get(id)!);
+    writeValue(w, values[i]);
     prev = id;
   }
   return w.bytes();
@@ -156,4 +164,4 @@ export function selfsToTree(selfs: Selfs, paths: AppPaths): Tree {
 }
 
 // Truncation works on self values directly; re-exported so callers keep one import for the node format.
-export { truncateSelfs, createTruncateScratch, type TruncateScratch } from './path-truncate.js';
+export { truncateSelfs, truncatedEntries, createTruncateScratch, type TruncateScratch } from './path-truncate.js';

@@ -3,7 +3,7 @@
 // Relies on path-dict's invariant that a child's id is larger than its parent's, so one pass over the
 // node ids in descending order sums totals bottom-up and one ascending pass decides parents before children.
 import type { AppPaths } from './path-dict.js';
-import type { Selfs } from './path-codec.js';
+import type { Entries, Selfs } from './path-codec.js';
 
 /** Reusable per-path work arrays (indexed by path id), so truncating a node allocates ~nothing per call. */
 export interface TruncateScratch {
@@ -42,11 +42,23 @@ function ensureSize(s: TruncateScratch, n: number): void {
  * `other` paths are assigned through `paths.childId`, so this must run inside the write transaction.
  */
 export function truncateSelfs(selfs: Selfs, paths: AppPaths, maxNodes: number, scratch: TruncateScratch = createTruncateScratch()): Selfs {
-  if (maxNodes < 0) return selfs;
+  const cut = truncatedEntries(selfs, paths, maxNodes, scratch);
+  if (cut === undefined) return selfs;
+  const out: Selfs = new Map();
+  for (let i = 0; i < cut.ids.length; i++) out.set(cut.ids[i], cut.values[i]);
+  return out;
+}
+
+/**
+ * truncateSelfs' result as (pathId, self) entries in ascending, unique id order, ready for
+ * encodeSortedEntries without another map or sort; undefined when nothing needs truncating.
+ */
+export function truncatedEntries(selfs: Selfs, paths: AppPaths, maxNodes: number, scratch: TruncateScratch): Entries | undefined {
+  if (maxNodes < 0) return undefined;
   // Cheap bound first: each entry implies at most `depth` nodes.
   let bound = 0;
   for (const id of selfs.keys()) bound += paths.depth[id];
-  if (bound <= maxNodes) return selfs;
+  if (bound <= maxNodes) return undefined;
 
   const { parent } = paths;
   ensureSize(scratch, parent.length);
@@ -73,7 +85,7 @@ export function truncateSelfs(selfs: Selfs, paths: AppPaths, maxNodes: number, s
     self[start] += v;
   }
   const n = ids.length;
-  if (n - 1 <= maxNodes) return selfs;
+  if (n - 1 <= maxNodes) return undefined;
   const sorted = ascending(ids, maxId, mark, gen);
   // Totals bottom-up: every descendant of `id` has a larger id, so it was added before `id` is read.
   for (let i = n - 1; i >= 0; i--) {
@@ -83,7 +95,6 @@ export function truncateSelfs(selfs: Selfs, paths: AppPaths, maxNodes: number, s
   }
 
   const minVal = kthLargest(sorted, total, maxNodes, scratch.select);
-  const out: Selfs = new Map();
   const names = paths.names;
   const sym = paths.sym;
   // Parents first: a node is kept when its parent is, unless folded (truncateTree folds nothing when minVal is 0).
@@ -104,17 +115,30 @@ export function truncateSelfs(selfs: Selfs, paths: AppPaths, maxNodes: number, s
     }
   }
   // Emit what treeEntries would for the truncated tree: non-zero selfs, leaves (even with 0) and `other` leaves.
+  // Kept ids come out ascending; `other` ids (one per parent, never a kept id) are sorted apart and merged in.
+  const keptIds: number[] = [];
+  const keptValues: number[] = [];
+  const others: [number, number][] = [];
   for (let i = 0; i < n; i++) {
     const id = sorted[i];
     if (keep[id] !== 1) continue;
     const o = other[id];
     const leaf = keptKids[id] === 0 && !(o > 0);
-    if (self[id] !== 0 || (leaf && id !== 0)) out.set(id, self[id]);
-    if (o > 0) {
-      const oid = paths.childId(id, 'other');
-      out.set(oid, (out.get(oid) ?? 0) + o);
+    if (self[id] !== 0 || (leaf && id !== 0)) {
+      keptIds.push(id);
+      keptValues.push(self[id]);
     }
+    if (o > 0) others.push([paths.childId(id, 'other'), o]);
   }
+  others.sort((a, b) => a[0] - b[0]);
+  const out: Entries = { ids: [], values: [] };
+  let k = 0;
+  for (let i = 0; i < keptIds.length; i++) {
+    for (; k < others.length && others[k][0] < keptIds[i]; k++) (out.ids.push(others[k][0]), out.values.push(others[k][1]));
+    out.ids.push(keptIds[i]);
+    out.values.push(keptValues[i]);
+  }
+  for (; k < others.length; k++) (out.ids.push(others[k][0]), out.values.push(others[k][1]));
   return out;
 }
 

@@ -3,7 +3,7 @@
 // methods must run inside the store's write transaction: that is what serializes read-modify-write per key.
 import type { Database } from 'lmdb';
 import type { Tree } from '../model/tree.js';
-import { addEntries, createTruncateScratch, decodeSelfsInto, encodeSelfs, selfsToTree, treeEntries, truncateSelfs, type Selfs } from './path-codec.js';
+import { addEntries, createTruncateScratch, decodeSelfsInto, encodeSelfs, encodeSortedEntries, selfsToTree, treeEntries, truncatedEntries, type Selfs } from './path-codec.js';
 import type { PathDict } from './path-dict.js';
 import { levelDuration, writeTargets, type AlignedRange, type NodeRef } from './segment-math.js';
 
@@ -89,12 +89,13 @@ export function createSegmentData(dbs: SegmentDbs, paths: PathDict, opts: { maxL
       }
       for (const node of byNode.values()) {
         const p = paths.of(node.app);
-        let selfs = node.selfs;
+        const selfs = node.selfs;
         const old = dbs.trees.get(node.key);
         if (old !== undefined) decodeSelfsInto(selfs, old, p.parent.length - 1);
-        // Returns `selfs` untouched when the node has at most maxNodesPerTree paths.
-        selfs = truncateSelfs(selfs, p, maxNodesPerTree, scratch);
-        dbs.trees.put(node.key, Buffer.from(encodeSelfs(selfs)));
+        // Truncated entries come out sorted, so they are encoded without another map or sort.
+        const cut = truncatedEntries(selfs, p, maxNodesPerTree, scratch);
+        const bytes = cut === undefined ? encodeSelfs(selfs) : encodeSortedEntries(cut);
+        dbs.trees.put(node.key, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
         const stats = dbs.nodes.get(node.key);
         dbs.nodes.put(node.key, [(stats?.[0] ?? 0) + node.samples, (stats?.[1] ?? 0) + node.writes]);
       }

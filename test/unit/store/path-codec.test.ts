@@ -8,10 +8,12 @@ import {
   createTruncateScratch,
   decodeSelfsInto,
   encodeSelfs,
+  encodeSortedEntries,
   nodeCount,
   selfsToTree,
   treeEntries,
   truncateSelfs,
+  truncatedEntries,
   type Selfs,
 } from '../../../src/store/path-codec.js';
 import type { AppPaths } from '../../../src/store/path-dict.js';
@@ -123,6 +125,9 @@ describe('path codec', () => {
         if (nodeCount(s, paths, scratch()) > maxNodes) addEntries(expected, treeEntries(truncateTree(selfsToTree(s, paths), maxNodes), paths));
         else for (const [k, v] of s) expected.set(k, v);
         expect(sorted(truncateSelfs(s, paths, maxNodes, truncScratch))).toEqual(sorted(expected));
+        // The write path encodes the entries directly: they must already be in ascending, unique id order.
+        const cut = truncatedEntries(s, paths, maxNodes, truncScratch);
+        if (cut !== undefined) expect(encodeSortedEntries(cut)).toEqual(encodeSelfs(expected));
       }),
       { numRuns: 500 },
     );
