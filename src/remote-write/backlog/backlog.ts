@@ -328,6 +328,9 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
         s.leased.add(seq);
         const { record } = decoded;
         items.push({ seq, enqueuedAtMs: entry.at, bytes: entry.bytes, payload: record.payload, meta: record.meta });
+        // Targets that will want it soon take it from memory instead of reading it again.
+        const others = refs.get(seq)?.targets.filter((t) => t !== target && states.get(t)?.pending.has(seq) && !states.get(t)!.leased.has(seq));
+        if (others && others.length > 0) cache.put(seq, { payload: record.payload, meta: record.meta }, others);
       }
       // A record that went bad on disk is unusable for every target: forget it everywhere.
       for (const seq of corrupt) for (const [t, st] of states) finish(t, st, seq);

@@ -1,8 +1,9 @@
 // The payloads of recently appended records, kept in memory so a target takes a fresh item without reading
 // it back from lmdb and re-verifying its checksum (a copy and a CRC per target per item). Bounded in bytes.
-// Targets take items oldest first, so when full the cache keeps what it has and refuses the newest (evicting
-// the oldest would evict exactly what every target reads next); the exception is an entry only a lagging
-// target still needs (another target took it `laggardMs` ago): that target reads it from disk later.
+// Targets take items oldest first, so when full the cache gives room to the oldest items: a new one is
+// refused (evicting the oldest would evict exactly what every target reads next), while an older item read
+// back from disk for one target (so the others need not read it again) evicts newer entries. An entry only a
+// lagging target still needs (another target took it `laggardMs` ago) is evicted first.
 
 export interface CachedRecord {
   payload: Uint8Array;
@@ -46,19 +47,29 @@ export function createPayloadCache(o: PayloadCacheOptions): PayloadCache {
     entries.delete(seq);
     bytes -= e.record.payload.length;
   };
-  const evictLaggards = (need: number) => {
+  const makeRoom = (incoming: number, need: number) => {
     const cutoff = o.now() - o.laggardMs;
+    const newer: number[] = [];
     for (const [seq, e] of entries) {
       if (bytes + need <= o.maxBytes) return;
       if (e.firstTakenAtMs !== undefined && e.firstTakenAtMs <= cutoff) remove(seq);
+      else if (seq > incoming) newer.push(seq);
     }
+    if (bytes + need <= o.maxBytes || newer.length === 0) return;
+    // Only when the incoming item then fits: never evict for nothing.
+    newer.sort((x, y) => y - x);
+    let freed = 0;
+    let k = 0;
+    while (k < newer.length && bytes - freed + need > o.maxBytes) freed += entries.get(newer[k++])!.record.payload.length;
+    if (bytes - freed + need > o.maxBytes) return;
+    for (const seq of newer.slice(0, k)) remove(seq);
   };
   return {
     put(seq, record, targets) {
       const size = record.payload.length;
       if (size > o.maxBytes || targets.length === 0) return false;
       remove(seq);
-      if (bytes + size > o.maxBytes) evictLaggards(size);
+      if (bytes + size > o.maxBytes) makeRoom(seq, size);
       if (bytes + size > o.maxBytes) return false;
       entries.set(seq, { record, waiting: [...targets], firstTakenAtMs: undefined });
       bytes += size;

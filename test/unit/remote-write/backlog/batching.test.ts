@@ -105,6 +105,21 @@ describe('payload cache', () => {
     expect(b.corruptSkipped).toBe(1);
   });
 
+  it('an item one target read from disk is kept in memory for the others', async () => {
+    const b = await openBacklog({ cacheBytes: 3 });
+    const s1 = await b.append(bytes('one'), { n: 1 }, ['a', 'b']);
+    const s2 = await b.append(bytes('two'), { n: 2 }, ['a', 'b']); // refused: the cache is full
+    expect(seqsOf(await b.next('a', 1))).toEqual([s1]);
+    expect(seqsOf(await b.next('b', 1))).toEqual([s1]); // taken by both: room again
+    expect(seqsOf(await b.next('a', 1))).toEqual([s2]); // from disk, then kept for b
+    await withRaw(h, ({ payloads }) => payloads.put(s2, Buffer.from('bad')));
+    const forB = await b.next('b', 10);
+    expect(seqsOf(forB)).toEqual([s2]);
+    expect(text(forB[0].payload)).toBe('two');
+    expect(forB[0].meta).toEqual({ n: 2 });
+    expect(b.corruptSkipped).toBe(0);
+  });
+
   it('when full, refuses the newest item: it is read from disk (checksummed)', async () => {
     const b = await openBacklog({ cacheBytes: 6 });
     const s1 = await b.append(bytes('one'), {}, ['a']);
@@ -149,5 +164,17 @@ describe('payload cache policy', () => {
     now += 1;
     expect(c.put(3, rec(4), ['a', 'b'])).toBe(true);
     expect([c.get(1), c.get(2) !== undefined, c.get(3) !== undefined]).toEqual([undefined, true, true]);
+  });
+
+  it('an older item (read back from disk) evicts newer entries, newest first, only when it then fits', () => {
+    const c = createPayloadCache({ maxBytes: 8, laggardMs: 1000, now: () => 0 });
+    c.put(5, rec(3), ['a']);
+    c.put(6, rec(3), ['a']);
+    expect(c.put(7, rec(3), ['a'])).toBe(false); // newest refused
+    expect(c.put(9, rec(7), ['a'])).toBe(false); // nothing newer to evict
+    expect(c.put(2, rec(4), ['a'])).toBe(true); // evicts 6 only
+    expect([c.get(5) !== undefined, c.get(6), c.get(2) !== undefined, c.bytes]).toEqual([true, undefined, true, 7]);
+    expect(c.put(1, rec(9), ['a'])).toBe(false); // larger than the cache: nothing evicted
+    expect(c.size).toBe(2);
   });
 });
