@@ -11,7 +11,8 @@ import { open, type Database, type RootDatabase } from 'lmdb';
 import { PyrelayError } from '../../model/errors.js';
 import { createFinishWrites } from './finish-writes.js';
 import { createPayloadCache } from './payload-cache.js';
-import { decodeRecord, encodeHeader, encodeRecord } from './record.js';
+import { createBufferPool } from './buffer-pool.js';
+import { decodeRecord, encodeHeader, encodeRecord, recordSize } from './record.js';
 import type { Backlog, BacklogItem, BacklogOptions, DropReason, TargetStats } from './types.js';
 
 interface Entry {
@@ -98,6 +99,7 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
       async (e) => logger?.error({ err: await writeErrorText(e), seq }, `remote-write backlog: ${what} failed`),
     );
 
+  const recordBuffers = createBufferPool();
   const cache = createPayloadCache({ maxBytes: opts.cacheBytes ?? DEFAULT_CACHE_BYTES, laggardMs: LAGGARD_MS, now: () => clock.now() });
   const finishes = createFinishWrites({
     payloads,
@@ -278,8 +280,10 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
       }
       if (accepted.length === 0) return seq;
       refs.set(seq, { remaining: accepted.length, targets: accepted, marked: [] });
+      const head = header();
+      const buf = recordBuffers.acquire(recordSize(head, payload));
       try {
-        await payloads.put(seq, encodeRecord(header(), payload));
+        await payloads.put(seq, encodeRecord(head, payload, buf));
       } catch (e) {
         refs.delete(seq);
         cache.delete(seq);
@@ -290,6 +294,9 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
         throw new PyrelayError('unavailable', `remote-write backlog cannot persist: ${await writeErrorText(e)}`, {
           cause: e,
         });
+      } finally {
+        // lmdb holds the buffer's address until the put settles, and not after.
+        recordBuffers.release(buf);
       }
       entry.committed = true;
       // Only for the targets a budget did not drop it for while the write ran.

@@ -21,8 +21,13 @@ export function encodeHeader(enqueuedAtMs: number, targets: string[], meta: Reco
   return Buffer.from(JSON.stringify({ t: enqueuedAtMs, g: targets, m: meta }), 'utf8');
 }
 
-export function encodeRecord(header: Uint8Array, payload: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(FIXED + header.length + payload.length);
+/** Bytes of the record of `header` and `payload`. */
+export const recordSize = (header: Uint8Array, payload: Uint8Array) => FIXED + header.length + payload.length;
+
+/** The record in `into` (at least recordSize bytes; a view of exactly that size is returned) or a new buffer. */
+export function encodeRecord(header: Uint8Array, payload: Uint8Array, into?: Buffer): Buffer {
+  const size = recordSize(header, payload);
+  const out = into === undefined ? Buffer.allocUnsafe(size) : into.subarray(0, size);
   out[0] = VERSION;
   out.writeUInt32BE(header.length, 5);
   out.set(header, FIXED);

@@ -178,3 +178,23 @@ describe('payload cache policy', () => {
     expect(c.size).toBe(2);
   });
 });
+
+describe('pooled record buffers', () => {
+  it('concurrent large appends (pooled record buffers) read back from disk byte for byte', async () => {
+    const b = await openBacklog({ cacheBytes: 0 });
+    const n = 40;
+    const seqs = await Promise.all(Array.from({ length: n }, (_, i) => b.append(new Uint8Array(70_000 + i).fill(i + 1), { i }, ['a'])));
+    // A second wave reuses the first wave's buffers while nothing of it may have been overwritten on disk.
+    const more = await Promise.all(Array.from({ length: n }, (_, i) => b.append(new Uint8Array(70_000).fill(200), { i: n + i }, ['a'])));
+    await b.close();
+    const again = await openBacklog({ cacheBytes: 0 });
+    const items = await again.next('a', 1000);
+    expect(seqsOf(items)).toEqual([...seqs, ...more]);
+    items.forEach((it, k) => {
+      const fill = k < n ? k + 1 : 200;
+      expect(it.payload.length).toBe(k < n ? 70_000 + k : 70_000);
+      expect(it.payload.every((x) => x === fill), `item ${k}`).toBe(true);
+      expect(it.meta).toEqual({ i: k });
+    });
+  });
+});

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { crc32, crc32Js } from '../../../../src/remote-write/backlog/crc32.js';
-import { decodeRecord, encodeHeader, encodeRecord } from '../../../../src/remote-write/backlog/record.js';
+import { decodeRecord, encodeHeader, encodeRecord, recordSize } from '../../../../src/remote-write/backlog/record.js';
 
 describe('crc32', () => {
   it('matches the IEEE check value and chains', () => {
@@ -53,5 +53,40 @@ describe('record', () => {
     bad[bad.length - 1] ^= 1;
     const d = decodeRecord(bad);
     expect(!d.ok && d.why).toMatch(/checksum mismatch/);
+  });
+});
+
+describe('record buffer pool', () => {
+  it('reuses released buffers of the same size class, never hands out one twice, leaves small ones alone', async () => {
+    const { createBufferPool } = await import('../../../../src/remote-write/backlog/buffer-pool.js');
+    const pool = createBufferPool(2);
+    const a = pool.acquire(100_000);
+    const b = pool.acquire(120_000);
+    expect([a.length, b.length]).toEqual([131072, 131072]);
+    expect(a).not.toBe(b);
+    pool.release(a);
+    pool.release(a); // twice: kept once
+    expect(pool.free).toBe(1);
+    expect(pool.acquire(70_000)).toBe(a);
+    expect(pool.acquire(70_000)).not.toBe(a);
+    pool.release(b);
+    pool.release(pool.acquire(200_000)); // another class
+    pool.release(Buffer.alloc(131072).subarray(1)); // not a pool buffer
+    expect(pool.free).toBe(2);
+    const small = pool.acquire(1000);
+    expect(small.length).toBe(1000);
+    pool.release(small);
+    expect(pool.free).toBe(2);
+  });
+
+  it('encodes into a pooled buffer exactly as into a fresh one', () => {
+    const header = encodeHeader(5, ['a'], { n: 1 });
+    const payload = new Uint8Array(70_000).fill(7);
+    const into = Buffer.alloc(131072, 0xee);
+    const pooled = encodeRecord(header, payload, into);
+    expect(pooled.length).toBe(recordSize(header, payload));
+    expect(Buffer.compare(pooled, encodeRecord(header, payload))).toBe(0);
+    const d = decodeRecord(pooled);
+    expect(d.ok && d.record.payload.length).toBe(70_000);
   });
 });
