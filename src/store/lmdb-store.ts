@@ -41,6 +41,8 @@ export interface LmdbStoreOptions {
    * writers (batches of one) never wait.
    */
   batchWindowMs?: number;
+  /** Decoded coarse segment nodes kept for reads (LRU, default 256; 0 disables). */
+  decodedCacheEntries?: number;
   /** Longest time span one profile may cover (default 24 h): a write touches span / 10 s level-0 nodes. */
   maxWriteSpanMs?: number;
   /** `=~`/`!~` as `^(?:re)$` (Prometheus) instead of OG's unanchored search (default false). */
@@ -52,6 +54,8 @@ export interface StoreStats {
   commits: number;
   treesWritten: number;
   treesRead: number;
+  /** Of treesRead, nodes served already decoded from the coarse-node cache. */
+  treesFromCache: number;
   treesSwept: number;
 }
 
@@ -95,9 +99,9 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
   const segments = createSegmentData(
     { trees: db<Buffer, NodeKey>('stacks', 'binary'), nodes: db<NodeStats, NodeKey>('nodes') },
     dict,
-    { maxLevel, maxNodesPerTree: options.maxNodesPerTree },
+    { maxLevel, maxNodesPerTree: options.maxNodesPerTree, ...(options.decodedCacheEntries !== undefined ? { decodedCacheEntries: options.decodedCacheEntries } : {}) },
   );
-  const stats: StoreStats = { puts: 0, commits: 0, treesWritten: 0, treesRead: 0, treesSwept: 0 };
+  const stats: StoreStats = { puts: 0, commits: 0, treesWritten: 0, treesRead: 0, treesFromCache: 0, treesSwept: 0 };
 
   let queue: Pending[] = [];
   let flushScheduled: Promise<void> | undefined;
@@ -292,6 +296,7 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
       let tree = ids.length > 0 ? reader.toTree() : new Tree();
       const { treesRead, writes } = reader;
       stats.treesRead += treesRead;
+      stats.treesFromCache += reader.treesFromCache;
       const metadata = ids.length > 0 ? appsDb.get(selector.appName) : undefined;
       if (metadata?.aggregation === 'average' && writes > 0) {
         const avg = new Tree();

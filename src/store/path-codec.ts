@@ -93,6 +93,13 @@ export function encodeSortedEntries(e: { readonly ids: ArrayLike<number>; readon
   return w.bytes();
 }
 
+/** The entries of `buf` as arrays (for the decoded-node cache); same checks as decodeSelfsInto. */
+export function decodeEntries(buf: Uint8Array, maxPathId: number): Entries {
+  const acc: Selfs = new Map();
+  decodeSelfsInto(acc, buf, maxPathId);
+  return { ids: [...acc.keys()], values: [...acc.values()] };
+}
+
 /** Adds the entries of `buf` into `into`; `maxPathId` guards against ids the dictionary never stored. */
 export function decodeSelfsInto(into: Selfs, buf: Uint8Array, maxPathId: number): void {
   const r = new ByteReader(buf);

@@ -3,7 +3,8 @@
 // methods must run inside the store's write transaction: that is what serializes read-modify-write per key.
 import type { Database } from 'lmdb';
 import type { Tree } from '../model/tree.js';
-import { addEntries, createTruncateScratch, decodeSelfsInto, encodeSelfs, encodeSortedEntries, selfsToTree, treeEntries, truncatedEntries, type Selfs } from './path-codec.js';
+import { createDecodedCache } from './decoded-cache.js';
+import { addEntries, createTruncateScratch, decodeEntries, decodeSelfsInto, encodeSelfs, encodeSortedEntries, selfsToTree, treeEntries, truncatedEntries, type Selfs } from './path-codec.js';
 import type { PathDict } from './path-dict.js';
 import { levelDuration, writeTargets, type AlignedRange, type NodeRef } from './segment-math.js';
 
@@ -26,6 +27,8 @@ export interface WriteItem {
 /** Accumulates the stored nodes of several series of one app, then builds one tree from them. */
 export interface ReadAccumulator {
   treesRead: number;
+  /** Of treesRead, how many came decoded from the cache. */
+  treesFromCache: number;
   writes: number;
   toTree(): Tree;
 }
@@ -55,11 +58,19 @@ interface PendingNode {
   writes: number;
 }
 
-export function createSegmentData(dbs: SegmentDbs, paths: PathDict, opts: { maxLevel: number; maxNodesPerTree: number }): SegmentData {
+export function createSegmentData(
+  dbs: SegmentDbs,
+  paths: PathDict,
+  opts: { maxLevel: number; maxNodesPerTree: number; decodedCacheEntries?: number; minCachedLevel?: number },
+): SegmentData {
   const { maxLevel, maxNodesPerTree } = opts;
+  // Coarse nodes only: they are the ones long-range reads share; level-0 nodes are many and read rarely.
+  const cache = createDecodedCache(opts.decodedCacheEntries ?? 256);
+  const minCachedLevel = opts.minCachedLevel ?? 2;
   const scratch = createTruncateScratch();
 
   const removeRange = (start: NodeKey | [number], end: NodeKey | [number, number]): number => {
+    cache.clear(); // sweeps and drops are rare: simpler than tracking which cached keys fall in range
     let n = 0;
     const keys = [...dbs.nodes.getKeys({ start, end })];
     for (const k of keys) {
@@ -90,6 +101,7 @@ export function createSegmentData(dbs: SegmentDbs, paths: PathDict, opts: { maxL
       for (const node of byNode.values()) {
         const p = paths.of(node.app);
         const selfs = node.selfs;
+        cache.delete(node.key.join(':'));
         const old = dbs.trees.get(node.key);
         if (old !== undefined) decodeSelfsInto(selfs, old, p.parent.length - 1);
         // Truncated entries come out sorted, so they are encoded without another map or sort.
@@ -106,13 +118,26 @@ export function createSegmentData(dbs: SegmentDbs, paths: PathDict, opts: { maxL
       const selfs: Selfs = new Map();
       const acc = {
         treesRead: 0,
+        treesFromCache: 0,
         writes: 0,
         add(seriesId: number, cover: readonly NodeRef[]) {
           for (const { level, t } of cover) {
             const key: NodeKey = [seriesId, level, t];
-            const buf = dbs.trees.get(key);
-            if (buf === undefined) continue;
-            decodeSelfsInto(selfs, buf, p.parent.length - 1);
+            const id = key.join(':');
+            let e = level >= minCachedLevel ? cache.get(id) : undefined;
+            if (e !== undefined) acc.treesFromCache++;
+            else {
+              const buf = dbs.trees.get(key);
+              if (buf === undefined) continue;
+              if (level < minCachedLevel) {
+                decodeSelfsInto(selfs, buf, p.parent.length - 1);
+                acc.treesRead++;
+                acc.writes += dbs.nodes.get(key)?.[1] ?? 0;
+                continue;
+              }
+              cache.set(id, (e = decodeEntries(buf, p.parent.length - 1)));
+            }
+            addEntries(selfs, e);
             acc.treesRead++;
             acc.writes += dbs.nodes.get(key)?.[1] ?? 0;
           }
