@@ -47,6 +47,15 @@ export function createPayloadCache(o: PayloadCacheOptions): PayloadCache {
     entries.delete(seq);
     bytes -= e.record.payload.length;
   };
+  // A target that is down would otherwise keep the cache full of what only it needs: let the oldest of
+  // those go as soon as they lag, not only when room is needed.
+  const dropLaggingHead = () => {
+    const cutoff = o.now() - o.laggardMs;
+    for (const [seq, e] of entries) {
+      if (e.firstTakenAtMs === undefined || e.firstTakenAtMs > cutoff) return;
+      remove(seq);
+    }
+  };
   const makeRoom = (incoming: number, need: number) => {
     const cutoff = o.now() - o.laggardMs;
     const newer: number[] = [];
@@ -69,6 +78,7 @@ export function createPayloadCache(o: PayloadCacheOptions): PayloadCache {
       const size = record.payload.length;
       if (size > o.maxBytes || targets.length === 0) return false;
       remove(seq);
+      dropLaggingHead();
       if (bytes + size > o.maxBytes) makeRoom(seq, size);
       if (bytes + size > o.maxBytes) return false;
       entries.set(seq, { record, waiting: [...targets], firstTakenAtMs: undefined });

@@ -163,7 +163,21 @@ describe('payload cache policy', () => {
     expect(c.put(3, rec(4), ['a', 'b'])).toBe(false); // b is only a little behind: keep what it reads next
     now += 1;
     expect(c.put(3, rec(4), ['a', 'b'])).toBe(true);
-    expect([c.get(1), c.get(2) !== undefined, c.get(3) !== undefined]).toEqual([undefined, true, true]);
+    expect([c.get(1), c.get(2), c.get(3) !== undefined]).toEqual([undefined, undefined, true]);
+  });
+
+  it('lets go of the oldest entries only a lagging target needs even when there is room', () => {
+    let now = 0;
+    const c = createPayloadCache({ maxBytes: 100, laggardMs: 1000, now: () => now });
+    c.put(1, rec(4), ['a', 'b']);
+    c.put(2, rec(4), ['a', 'b']);
+    c.put(3, rec(4), ['a', 'b']);
+    c.taken(1, 'a', now);
+    c.taken(3, 'a', now);
+    now += 1000;
+    c.put(4, rec(4), ['a', 'b']);
+    // 1 lags and goes; 2 (nobody took it yet) stops the sweep, so 3 stays until room is needed.
+    expect([c.get(1), c.get(2) !== undefined, c.get(3) !== undefined, c.get(4) !== undefined]).toEqual([undefined, true, true, true]);
   });
 
   it('an older item (read back from disk) evicts newer entries, newest first, only when it then fits', () => {
