@@ -11,6 +11,7 @@ import { FakeClock } from '../src/lib/clock.js';
 import type { TimedProfile } from '../src/model/profile.js';
 import { Tree } from '../src/model/tree.js';
 import { createLmdbStore } from '../src/store/lmdb-store.js';
+import { prng } from './lib/prng.js';
 
 export interface StoreWriteRow {
   name: string;
@@ -22,17 +23,6 @@ export interface StoreWriteRow {
 
 const T0 = 1_700_000_000_000; // aligned to 10^5 s
 
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** ~200 stacks of depth 10-30 over a few hundred distinct frames, sharing prefixes like real call trees. */
 export function appStacks(n = 200, frames = 400, seed = 7): string[][] {

@@ -6,17 +6,8 @@ import { gzipSync } from 'node:zlib';
 import { repoRoot } from './child.js';
 import type { LoadRequest } from './load.js';
 
-/** mulberry32: small, fast, deterministic. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng } from './prng.js';
+import { prng } from './prng.js';
 
 const PKGS = ['net/http', 'runtime', 'encoding/json', 'github.com/acme/shop/api', 'github.com/acme/shop/db', 'github.com/acme/shop/cache', 'google.golang.org/grpc', 'database/sql', 'compress/gzip', 'sync'];
 const TYPES = ['', '(*conn).', '(*Server).', '(*Client).', '(*Decoder).', '(*Pool).', '(*Tx).', '(*Router).'];
