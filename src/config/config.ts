@@ -2,12 +2,17 @@
 import { configSchema, defaultQueueWorkers, type RawConfig } from './schema.js';
 
 export interface RetryConfig {
+  /** First backoff. */
   minBackoffMs: number;
+  /** Backoff cap; the jittered backoff never exceeds it. */
   maxBackoffMs: number;
+  /** Growth per failed attempt. */
   multiplier: number;
+  /** Relative jitter: 0.5 spreads each backoff over ±50 %. */
   jitter: number;
+  /** Retries allowed for 429 answers before giving up. */
   max429Retries: number;
-  /** 0 = no limit. */
+  /** Attempts in total before giving up; 0 = no limit (max-age still bounds it). */
   maxAttempts: number;
 }
 

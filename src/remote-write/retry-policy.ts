@@ -1,21 +1,11 @@
 // Pure retry decision: given how many attempts failed and how the last one ended, wait how long or give up.
 // Randomness is injected so tests are exact.
+import type { RetryConfig } from '../config/config.js';
 import { PyrelayError } from '../model/errors.js';
 import type { FailedOutcome } from './outcome.js';
 
-export interface RetryPolicyConfig {
-  /** First backoff (default 500). */
-  minBackoffMs: number;
-  /** Backoff cap (default 30000); the jittered backoff never exceeds it. */
-  maxBackoffMs: number;
-  /** Growth per failed attempt (default 2). */
-  multiplier: number;
-  /** Relative jitter: 0.5 means the backoff is spread over +-50 % (default 0.5). */
-  jitter: number;
-  /** Retries allowed for 429 answers before giving up (default 10). */
-  max429Retries: number;
-  /** Attempts in total before giving up; 0 = unlimited (the backlog's max-age still bounds it). */
-  maxAttempts: number;
+/** The per-target retry keys of the config (one definition, src/config/config.ts) plus a safety cap. */
+export interface RetryPolicyConfig extends RetryConfig {
   /** Upper bound on a Retry-After wait, so a hostile or broken header cannot park a target (default 5 min). */
   maxRetryAfterMs?: number;
 }
