@@ -13,6 +13,11 @@ import { createIngestPipeline } from './ingest/pipeline.js';
 import { createHttpServer } from './http/server.js';
 import { registerIngestRoutes } from './http/routes/ingest-routes.js';
 import { registerQueryRoutes } from './http/routes/query-routes.js';
+import { registerScrapeRoutes } from './http/routes/scrape-routes.js';
+import { parseIngestRequest } from './ingest/request.js';
+import { createScrapeManager } from './scrape/manager.js';
+import { createScrapeMetrics } from './scrape/metrics.js';
+import { createReloader } from './reload.js';
 import { openDurableBuffer } from './remote-write/durable-buffer.js';
 import { createRemoteWrite } from './remote-write/fan-out.js';
 import type { RemoteWrite } from './remote-write/types.js';
@@ -21,6 +26,8 @@ import { createLmdbStore } from './store/lmdb-store.js';
 export interface PyrelayDeps {
   clock?: Clock;
   logger?: Logger;
+  /** Re-reads the config file for SIGHUP and POST /-/reload; without it a reload is refused. */
+  loadConfig?: () => Config;
 }
 
 export interface Pyrelay {
@@ -28,6 +35,8 @@ export interface Pyrelay {
   start(): Promise<{ url: string }>;
   /** Ordered, idempotent shutdown. */
   stop(): Promise<void>;
+  /** Re-reads the config and applies pull-mode changes; an invalid config is refused and the running one stays. */
+  reload(): Promise<{ ok: true } | { ok: false; error: string }>;
   readonly registry: Registry;
 }
 
@@ -72,6 +81,19 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     logger,
   });
 
+  // Pull mode: scraped profiles enter the same pipeline as POST /ingest, built as the same request.
+  const scrapeMetrics = createScrapeMetrics(registry);
+  const scrape = createScrapeManager({
+    clock,
+    logger,
+    metrics: scrapeMetrics,
+    sink: async (u) => {
+      const request = parseIngestRequest(u.query, { contentType: u.contentType }, clock.now());
+      await pipeline.ingest({ request, body: u.body, rawQuery: u.query });
+    },
+  });
+  const reloader = createReloader({ current: config, load: deps.loadConfig, apply: (c) => scrape.apply(c.scrape), metrics: scrapeMetrics, logger });
+
   let draining = false;
   let ready = false;
   const app = createHttpServer({
@@ -88,6 +110,7 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     maxDecompressedBytes: config.ingest.maxDecompressedBytes,
     isDraining: () => draining,
   });
+  registerScrapeRoutes(app, { targets: () => scrape.targets(), reload: () => reloader.reload() });
   registerQueryRoutes(app, {
     store,
     clock,
@@ -98,8 +121,10 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
   let stopping: Promise<void> | undefined;
   return {
     registry,
+    reload: () => reloader.reload(),
     async start() {
       const address = await app.listen({ host: config.listen.host, port: config.listen.port });
+      await scrape.apply(config.scrape);
       ready = true;
       logger.info({ address, storagePath: config.storagePath, remoteWrite: config.remoteWrite.enabled }, 'pyrelay started');
       return { url: address };
@@ -107,6 +132,7 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     stop() {
       stopping ??= (async () => {
         draining = true;
+        await scrape.stop();
         const deadline = clock.now() + config.shutdownTimeoutMs;
         // In-flight requests finish (they may still enqueue); new ones get 503 until the socket closes.
         await app.close();

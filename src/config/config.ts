@@ -1,5 +1,8 @@
 // The validated configuration as the code sees it: camelCase, units in names. Built from the schema's output.
 import { configSchema, defaultQueueWorkers, type RawConfig } from './schema.js';
+import { toScrapeJob, type ScrapeConfig } from './scrape-config.js';
+
+export type { ScrapeConfig };
 
 export interface RetryConfig {
   /** First backoff. */
@@ -55,6 +58,8 @@ export interface Config {
   };
   api: { allowUnauthenticatedDelete: boolean };
   remoteWrite: { enabled: boolean; disableLocalWrites: boolean; targets: TargetConfig[] };
+  /** Pull mode (`scrape-configs`); no jobs = nothing scraped. */
+  scrape: ScrapeConfig;
 }
 
 export function parseListen(addr: string): { host: string; port: number } | undefined {
@@ -114,6 +119,7 @@ export function toConfig(raw: RawConfig): Config {
         rewriteDottedTagKeys: t['rewrite-dotted-tag-keys'],
       })),
     },
+    scrape: { maxConcurrency: raw.scrape['max-concurrency'], jobs: raw['scrape-configs'].map(toScrapeJob) },
   };
 }
 

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { PyrelayError } from '../model/errors.js';
 import { parseListen, toConfig, type Config } from './config.js';
 import { configSchema, ignoredOriginalKeys } from './schema.js';
+import { normalizeKeys } from './scrape-schema.js';
 
 export interface ScalarSetting {
   /** Dotted YAML path, e.g. `remote-write.enabled`. */
@@ -40,7 +41,7 @@ export function scalarSettings(): ScalarSetting[] {
       const inner = unwrap(schema);
       const def = (inner as { _zod: { def: { type: string } } })._zod.def;
       if (def.type === 'object') walk((inner as z.ZodObject).shape, path + '.');
-      else if (def.type === 'record') continue;
+      else if (def.type === 'record' || def.type === 'array') continue;
       else
         out.push({
           path,
@@ -101,7 +102,7 @@ function valueAt(obj: unknown, path: PropertyKey[]): unknown {
   return cur;
 }
 
-const SECRET_KEYS = /(token|password|secret)/i;
+const SECRET_KEYS = /(token|password|secret|credentials)/i;
 
 function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   const key = issue.path.join('.') || '(top level)';
@@ -133,6 +134,11 @@ export function loadConfig(opts: LoadOptions): Loaded {
       if (typeof parsed !== 'object' || Array.isArray(parsed)) throw configError(`${opts.file} must be a YAML mapping of keys`);
       raw = parsed as Record<string, unknown>;
     }
+    if (raw['scrape-configs'] !== undefined) {
+      const errors: string[] = [];
+      raw['scrape-configs'] = normalizeKeys(raw['scrape-configs'], 'scrape-configs', errors);
+      if (errors.length > 0) throw configError(errors.join('; '));
+    }
     for (const key of Object.keys(raw)) {
       if (ignoredOriginalKeys.includes(key)) {
         warnings.push(`config key ${JSON.stringify(key)} of the original Pyroscope server is not used by pyrelay and is ignored`);
@@ -156,5 +162,24 @@ export function loadConfig(opts: LoadOptions): Loaded {
   if (parseListen(result.data['api-bind-addr']) === undefined) {
     throw configError(`api-bind-addr: expected ":port" or "host:port" (got ${JSON.stringify(result.data['api-bind-addr'])})`);
   }
-  return { config: toConfig(result.data), warnings };
+  const config = toConfig(result.data);
+  resolveInCluster(config, opts.env);
+  return { config, warnings };
+}
+
+/** Kubernetes discovery without api-server or kubeconfig-file runs in-cluster: the service's address comes from the environment. */
+function resolveInCluster(config: Config, env: Record<string, string | undefined>): void {
+  for (const job of config.scrape.jobs) {
+    for (const k of job.kubernetesSdConfigs) {
+      if (!k.inCluster) continue;
+      const host = env.KUBERNETES_SERVICE_HOST;
+      const port = env.KUBERNETES_SERVICE_PORT;
+      if (!host || !port) {
+        throw configError(
+          `scrape-configs (job ${JSON.stringify(job.jobName)}): kubernetes-sd-configs has no api-server or kubeconfig-file and KUBERNETES_SERVICE_HOST/PORT are not set (not running in a cluster)`,
+        );
+      }
+      k.apiServer = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    }
+  }
 }

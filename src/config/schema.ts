@@ -4,6 +4,7 @@ import { cpus } from 'node:os';
 import { z } from 'zod';
 import { DURATION_HELP, parseDurationMs } from './duration.js';
 import { SIZE_HELP, parseSizeBytes } from './size.js';
+import { scrapeConfigsSchema, scrapeSettingsSchema } from './scrape-schema.js';
 
 const duration = (def: string, desc: string) =>
   z
@@ -122,6 +123,8 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    'scrape-configs': scrapeConfigsSchema,
+    scrape: scrapeSettingsSchema,
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -152,6 +155,11 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: at, message: 'min-backoff must not exceed max-backoff' });
       }
     }
+    const jobs = new Set<string>();
+    c['scrape-configs'].forEach((j, i) => {
+      if (jobs.has(j['job-name'])) ctx.addIssue({ code: 'custom', path: ['scrape-configs', i, 'job-name'], message: `job-name ${JSON.stringify(j['job-name'])} is used twice` });
+      jobs.add(j['job-name']);
+    });
   });
 
 export type RawConfig = z.output<typeof configSchema>;
@@ -165,6 +173,6 @@ export const ignoredOriginalKeys = [
   'cache-evict-volume', 'cache-dimensions-size', 'cache-dictonary-size', 'cache-segment-size', 'cache-tree-size',
   'max-nodes-serialization-legacy', 'hide-applications', 'retention-levels', 'exemplars-retention', 'sample-rate',
   'disable-pprof-endpoint', 'enable-experimental-admin', 'base-url', 'admin-socket-path', 'auth', 'metrics-export-rules',
-  'scrape-configs', 'tls-certificate-file', 'tls-key-file', 'cors', 'database', 'enable-experimental-annotations',
+  'tls-certificate-file', 'tls-key-file', 'cors', 'database', 'enable-experimental-annotations',
   'remote-read', 'min-free-space-percentage', 'query-analytics', 'self-profiling', 'log-format', 'dedup',
 ];
