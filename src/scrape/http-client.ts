@@ -97,12 +97,12 @@ export function createScrapeHttpClient(o: ScrapeHttpClientOptions): ScrapeHttpCl
         throw classify(e, signal);
       }
       if (res.statusCode < 200 || res.statusCode > 299) {
-        res.body.destroy();
+        discard(res.body);
         throw new ScrapeError('http_status', `server returned HTTP status ${res.statusCode}`);
       }
       const declared = Number(res.headers['content-length']);
       if (Number.isFinite(declared) && declared > o.bodySizeLimitBytes) {
-        res.body.destroy();
+        discard(res.body);
         throw new ScrapeError('body_too_large', `body of ${declared} bytes exceeds body-size-limit (${o.bodySizeLimitBytes} bytes)`);
       }
       const chunks: Buffer[] = [];
@@ -111,7 +111,7 @@ export function createScrapeHttpClient(o: ScrapeHttpClientOptions): ScrapeHttpCl
         for await (const chunk of res.body) {
           total += (chunk as Buffer).length;
           if (total > o.bodySizeLimitBytes) {
-            res.body.destroy();
+            discard(res.body);
             throw new ScrapeError('body_too_large', `body exceeds body-size-limit (${o.bodySizeLimitBytes} bytes)`);
           }
           chunks.push(chunk as Buffer);
@@ -143,4 +143,10 @@ function classify(e: unknown, signal: AbortSignal): ScrapeError {
   const err = e as { code?: string; message?: string };
   // undici's messages name the failing step (connect ECONNREFUSED 127.0.0.1:1234, other side closed): no secrets.
   return new ScrapeError('connection', `${err.code ? err.code + ': ' : ''}${err.message ?? String(e)}`);
+}
+
+/** Drops a response body without reading it; the abort error this raises on the stream is expected. */
+function discard(body: { on(event: 'error', fn: () => void): unknown; destroy(): unknown }): void {
+  body.on('error', () => {});
+  body.destroy();
 }

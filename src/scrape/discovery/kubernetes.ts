@@ -138,7 +138,7 @@ export function createKubernetesDiscoverer(deps: KubernetesDiscovererDeps): Disc
     const url = new URL(path, access!.server);
     const res = await agent!.request({ origin: url.origin, path: url.pathname + url.search, method: 'GET', headers: await authHeaders(), signal: stopCtl.signal });
     if (res.statusCode !== 200) {
-      res.body.destroy();
+      discard(res.body);
       throw new HttpStatusError(res.statusCode);
     }
     return res;
@@ -242,3 +242,9 @@ export function createKubernetesDiscoverer(deps: KubernetesDiscovererDeps): Disc
 }
 
 const podKey = (pod: Pod) => `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`;
+
+/** Drops a response body without reading it; the abort error this raises on the stream is expected. */
+function discard(body: { on(event: 'error', fn: () => void): unknown; destroy(): unknown }): void {
+  body.on('error', () => {});
+  body.destroy();
+}
