@@ -110,7 +110,9 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
     return `${issue.path.length ? key + ': ' : ''}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
   }
   const value = valueAt(raw, issue.path);
-  const shown = value === undefined ? '' : SECRET_KEYS.test(key) ? ' (value hidden)' : ` (got ${JSON.stringify(value)})`;
+  // Only scalars are echoed: an object (a whole scrape job, a target) may hold secrets under other keys.
+  const shown =
+    value === undefined || (typeof value === 'object' && value !== null) ? '' : SECRET_KEYS.test(key) ? ' (value hidden)' : ` (got ${JSON.stringify(value)})`;
   return `${key}: ${issue.message}${shown}`;
 }
 
