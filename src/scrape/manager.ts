@@ -175,9 +175,18 @@ export function createScrapeManager(deps: ScrapeManagerDeps): ScrapeManager {
 
   return {
     async apply(config) {
+      // Clients first: a bad TLS file fails here, before anything changed, and the running config stays.
+      const changed = config.jobs.filter((j) => jobs.get(j.jobName)?.fingerprint !== JSON.stringify(j));
+      const clients = new Map<string, ScrapeHttpClient>();
+      try {
+        for (const job of changed) clients.set(job.jobName, newClient(job));
+      } catch (e) {
+        await Promise.all([...clients.values()].map((c) => c.close()));
+        throw e;
+      }
       limiter.resize(config.maxConcurrency);
       metrics.concurrencyLimit.set(config.maxConcurrency);
-      const wanted = new Map(config.jobs.map((j) => [j.jobName, j]));
+      const wanted = new Set(config.jobs.map((j) => j.jobName));
       for (const [name, rt] of jobs) {
         if (!wanted.has(name)) {
           jobs.delete(name);
@@ -185,16 +194,20 @@ export function createScrapeManager(deps: ScrapeManagerDeps): ScrapeManager {
           await stopJob(rt, false);
         }
       }
-      for (const job of config.jobs) {
-        const fingerprint = JSON.stringify(job);
+      for (const job of changed) {
         const old = jobs.get(job.jobName);
-        if (old && old.fingerprint === fingerprint) continue;
-        // Build the client first: a bad TLS file fails here and the running job stays as it was.
-        const client = newClient(job);
-        const rt: JobRuntime = { config: job, fingerprint, client, discoverers: discoverersOf(job), groups: [], loops: old?.loops ?? new Map(), invalid: [] };
+        const rt: JobRuntime = {
+          config: job,
+          fingerprint: JSON.stringify(job),
+          client: clients.get(job.jobName)!,
+          discoverers: discoverersOf(job),
+          groups: [],
+          loops: old?.loops ?? new Map(),
+          invalid: [],
+        };
         jobs.set(job.jobName, rt);
         if (old) {
-          // Loops move to the new runtime; reconcile keeps those whose target is unchanged.
+          // Loops move to the new runtime; reconcile keeps those whose target is unchanged (and their baselines).
           await stopJob(old, true);
           logger.info({ job: job.jobName }, 'scrape job changed');
         } else logger.info({ job: job.jobName }, 'scrape job started');

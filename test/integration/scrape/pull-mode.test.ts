@@ -126,4 +126,43 @@ describe('pull mode', () => {
     expect(metricValue(m, 'pyrelay_scrape_targets', 'job="fixtures"')).toBe(1);
     expect(metricValue(m, 'pyrelay_scrape_bytes_total', 'job="fixtures"')).toBeGreaterThanOrEqual(heap1.length + heap2.length);
   });
+
+  it('POST /-/reload: an invalid file is refused with the reason; a changed job keeps unchanged targets and their delta baselines', async () => {
+    const heap3 = heap([
+      [['b', 'a'], [20, 200, 2, 20]],
+      [['c', 'a'], [8, 80, 0, 0]],
+      [['d'], [1, 5, 0, 0]],
+    ]);
+    pprof = await startPprofServer({ '/debug/pprof/heap': [heap1, heap2, heap3] });
+    cleanup.push(() => pprof.close());
+    const job = (extra: Record<string, unknown>) => ({
+      'job-name': 'fixtures',
+      'scrape-interval': '1s',
+      'enabled-profiles': ['mem'],
+      'static-configs': [{ application: 'fixture', targets: [pprof.address] }],
+      ...extra,
+    });
+    server = await startScrapeServer({ 'scrape-configs': [job({})] });
+    cleanup.push(() => server.stop());
+    await pprof.waitForRequests(1);
+
+    // Invalid: refused with the reason, nothing changes.
+    server.writeConfig({ 'scrape-configs': [job({ 'scrape-intervall': '2s' })] });
+    const bad = await fetch(`${server.url}/-/reload`, { method: 'POST' });
+    expect(bad.status).toBe(500);
+    expect(await bad.text()).toContain('"scrape-intervall"');
+    // Changed job (body-size-limit, follow-redirects), same target: its loop and baseline survive.
+    server.writeConfig({ 'scrape-configs': [job({ 'body-size-limit': '1MiB', 'follow-redirects': false })] });
+    const good = await fetch(`${server.url}/-/reload`, { method: 'POST' });
+    expect(good.status).toBe(200);
+
+    // heap1 -> heap2 -> heap3 with no re-baseline in between: the stored alloc delta is heap3 - heap1.
+    await pprof.waitForRequests(4);
+    const alloc = await eventually(() => collapsed(server, 'fixture.alloc_space{}'), (t) => t.includes('a;b 100'));
+    expect(alloc.split('\n').sort()).toEqual(['a;b 100', 'a;c 30', 'd 5']);
+    const m = await server.metrics();
+    expect(metricValue(m, 'pyrelay_config_reloads_total', 'result="failure"')).toBe(1);
+    expect(metricValue(m, 'pyrelay_config_reloads_total', 'result="success"')).toBe(1);
+    expect(metricValue(m, 'pyrelay_config_last_reload_successful')).toBe(1);
+  });
 });
