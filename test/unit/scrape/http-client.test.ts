@@ -96,7 +96,7 @@ describe('scrape HTTP client', () => {
     const clientNames: string[] = [];
     const url = await serve(
       (req: IncomingMessage, res) => {
-        clientNames.push((req.socket as TLSSocket).getPeerCertificate().subject?.CN ?? '');
+        clientNames.push(String((req.socket as TLSSocket).getPeerCertificate().subject?.CN ?? ''));
         res.end('secure');
       },
       {
