@@ -144,11 +144,11 @@ export function createScrapeManager(deps: ScrapeManagerDeps): ScrapeManager {
   }
 
   function discoverersOf(job: ScrapeJobConfig): Discoverer[] {
-    const onError = () => undefined;
+    const counted = (mechanism: string) => () => metrics.discoveryErrors.inc({ job: job.jobName, mechanism });
     return [
       ...(job.staticConfigs.length > 0 ? [createStaticDiscoverer(job.staticConfigs)] : []),
-      ...job.fileSdConfigs.map((setting) => createFileDiscoverer({ setting, clock, logger, onReadError: onError })),
-      ...job.kubernetesSdConfigs.map((setting) => createKubernetesDiscoverer({ setting, clock, logger, onError })),
+      ...job.fileSdConfigs.map((setting) => createFileDiscoverer({ setting, clock, logger, onReadError: counted('file') })),
+      ...job.kubernetesSdConfigs.map((setting) => createKubernetesDiscoverer({ setting, clock, logger, onError: counted('kubernetes') })),
     ];
   }
 

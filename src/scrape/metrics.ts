@@ -21,6 +21,7 @@ export interface ScrapeMetrics {
   inFlight: Gauge;
   concurrencyLimit: Gauge;
   slotWaits: Counter;
+  discoveryErrors: Counter<'job' | 'mechanism'>;
   reloads: Counter<'result'>;
   lastReloadSuccessful: Gauge;
 }
@@ -60,6 +61,12 @@ export function createScrapeMetrics(registry: Registry): ScrapeMetrics {
     slotWaits: new Counter({
       name: 'pyrelay_scrape_concurrency_waits_total',
       help: 'Scrapes that had to wait for a slot because scrape.max-concurrency scrapes were running',
+      registers,
+    }),
+    discoveryErrors: new Counter({
+      name: 'pyrelay_scrape_discovery_errors_total',
+      help: 'Failed discovery refreshes (a target file that does not parse, a failed Kubernetes list or watch), by mechanism',
+      labelNames: ['job', 'mechanism'],
       registers,
     }),
     reloads: new Counter({ name: 'pyrelay_config_reloads_total', help: 'Config reloads by result (success, failure)', labelNames: ['result'], registers }),

@@ -15,6 +15,19 @@ import { resolveKubeAccess, type KubeAccess } from './kube-access.js';
 // A watch event line longer than this is a broken stream, not a pod.
 const MAX_EVENT_BYTES = 16 * 1024 * 1024;
 const WATCH_TIMEOUT_SECONDS = 300;
+// A pod list larger than this is refused (and retried with backoff) rather than buffered.
+export const MAX_LIST_BYTES = 256 * 1024 * 1024;
+
+async function readBounded(body: AsyncIterable<unknown>, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const c of body) {
+    total += (c as Buffer).length;
+    if (total > limit) throw new Error(`pod list over ${limit} bytes`);
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 interface Pod {
   metadata?: {
@@ -148,7 +161,7 @@ export function createKubernetesDiscoverer(deps: KubernetesDiscovererDeps): Disc
 
   async function list(ns: string): Promise<string> {
     const res = await get(podsPath(ns));
-    const body = (await res.body.json()) as { metadata?: { resourceVersion?: string }; items?: Pod[] };
+    const body = JSON.parse(await readBounded(res.body, MAX_LIST_BYTES)) as { metadata?: { resourceVersion?: string }; items?: Pod[] };
     const m = new Map<string, TargetGroup>();
     for (const pod of body.items ?? []) m.set(podKey(pod), podToGroup(pod));
     pods.set(ns, m);

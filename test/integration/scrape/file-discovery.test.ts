@@ -86,6 +86,7 @@ describe('file discovery', () => {
     writeAtomic(yml, `- targets: [unterminated\n`);
     await new Promise((r) => setTimeout(r, REFRESH_MS * 2));
     expect((await server.targets()).map((t) => t.labels.instance).sort()).toEqual([a.address, b.address].sort());
+    expect(await server.metrics()).toMatch(/pyrelay_scrape_discovery_errors_total\{job="files",mechanism="file"\} [1-9]/);
 
     // Remove a: it leaves /targets and is no longer scraped.
     const removed = Date.now();

@@ -58,8 +58,9 @@ describe('pull mode', () => {
     pprof = await startPprofServer({ '/debug/pprof/heap': [heap1, heap2] });
     broken = await startPprofServer({});
     broken.behave({ kind: 'status', status: 500 });
+    const big = await startPprofServer({ '/debug/pprof/heap': [heap1] });
     remote = await startFakeTarget();
-    cleanup.push(() => pprof.close(), () => broken.close(), () => remote.close());
+    cleanup.push(() => pprof.close(), () => broken.close(), () => big.close(), () => remote.close());
     server = await startScrapeServer({
       'remote-write': { enabled: true, targets: { central: { address: remote.url, durable: false, tags: { cluster: 'edge-1' } } } },
       'scrape-configs': [
@@ -68,6 +69,13 @@ describe('pull mode', () => {
           'scrape-interval': '1s',
           'enabled-profiles': ['mem'],
           'static-configs': [{ application: 'fixture', 'spy-name': 'gospy', targets: [pprof.address], labels: { env: 'dev' } }],
+        },
+        {
+          'job-name': 'tiny-limit',
+          'scrape-interval': '1s',
+          'enabled-profiles': ['mem'],
+          'body-size-limit': 100,
+          'static-configs': [{ application: 'tiny', targets: [big.address] }],
         },
         {
           'job-name': 'broken',
@@ -124,6 +132,9 @@ describe('pull mode', () => {
     expect(metricValue(m, 'pyrelay_scrape_target_up', `job="broken",instance="${broken.address}",profile="mem"`)).toBe(0);
     expect(metricValue(m, 'pyrelay_scrape_target_up', `job="fixtures",instance="${pprof.address}",profile="mem"`)).toBe(1);
     expect(metricValue(m, 'pyrelay_scrape_targets', 'job="fixtures"')).toBe(1);
+    // body-size-limit bites: the scrape fails and is counted; nothing of it is stored.
+    expect(metricValue(m, 'pyrelay_scrape_failures_total', 'job="tiny-limit",reason="body_too_large"')).toBeGreaterThanOrEqual(1);
+    expect(targets.find((t) => t.job === 'tiny-limit')!.lastError).toBe('body exceeds body-size-limit (100 bytes)');
     expect(metricValue(m, 'pyrelay_scrape_bytes_total', 'job="fixtures"')).toBeGreaterThanOrEqual(heap1.length + heap2.length);
   });
 
