@@ -56,7 +56,18 @@ interface JobRuntime {
   groups: TargetGroup[][];
   loops: Map<string, ScrapeLoop>;
   invalid: InvalidTarget[];
+  /** Discoverers that have reported at least once. */
+  reported: Set<number>;
+  /** Set while a changed job waits for all its discoverers before touching the loops it inherited. */
+  settling?: AbortController;
 }
+
+/**
+ * A changed job keeps its running loops until every discoverer has reported once (so a file discoverer that
+ * answers a few ms after the static one does not restart its targets and lose their baselines), but no
+ * longer than this: a discoverer that cannot reach its source must not freeze the job.
+ */
+export const SETTLE_MS = 30_000;
 
 /** Go's Duration.String for the values a scrape takes. */
 export function goDuration(ms: number): string {
@@ -157,12 +168,17 @@ export function createScrapeManager(deps: ScrapeManagerDeps): ScrapeManager {
       d.start((groups) => {
         if (jobs.get(rt.config.jobName) !== rt) return; // a replaced runtime reports no more
         rt.groups[i] = groups;
+        rt.reported.add(i);
+        if (rt.settling && rt.reported.size < rt.discoverers.length) return;
+        rt.settling?.abort();
+        rt.settling = undefined;
         reconcile(rt);
       });
     });
   }
 
   async function stopJob(rt: JobRuntime, keepLoops: boolean) {
+    rt.settling?.abort();
     await Promise.all(rt.discoverers.map((d) => d.stop()));
     if (!keepLoops) {
       await Promise.all([...rt.loops.values()].map((l) => l.stop()));
@@ -204,6 +220,7 @@ export function createScrapeManager(deps: ScrapeManagerDeps): ScrapeManager {
           groups: [],
           loops: old?.loops ?? new Map(),
           invalid: [],
+          reported: new Set(),
         };
         jobs.set(job.jobName, rt);
         if (old) {
@@ -212,6 +229,18 @@ export function createScrapeManager(deps: ScrapeManagerDeps): ScrapeManager {
           logger.info({ job: job.jobName }, 'scrape job changed');
         } else logger.info({ job: job.jobName }, 'scrape job started');
         rt.groups = rt.discoverers.map(() => []);
+        if (old && old.loops.size > 0 && rt.discoverers.length > 1) {
+          const settling = new AbortController();
+          rt.settling = settling;
+          clock.sleep(SETTLE_MS, settling.signal).then(
+            () => {
+              if (rt.settling !== settling || jobs.get(job.jobName) !== rt) return;
+              rt.settling = undefined;
+              reconcile(rt);
+            },
+            () => {},
+          );
+        }
         startDiscovery(rt);
         if (rt.discoverers.length === 0) reconcile(rt);
       }
