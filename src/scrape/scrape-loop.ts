@@ -132,17 +132,19 @@ export function createScrapeLoop(deps: ScrapeLoopDeps): ScrapeLoop {
     status.lastScrapeDurationMs = durationMs;
     metrics.duration.observe({ job: target.job, profile: target.profileName }, durationMs / 1000);
     if (err === undefined) {
+      if (status.health === 'down') logger.info({ job: target.job, url: target.url }, 'scrape target is up again');
       status.health = 'up';
       status.lastError = '';
       metrics.up.set(metricLabels(), 1);
       return;
     }
     const { reason, message } = reasonOf(err);
+    // Logged once per transition to down (every failure is counted and shown in /targets).
+    if (status.health !== 'down') logger.warn({ job: target.job, url: target.url, reason, err: message }, 'scrape target is down');
     status.health = 'down';
     status.lastError = message;
     metrics.up.set(metricLabels(), 0);
     metrics.failures.inc({ job: target.job, reason });
-    logger.debug({ job: target.job, url: target.url, reason, err: message }, 'scrape failed');
   }
 
   async function run() {

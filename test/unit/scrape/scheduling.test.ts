@@ -10,6 +10,7 @@ import { toScrapeJob } from '../../../src/config/scrape-config.js';
 import { scrapeJobSchema } from '../../../src/config/scrape-schema.js';
 import { FakeClock } from '../../../src/lib/clock.js';
 import { createLogger } from '../../../src/lib/logger.js';
+import { createScrapeHttpClient } from '../../../src/scrape/http-client.js';
 import { createScrapeManager } from '../../../src/scrape/manager.js';
 import { createScrapeMetrics } from '../../../src/scrape/metrics.js';
 import { nextTick, targetOffsetMs } from '../../../src/scrape/scrape-loop.js';
@@ -23,20 +24,16 @@ const sockets = new Set<Socket>();
 const addresses: string[] = [];
 const hung: ServerResponse[] = [];
 let hungAddress = '';
-let inFlight = 0;
-let maxInFlight = 0;
 let responseDelayMs = 0;
+// Scrapes in flight as the scraper sees them (between sending a request and having its whole body).
+let clientInFlight = 0;
+let clientMaxInFlight = 0;
 
 beforeAll(async () => {
   for (let i = 0; i < N; i++) {
     const s = createServer((req, res) => {
       if (addresses[i] === hungAddress) return void hung.push(res);
-      inFlight++;
-      maxInFlight = Math.max(maxInFlight, inFlight);
-      setTimeout(() => {
-        inFlight--;
-        res.end('pprof');
-      }, responseDelayMs);
+      setTimeout(() => res.end('pprof'), responseDelayMs);
     });
     s.on('connection', (c: Socket) => {
       sockets.add(c);
@@ -66,6 +63,20 @@ function setup(maxConcurrency: number, timeout = '5s') {
     logger: createLogger('silent'),
     metrics,
     sink: async (u) => void uploads.push(u),
+    createClient: (j) => {
+      const real = createScrapeHttpClient({ auth: j.auth, tls: j.tls, followRedirects: true, bodySizeLimitBytes: j.bodySizeLimitBytes, keepAliveMs: 30_000 });
+      return {
+        async get(url, signal) {
+          clientMaxInFlight = Math.max(clientMaxInFlight, ++clientInFlight);
+          try {
+            return await real.get(url, signal);
+          } finally {
+            clientInFlight--;
+          }
+        },
+        close: () => real.close(),
+      };
+    },
     onScrapeStart: (t, at) => {
       const list = starts.get(t.address) ?? [];
       list.push(at);
@@ -137,7 +148,7 @@ describe('scheduling 500 targets', () => {
 
   it('never runs more scrapes than scrape.max-concurrency; the rest wait for a slot', async () => {
     responseDelayMs = 3;
-    maxInFlight = 0;
+    clientMaxInFlight = 0;
     const cap = 10;
     // The deadline is far beyond the one fake interval this test advances: slots free only by finishing.
     const { clock, registry, manager, uploads, apply } = setup(cap, '60s');
@@ -146,7 +157,7 @@ describe('scheduling 500 targets', () => {
     // Every target has been scraped once (a connection failure on a loaded machine still counts as a scrape).
     await until(() => manager.targets().every((t) => t.lastScrape !== null), `a scrape of each of ${N} targets (uploads: ${uploads.length})`);
     expect(manager.targets().filter((t) => t.health !== 'up').map((t) => t.lastError)).toEqual([]);
-    expect(maxInFlight).toBe(cap);
+    expect(clientMaxInFlight).toBe(cap);
     const m = await registry.metrics();
     expect(metricValue(m, 'pyrelay_scrape_concurrency_waits_total')).toBeGreaterThan(0);
     expect(metricValue(m, 'pyrelay_scrape_max_concurrency')).toBe(cap);
