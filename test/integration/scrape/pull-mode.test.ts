@@ -68,7 +68,10 @@ describe('pull mode', () => {
           'job-name': 'fixtures',
           'scrape-interval': '1s',
           'enabled-profiles': ['mem'],
-          'static-configs': [{ application: 'fixture', 'spy-name': 'gospy', targets: [pprof.address], labels: { env: 'dev' } }],
+          'static-configs': [
+            { application: 'fixture', 'spy-name': 'gospy', targets: [pprof.address], labels: { env: 'dev' } },
+            { targets: ['127.0.0.1:9'] }, // no application: never scraped, shown as down
+          ],
         },
         {
           'job-name': 'tiny-limit',
@@ -113,7 +116,9 @@ describe('pull mode', () => {
 
     // /targets: the original's fields; the 500 target is down with the reason.
     const targets = await eventually(() => server.targets(), (ts) => ts.some((t) => t.job === 'broken' && t.health === 'down'));
-    const good = targets.find((t) => t.job === 'fixtures')!;
+    const good = targets.find((t) => t.job === 'fixtures' && t.url !== '')!;
+    expect(targets.find((t) => t.job === 'fixtures' && t.url === '')).toMatchObject({ health: 'down', lastError: 'no app name', lastScrape: null });
+    expect(metricValue(await server.metrics(), 'pyrelay_scrape_invalid_targets', 'job="fixtures"')).toBe(1);
     expect(good).toMatchObject({
       url: `http://${pprof.address}/debug/pprof/heap`,
       health: 'up',
