@@ -36,7 +36,6 @@ export interface ScrapeHttpClientOptions {
   bodySizeLimitBytes: number;
   /** Idle connections are kept this long so each interval reuses them. */
   keepAliveMs: number;
-  /** Called with the body bytes of each response that was read whole. */
   userAgent?: string;
 }
 
