@@ -3,6 +3,7 @@
 // abort signal as the deadline and a hard cap on body bytes. Secrets never enter an error message.
 import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
+import { STATUS_CODES } from 'node:http';
 import { Agent, interceptors, type Dispatcher } from 'undici';
 import type { AuthSetting, TlsSetting } from '../config/scrape-config.js';
 
@@ -97,7 +98,8 @@ export function createScrapeHttpClient(o: ScrapeHttpClientOptions): ScrapeHttpCl
       }
       if (res.statusCode < 200 || res.statusCode > 299) {
         discard(res.body);
-        throw new ScrapeError('http_status', `server returned HTTP status ${res.statusCode}`);
+        // The original's text: `server returned HTTP status 500 Internal Server Error`.
+        throw new ScrapeError('http_status', `server returned HTTP status ${res.statusCode} ${STATUS_CODES[res.statusCode] ?? ''}`.trimEnd());
       }
       const declared = Number(res.headers['content-length']);
       if (Number.isFinite(declared) && declared > o.bodySizeLimitBytes) {

@@ -9,7 +9,7 @@ import { ScrapeError, type ScrapeHttpClient } from './http-client.js';
 import type { Limiter } from './limiter.js';
 import type { ScrapeMetricReason, ScrapeMetrics } from './metrics.js';
 import type { ScrapeTarget } from './targets.js';
-import { allCumulative, buildUpload, hasCumulative, type ScrapeSink } from './upload.js';
+import { allCumulative, buildUpload, hasCumulative, profileWindow, type ScrapeSink } from './upload.js';
 
 export type Health = 'unknown' | 'up' | 'down';
 
@@ -55,6 +55,12 @@ export function targetOffsetMs(job: string, url: string, intervalMs: number): nu
 export function nextTick(now: number, offset: number, interval: number): number {
   const rem = (((now - offset) % interval) + interval) % interval;
   return rem === 0 ? now : now + interval - rem;
+}
+
+/** The span a profile is collected over (`seconds` of a cpu profile), 0 for instant profiles. */
+function deltaMsOf(url: string): number {
+  const seconds = Number(new URL(url).searchParams.get('seconds'));
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 0;
 }
 
 function reasonOf(e: unknown): { reason: ScrapeMetricReason; message: string } {
@@ -108,8 +114,7 @@ export function createScrapeLoop(deps: ScrapeLoopDeps): ScrapeLoop {
           profile,
           body: res.body,
           prev: hasCumulative(profile) ? (prev ?? res.body) : undefined,
-          fromMs: start,
-          untilMs: clock.now(),
+          ...profileWindow(start, deltaMsOf(target.url), target.intervalMs),
         });
         await deps.sink(upload);
         if (hasCumulative(profile)) prev = res.body;

@@ -44,6 +44,21 @@ export function seriesName(appName: string, labels: LabelSet): string {
     .join(',')}}`;
 }
 
+/**
+ * The time window a scraped profile is stored under, as the original chooses it: a profile collected over
+ * `seconds` (cpu) covers [now rounded to that span, + span]; an instant profile (heap, goroutines) covers the
+ * interval ending at now rounded to the interval. Aligned windows fit the store's 10 s segments.
+ */
+export function profileWindow(nowMs: number, deltaMs: number, intervalMs: number): { fromMs: number; untilMs: number } {
+  const round = (t: number, step: number) => Math.round(t / step) * step;
+  if (deltaMs > 0) {
+    const fromMs = round(nowMs, deltaMs);
+    return { fromMs, untilMs: fromMs + deltaMs };
+  }
+  const untilMs = round(nowMs, intervalMs);
+  return { fromMs: untilMs - intervalMs, untilMs };
+}
+
 export interface UploadInput {
   appName: string;
   spyName: string;
@@ -74,7 +89,7 @@ export function buildUpload(u: UploadInput): ScrapeUpload {
     query: {
       name: seriesName(u.appName, u.labels),
       from: String(Math.floor(u.fromMs / 1000)),
-      until: String(Math.max(Math.ceil(u.untilMs / 1000), Math.floor(u.fromMs / 1000))),
+      until: String(Math.floor(u.untilMs / 1000)),
       spyName: u.spyName,
     },
     contentType: `multipart/form-data; boundary=${boundary}`,

@@ -130,7 +130,7 @@ describe('pull mode', () => {
     expect(good.lastScrapeDuration).toMatch(/^\d+(\.\d+)?(µs|ms|s)$/);
     const bad = targets.find((t) => t.job === 'broken')!;
     expect(bad.health).toBe('down');
-    expect(bad.lastError).toBe('server returned HTTP status 500');
+    expect(bad.lastError).toBe('server returned HTTP status 500 Internal Server Error');
 
     const m = await server.metrics();
     expect(metricValue(m, 'pyrelay_scrape_failures_total', 'job="broken",reason="http_status"')).toBeGreaterThanOrEqual(1);

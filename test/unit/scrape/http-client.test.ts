@@ -125,7 +125,7 @@ describe('scrape HTTP client', () => {
     });
     expect((await get(client(), `${url}/old`)).body.toString()).toBe('heap');
     const e = await failure(get(client({ followRedirects: false }), `${url}/old`));
-    expect(e).toMatchObject({ reason: 'http_status', message: 'server returned HTTP status 302' });
+    expect(e).toMatchObject({ reason: 'http_status', message: 'server returned HTTP status 302 Found' });
   });
 
   it('fails a body over body-size-limit, declared or streamed', async () => {
