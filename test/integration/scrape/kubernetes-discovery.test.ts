@@ -2,7 +2,9 @@
 // deletes pods; the original's `pyroscope.io/*` annotation conventions are applied through relabeling.
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -47,12 +49,12 @@ interface FakeApi {
   close(): Promise<void>;
 }
 
-async function startFakeApi(initialPods: unknown[]): Promise<FakeApi> {
+async function startFakeApi(initialPods: unknown[], tls?: { cert: Buffer; key: Buffer }): Promise<FakeApi> {
   const requests: FakeApi['requests'] = [];
   let watch: ServerResponse | undefined;
   let watchWaiter: (() => void) | undefined;
   let lists = 0;
-  const server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://x');
     requests.push({ path: url.pathname + url.search, headers: req.headers });
     if (url.pathname !== '/api/v1/namespaces/shop/pods') return void res.writeHead(404).end();
@@ -65,12 +67,13 @@ async function startFakeApi(initialPods: unknown[]): Promise<FakeApi> {
     }
     lists++;
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ kind: 'PodList', metadata: { resourceVersion: '100' }, items: initialPods }));
-  });
+  };
+  const server = tls ? createHttpsServer(tls, handler) : createServer(handler);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     requests,
     get lists() {
       return lists;
@@ -195,5 +198,43 @@ users: [{ name: robot, user: { token: kube-token-123 } }]
     expect(watches[0].path).toContain('resourceVersion=100');
     // After the re-list the pod set is the list's again (api-1 is back, billing is gone).
     await waitFor(() => server.targets(), (ts) => ts.length === 1 && ts[0].labels.__name__ === 'shop-api', 'state of the second list');
+  });
+
+  it('reaches an https api-server with ca-file, server-name and a bearer-token-file', async () => {
+    const tlsDir = new URL('../../fixtures/tls/', import.meta.url).pathname;
+    a = await startPprofServer({ '/debug/pprof/heap': [heap] });
+    api = await startFakeApi(
+      [pod('api-1', '90', { 'pyroscope.io/scrape': 'true', 'pyroscope.io/application-name': 'shop-api', 'pyroscope.io/port': a.address.split(':')[1] })],
+      { cert: readFileSync(join(tlsDir, 'server.crt')), key: readFileSync(join(tlsDir, 'server.key')) },
+    );
+    cleanup.push(() => a.close(), () => api.close());
+    server = await startScrapeServer({});
+    cleanup.push(() => server.stop());
+    const tokenFile = join(server.dir, 'token');
+    writeFileSync(tokenFile, 'sa-token\n');
+    server.writeConfig({
+      'scrape-configs': [
+        {
+          'job-name': 'pods',
+          'scrape-interval': '200ms',
+          'scrape-timeout': '1s',
+          'enabled-profiles': ['mem'],
+          'kubernetes-sd-configs': [
+            {
+              role: 'pod',
+              'api-server': api.url,
+              'bearer-token-file': tokenFile,
+              namespaces: { names: ['shop'] },
+              'tls-config': { 'ca-file': join(tlsDir, 'ca.crt'), 'server-name': 'pprof.test' },
+            },
+          ],
+          'relabel-configs': ANNOTATION_RELABELING,
+        },
+      ],
+    });
+    expect(await server.pyrelay.reload()).toEqual({ ok: true });
+    await a.waitForRequests(1, 8000);
+    expect(api.requests[0].headers.authorization).toBe('Bearer sa-token');
+    expect((await server.targets()).map((t) => t.labels.__name__)).toEqual(['shop-api']);
   });
 });
