@@ -130,7 +130,8 @@ export function loadConfig(opts: LoadOptions): Loaded {
     try {
       parsed = parseYaml(substituteEnv(text, opts.env));
     } catch (e) {
-      throw configError(`${opts.file} is not valid YAML: ${(e as Error).message}`);
+      // First line only: the parser's excerpt of the offending line could show a secret.
+      throw configError(`${opts.file} is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
     }
     if (parsed !== null && parsed !== undefined) {
       if (typeof parsed !== 'object' || Array.isArray(parsed)) throw configError(`${opts.file} must be a YAML mapping of keys`);

@@ -95,3 +95,11 @@ scrape-configs:
     expect(load(``, { PYROSCOPE_SCRAPE_MAX_CONCURRENCY: '3' }).config.scrape.maxConcurrency).toBe(3);
   });
 });
+
+describe('config errors and secrets', () => {
+  it('a YAML syntax error names the place but never echoes the line (it may hold a password)', () => {
+    const msg = error(`scrape-configs:\n  - job-name: a\n    basic-auth: { username: u, password: hunter2: x }\n`);
+    expect(msg).toMatch(/is not valid YAML: .*line 3/);
+    expect(msg).not.toContain('hunter2');
+  });
+});
