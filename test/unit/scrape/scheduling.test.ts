@@ -31,7 +31,7 @@ let clientMaxInFlight = 0;
 
 beforeAll(async () => {
   for (let i = 0; i < N; i++) {
-    const s = createServer((req, res) => {
+    const s = createServer((_req, res) => {
       if (addresses[i] === hungAddress) return void hung.push(res);
       setTimeout(() => res.end('pprof'), responseDelayMs);
     });
