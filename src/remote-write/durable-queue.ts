@@ -28,7 +28,7 @@ export function createDurableQueue(o: DurableQueueOptions): DurableQueue {
   // Bumped on every change a waiting taker cares about, so a change between "nothing to take" and
   // "wait" is never missed.
   let generation = 0;
-  let waiters: (() => void)[] = [];
+  const waiters: (() => void)[] = [];
   const kick = () => {
     generation++;
     for (const w of waiters.splice(0)) w();

@@ -134,11 +134,17 @@ export function truncatedEntries(selfs: Selfs, paths: AppPaths, maxNodes: number
   const out: Entries = { ids: [], values: [] };
   let k = 0;
   for (let i = 0; i < keptIds.length; i++) {
-    for (; k < others.length && others[k][0] < keptIds[i]; k++) (out.ids.push(others[k][0]), out.values.push(others[k][1]));
+    for (; k < others.length && others[k][0] < keptIds[i]; k++) {
+      out.ids.push(others[k][0]);
+      out.values.push(others[k][1]);
+    }
     out.ids.push(keptIds[i]);
     out.values.push(keptValues[i]);
   }
-  for (; k < others.length; k++) (out.ids.push(others[k][0]), out.values.push(others[k][1]));
+  for (; k < others.length; k++) {
+    out.ids.push(others[k][0]);
+    out.values.push(others[k][1]);
+  }
   return out;
 }
 

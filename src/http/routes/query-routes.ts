@@ -189,16 +189,16 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps):
     method: 'DELETE',
     url: '/api/apps',
     // Checked before the body is read, so a denied request never reaches body parsing.
-    onRequest: async (_req, reply) => {
-      if (!deps.allowUnauthenticatedDelete) return apiError(reply, 403, DELETE_DENIED);
+    onRequest: (_req, reply, done) => {
+      if (deps.allowUnauthenticatedDelete) return done();
+      apiError(reply, 403, DELETE_DENIED); // answered here: done() is not called
     },
     // A JSON content-type parser (if the server has one) fails before the handler: same OG texts.
-    errorHandler: (error: FastifyError, _req, reply) => {
-      if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return apiError(reply, 400, 'request body required');
-      if (error.code?.startsWith('FST_ERR_CTP') && (error.statusCode ?? 500) < 500) {
-        return apiError(reply, error.statusCode === 413 ? 413 : 400, error.statusCode === 413 ? error.message : 'request body contains malformed JSON');
-      }
-      return reply.code(500).send();
+    errorHandler: (error: FastifyError, _req, reply): void => {
+      if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') apiError(reply, 400, 'request body required');
+      else if (error.code?.startsWith('FST_ERR_CTP') && (error.statusCode ?? 500) < 500) {
+        apiError(reply, error.statusCode === 413 ? 413 : 400, error.statusCode === 413 ? error.message : 'request body contains malformed JSON');
+      } else reply.code(500).send();
     },
     handler: async (req, reply) => {
       const parsed = jsonBody(req.body);

@@ -157,7 +157,12 @@ describe('path codec', () => {
         expect(out.total).toBe(t.total);
         let n = 0;
         const walk = [t.root];
-        while (walk.length) for (const c of walk.pop()!.children.values()) (n++, walk.push(c));
+        while (walk.length) {
+          for (const c of walk.pop()!.children.values()) {
+            n++;
+            walk.push(c);
+          }
+        }
         expect(nodeCount(back, paths, scratch())).toBe(n);
       }),
     );

@@ -135,7 +135,7 @@ describe('payload cache policy', () => {
   const rec = (n: number) => ({ payload: new Uint8Array(n), meta: {} });
 
   it('is bounded in bytes, refuses what does not fit, and forgets an entry once every target took it', () => {
-    let now = 0;
+    const now = 0;
     const c = createPayloadCache({ maxBytes: 10, laggardMs: 1000, now: () => now });
     expect(c.put(1, rec(4), ['a', 'b'])).toBe(true);
     expect(c.put(2, rec(4), ['a'])).toBe(true);
