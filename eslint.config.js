@@ -36,6 +36,7 @@ export default tseslint.config(
       'prefer-const': ['error', { ignoreReadBeforeAssign: true }], // a closure may capture a later-assigned let
       'import-x/no-restricted-paths': ['error', { zones: layerZones }],
       'import-x/no-unresolved': 'error',
+      'import-x/no-cycle': 'error',
     },
   },
   {

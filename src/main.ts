@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from './config/config.js';
-import { systemClock, type Clock } from './lib/clock.js';
+import { deadlineIn, systemClock, type Clock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { createDedupWindow } from './ingest/dedup.js';
 import { createDecoders } from './ingest/formats/index.js';
@@ -15,7 +15,7 @@ import { registerIngestRoutes } from './http/routes/ingest-routes.js';
 import { registerQueryRoutes } from './http/routes/query-routes.js';
 import { openDurableBuffer } from './remote-write/durable-buffer.js';
 import { createRemoteWrite } from './remote-write/fan-out.js';
-import type { RemoteWrite } from './remote-write/types.js';
+import type { RemoteWrite } from './model/forward.js';
 import { createLmdbStore } from './store/lmdb-store.js';
 
 export interface PyrelayDeps {
@@ -107,7 +107,7 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     stop() {
       stopping ??= (async () => {
         draining = true;
-        const deadline = clock.now() + config.shutdownTimeoutMs;
+        const deadline = deadlineIn(clock, config.shutdownTimeoutMs);
         // In-flight requests finish (they may still enqueue); new ones get 503 until the socket closes.
         await app.close();
         if (remoteWrite) await remoteWrite.stop(deadline);

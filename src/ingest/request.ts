@@ -1,29 +1,13 @@
 // The /ingest query string -> IngestRequest (spec 1.2). Pure: the route passes the parsed query, the two
 // headers that matter and the clock's now. Only `name` and `format` can fail (400); every other parameter
 // falls back to its default the way OG does.
-import type { Aggregation, FormatId } from '../model/profile.js';
-import type { SeriesKey } from '../model/series-key.js';
+import type { IngestRequest } from '../model/ingest-request.js';
+import type { Aggregation } from '../model/profile.js';
 import { parseName } from '../model/name.js';
-import { parseTime, type ParsedTime } from '../model/time.js';
+import { parseTime } from '../model/time.js';
 import { detectFormat } from './detect.js';
 
-export interface IngestRequest {
-  key: SeriesKey;
-  /** `name` exactly as received. */
-  rawName: string;
-  from: ParsedTime;
-  until: ParsedTime;
-  sampleRate: number;
-  /** True only when `sampleRate` was sent and valid (an invalid one is replaced by 100 as if absent). */
-  sampleRateGiven: boolean;
-  spyName: string;
-  units: string;
-  aggregation: Aggregation;
-  format: FormatId;
-  contentType: string | undefined;
-  /** X-Scope-OrgID, or `anonymous` (decision 31). */
-  tenant: string;
-}
+export type { IngestRequest } from '../model/ingest-request.js';
 
 export type QueryParams = Record<string, string | string[] | undefined>;
 

@@ -6,7 +6,7 @@ import type { Clock } from '../lib/clock.js';
 import { PyrelayError } from '../model/errors.js';
 import type { FormatId } from '../model/profile.js';
 import { createBacklog, type Backlog, type BacklogLogger, type DropReason } from './backlog/index.js';
-import type { ForwardItem } from './types.js';
+import type { ForwardItem } from '../model/forward.js';
 
 export type DropHandler = (reason: DropReason, count: number) => void;
 

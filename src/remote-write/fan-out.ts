@@ -4,7 +4,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { TargetConfig } from '../config/config.js';
-import type { Clock } from '../lib/clock.js';
+import type { Clock, Deadline } from '../lib/clock.js';
 import { PyrelayError } from '../model/errors.js';
 import type { DurableBuffer } from './durable-buffer.js';
 import { createDurableQueue } from './durable-queue.js';
@@ -13,7 +13,7 @@ import { createMemoryQueue, type LeaseDropReason, type TargetQueue } from './que
 import { redactUrl } from './redact.js';
 import type { Sender } from './sender.js';
 import { createTarget, type Target } from './target.js';
-import type { ForwardItem, RemoteWrite } from './types.js';
+import type { ForwardItem, RemoteWrite } from '../model/forward.js';
 
 export interface RemoteWriteDeps {
   targets: TargetConfig[];
@@ -107,10 +107,8 @@ export function createRemoteWrite(deps: RemoteWriteDeps): RemoteWrite {
       }
       if (waits.length > 0) await Promise.all(waits).catch((err: unknown) => Promise.reject(unavailable(err)));
     },
-    stop(deadlineMs: number): Promise<void> {
-      // A duration unless it is clearly a unix-ms timestamp: callers pass either `shutdownTimeoutMs` or an
-      // absolute deadline shared by the whole shutdown.
-      const at = deadlineMs > 1e12 ? deadlineMs : deps.clock.now() + deadlineMs;
+    stop(deadline: Deadline): Promise<void> {
+      const at = deadline.atMs;
       stopping ??= (async () => {
         await Promise.all(targets.map((t) => t.stop(at)));
         reportCorrupt();

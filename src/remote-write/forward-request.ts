@@ -3,7 +3,7 @@
 import type { TargetConfig } from '../config/config.js';
 import { bytewise, normalizeKey, withLabels, type Labels } from '../model/series-key.js';
 import { stripCredentials } from './redact.js';
-import { PROFILE_ID_HEADER, type ForwardItem } from './types.js';
+import { PROFILE_ID_HEADER, type ForwardItem } from '../model/forward.js';
 
 export interface ForwardRequest {
   /** Full URL without credentials. */

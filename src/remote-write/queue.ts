@@ -1,7 +1,7 @@
 // The per-target queue behind a small interface: the in-memory one here keeps the original semantics (bounded
 // in items, drop when full, nothing persisted); the durable one (durable-queue.ts) reads the shared backlog.
 import type { DropReason } from './metrics.js';
-import type { ForwardItem } from './types.js';
+import type { ForwardItem } from '../model/forward.js';
 
 export type PushResult = 'accepted' | 'full' | 'closed';
 

@@ -12,7 +12,7 @@ import type { Lease, PushResult, TargetQueue } from './queue.js';
 import { redactUrl } from './redact.js';
 import { createRetryPolicy } from './retry-policy.js';
 import { createSender, type Sender } from './sender.js';
-import type { ForwardItem } from './types.js';
+import type { ForwardItem } from '../model/forward.js';
 
 export interface Target {
   readonly name: string;

@@ -6,7 +6,7 @@ import { decodeContentEncoding } from '../../ingest/content-encoding.js';
 import type { IngestMetrics } from '../../ingest/metrics.js';
 import type { IngestPipeline } from '../../ingest/pipeline.js';
 import { parseIngestRequest } from '../../ingest/request.js';
-import { PROFILE_ID_HEADER } from '../../remote-write/types.js';
+import { PROFILE_ID_HEADER } from '../../model/forward.js';
 
 export interface IngestRouteDeps {
   pipeline: IngestPipeline;

@@ -2,6 +2,7 @@
 // with retries, a scripted sender and a fake clock. Issue 4 "Must show" 4 (byte budget, max-age) plus the
 // persistence rules: stored once, acknowledged only after a 2xx, replayed after a restart, 503 when it
 // cannot persist.
+import { deadlineIn } from '../../../src/lib/clock.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { TargetConfig } from '../../../src/config/config.js';
 import { openDurableBuffer } from '../../../src/remote-write/durable-buffer.js';
 import { createRemoteWrite } from '../../../src/remote-write/fan-out.js';
-import type { RemoteWrite } from '../../../src/remote-write/types.js';
+import type { RemoteWrite } from '../../../src/model/forward.js';
 import { item, target } from './fixtures.js';
 import { captureLogger } from './log-capture.js';
 import { scriptedSender, WatchedClock, type ScriptedSender } from './scripted.js';
@@ -62,7 +63,7 @@ async function rig(dir: string, targets: TargetConfig[], clock = new WatchedCloc
   let stopped: Promise<void> | undefined;
   const stop = () => {
     if (!stopped) {
-      stopped = rw.stop(1000);
+      stopped = rw.stop(deadlineIn(clock, 1000));
       void clock.advance(1000);
     }
     return stopped;
@@ -160,7 +161,7 @@ describe('durable delivery', () => {
     const r = await rig(dir, [durableTarget({ name: 'd' })]);
     for (let i = 1; i <= 3; i++) await r.rw.offer(item({ profileId: `p${i}` }));
     const inFlight = await r.senders.get('d')!.call(1);
-    const stopped = r.rw.stop(60_000); // the fake clock never reaches this deadline
+    const stopped = r.rw.stop(deadlineIn(r.clock, 60_000)); // the fake clock never reaches this deadline
     await expect(r.rw.offer(item({ profileId: 'late' }))).rejects.toMatchObject({ code: 'unavailable' });
     inFlight.answer(200);
     await stopped;
@@ -196,7 +197,7 @@ describe('durable delivery', () => {
     const rw = createRemoteWrite({ targets, clock, logger: captureLogger().logger, registry: new Registry(), durable, createSender: () => scriptedSender(clock) });
     await durable.backlog.close(); // as if the disk went away under it
     await expect(rw.offer(item())).rejects.toMatchObject({ code: 'unavailable', message: expect.stringMatching(/backlog cannot persist/) });
-    const stopped = rw.stop(1000);
+    const stopped = rw.stop(deadlineIn(clock, 1000));
     await clock.advance(1000);
     await stopped;
   });

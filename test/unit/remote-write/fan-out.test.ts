@@ -1,8 +1,8 @@
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../../../src/lib/clock.js';
+import { deadlineIn, systemClock } from '../../../src/lib/clock.js';
 import { createRemoteWrite } from '../../../src/remote-write/fan-out.js';
-import type { RemoteWrite } from '../../../src/remote-write/types.js';
+import type { RemoteWrite } from '../../../src/model/forward.js';
 import { startFakeTarget, startSilentTcpServer, type FakeTarget } from '../../helpers/fake-target.js';
 import { item, target } from './fixtures.js';
 import { captureLogger } from './log-capture.js';
@@ -21,7 +21,7 @@ async function fake(...args: Parameters<typeof startFakeTarget>): Promise<FakeTa
 function remoteWrite(targets: ReturnType<typeof target>[], registry = new Registry()) {
   const log = captureLogger();
   const rw: RemoteWrite = createRemoteWrite({ targets, clock: systemClock, logger: log.logger, registry, logIntervalMs: 60_000 });
-  cleanups.push(() => rw.stop(2000));
+  cleanups.push(() => rw.stop(deadlineIn(systemClock, 2000)));
   return { rw, registry, lines: log.lines };
 }
 
@@ -84,7 +84,7 @@ describe('fan-out', () => {
 
     stuck.release(true);
     await stuck.waitForRequests(7);
-    await rw.stop(2000);
+    await rw.stop(deadlineIn(systemClock, 2000));
     expect(stuck.requests).toHaveLength(7);
     expect(await value(registry, 'pyroscope_remote_write_queue_pending', stuckLabels)).toBe(0);
     const dropLines = lines.filter((l) => l.msg === 'remote write queue full, profile dropped');
@@ -153,7 +153,7 @@ describe('fan-out', () => {
     await rw.offer(item());
     await hang.waitForRequests(1);
     const started = performance.now();
-    await rw.stop(200);
+    await rw.stop(deadlineIn(systemClock, 200));
     expect(performance.now() - started).toBeLessThan(1500);
     await expect(rw.offer(item())).rejects.toMatchObject({ code: 'unavailable' });
     // The queued item and the one cut in flight are both lost (memory queue) and counted.

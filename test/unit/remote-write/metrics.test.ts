@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { systemClock } from '../../../src/lib/clock.js';
+import { deadlineIn, systemClock } from '../../../src/lib/clock.js';
 import { createRemoteWrite } from '../../../src/remote-write/fan-out.js';
 import { startFakeTarget } from '../../helpers/fake-target.js';
 import { item, target } from './fixtures.js';
@@ -20,7 +20,7 @@ describe('remote-write metrics (spec 3.5: exact OG names, types and labels)', ()
     const it1 = item({ body: Buffer.from('a;b 1\n') });
     await rw.offer(it1);
     await fake.waitForRequests(1);
-    await rw.stop(2000);
+    await rw.stop(deadlineIn(systemClock, 2000));
     await fake.close();
 
     const json = await registry.getMetricsAsJSON();
@@ -61,6 +61,6 @@ describe('remote-write metrics (spec 3.5: exact OG names, types and labels)', ()
     const deps = { targets: [target()], clock: systemClock, logger: captureLogger().logger, registry };
     const a = createRemoteWrite(deps);
     const b = createRemoteWrite(deps);
-    return Promise.all([a.stop(100), b.stop(100)]);
+    return Promise.all([a.stop(deadlineIn(systemClock, 100)), b.stop(deadlineIn(systemClock, 100))]);
   });
 });

@@ -1,11 +1,12 @@
 // Issue 4 "Must show" 1: what each answer of a target does to a forwarded profile, over real HTTP with a
 // fake clock, so every backoff is exact and no test sleeps.
+import { deadlineIn } from '../../../src/lib/clock.js';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TargetConfig } from '../../../src/config/config.js';
 import { createRemoteWrite } from '../../../src/remote-write/fan-out.js';
 import { createMemoryQueue, type Lease, type TargetQueue } from '../../../src/remote-write/queue.js';
-import type { RemoteWrite } from '../../../src/remote-write/types.js';
+import type { RemoteWrite } from '../../../src/model/forward.js';
 import { startFakeTarget, type Behaviour } from '../../helpers/fake-target.js';
 import { item, target } from './fixtures.js';
 import { captureLogger } from './log-capture.js';
@@ -24,7 +25,7 @@ async function value(registry: Registry, name: string, labels: Record<string, st
 
 /** The shutdown deadline runs on the fake clock too: move it past the deadline so stop() can finish. */
 async function stopOnFakeClock(rw: RemoteWrite, clock: WatchedClock): Promise<void> {
-  const stopped = rw.stop(1000);
+  const stopped = rw.stop(deadlineIn(clock, 1000));
   await clock.advance(1000);
   await stopped;
 }

@@ -5,17 +5,15 @@ import { truncateTree } from '../../../src/model/truncate.js';
 import {
   PATH_CODEC_VERSION,
   addEntries,
-  createTruncateScratch,
   decodeSelfsInto,
   encodeSelfs,
   encodeSortedEntries,
   nodeCount,
   selfsToTree,
   treeEntries,
-  truncateSelfs,
-  truncatedEntries,
   type Selfs,
 } from '../../../src/store/path-codec.js';
+import { createTruncateScratch, truncateSelfs, truncatedEntries } from '../../../src/store/path-truncate.js';
 import type { AppPaths } from '../../../src/store/path-dict.js';
 
 const tree = (m: Record<string, number>) => Tree.fromStacks(Object.entries(m).map(([k, v]) => [k.split(';'), v] as const));
