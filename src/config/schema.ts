@@ -137,17 +137,7 @@ export const configSchema = z
       if (Boolean(t['basic-auth-user']) !== Boolean(t['basic-auth-password'])) {
         ctx.addIssue({ code: 'custom', path: at, message: 'basic-auth-user and basic-auth-password must be set together' });
       }
-      // Spec decision 7: ambiguous auth is an error instead of a silent override.
-      if (t['auth-token'] && t['basic-auth-user']) {
-        ctx.addIssue({ code: 'custom', path: at, message: 'set either auth-token or basic-auth-user/password, not both' });
-      }
-      const headerNames = Object.keys(t.headers).map((h) => h.toLowerCase());
-      if (headerNames.includes('authorization') && (t['auth-token'] || t['basic-auth-user'])) {
-        ctx.addIssue({ code: 'custom', path: [...at, 'headers'], message: 'headers sets Authorization while auth-token or basic auth is set' });
-      }
-      if (headerNames.includes('x-scope-orgid') && t['tenant-id']) {
-        ctx.addIssue({ code: 'custom', path: [...at, 'headers'], message: 'headers sets X-Scope-OrgID while tenant-id is set' });
-      }
+      // Several auth options at once load with the original's precedence and a warning (auth-precedence.ts).
       if (t['min-backoff'] > t['max-backoff']) {
         ctx.addIssue({ code: 'custom', path: at, message: 'min-backoff must not exceed max-backoff' });
       }
