@@ -306,8 +306,6 @@ describe('invalid remote-write config fails start-up clearly (must show 6)', () 
     ['negative queue-size', { enabled: true, targets: { t: { address: 'http://h', 'queue-size': -1 } } }, /remote-write\.targets\.t\.queue-size/],
     ['negative queue-workers', { enabled: true, targets: { t: { address: 'http://h', 'queue-workers': -4 } } }, /remote-write\.targets\.t\.queue-workers/],
     ['bad timeout', { enabled: true, targets: { t: { address: 'http://h', timeout: 'soon' } } }, /remote-write\.targets\.t\.timeout: invalid duration/],
-    ['token and basic auth', { enabled: true, targets: { t: { address: 'http://h', 'auth-token': 'x', 'basic-auth-user': 'u', 'basic-auth-password': 'p' } } }, /not both/],
-    ['Authorization header with a token', { enabled: true, targets: { t: { address: 'http://h', 'auth-token': 'x', headers: { Authorization: 'y' } } } }, /headers sets Authorization/],
     ['unknown target key', { enabled: true, targets: { t: { address: 'http://h', adress: 'x' } } }, /unknown key "adress"/],
   ])('%s', (_label, rw, message) => {
     expect(load(rw)).toThrow(message);
