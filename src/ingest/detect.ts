@@ -1,5 +1,6 @@
 // Format detection for /ingest (spec 1.5, decisions 3 and 16): the only place these rules live.
 // First match wins, in OG's order; unknown `format` values are a 400 instead of silently parsing as folded.
+import { isMultipart } from '../model/content-type.js';
 import { PyrelayError } from '../model/errors.js';
 import type { FormatId } from '../model/profile.js';
 
@@ -11,10 +12,6 @@ const KNOWN_FORMATS = new Set(['trie', 'tree', 'lines', 'jfr', 'pprof', 'speedsc
 
 /** The media type without parameters, lower-cased (`Binary/Octet-Stream+Trie; x=y` still means trie). */
 const mediaType = (contentType: string | undefined) => (contentType ?? '').split(';', 1)[0].trim().toLowerCase();
-
-/** True when the Content-Type announces a multipart form (OG: contains `multipart/form-data`). */
-export const isMultipart = (contentType: string | undefined): boolean =>
-  contentType !== undefined && contentType.toLowerCase().includes('multipart/form-data');
 
 export function detectFormat(formatParam: string | undefined, contentType: string | undefined): FormatId {
   const format = formatParam ?? '';

@@ -106,3 +106,6 @@ export function parseTime(raw: string | undefined, nowMs: number): ParsedTime {
   if (i < 0) return atNow(nowMs);
   return resolved(Math.floor(nowMs) + parseOffsetMs(s.slice(i)), nowMs);
 }
+
+/** Unix ms as RFC 3339 in UTC with whole seconds (`2026-01-02T03:04:05Z`), as the original names exports. */
+export const rfc3339 = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -3,6 +3,7 @@
 import { invalidParameter } from '../model/errors.js';
 import type { ProfileMetadata } from '../model/profile.js';
 import type { SeriesSelector } from '../model/selector.js';
+import { rfc3339 } from '../model/time.js';
 import type { ProfileStore, SelectResult, Timeline, TimeRange } from '../store/types.js';
 import { encodeDiff } from './diff.js';
 import { encodeFlamebearer, type Flamebearer } from './flamebearer.js';
@@ -65,7 +66,6 @@ export interface RenderOptions {
 const NO_DATA: ProfileMetadata = { spyName: 'unknown', sampleRate: 100, units: 'samples', aggregation: 'sum' };
 
 const unixSeconds = (ms: number) => Math.floor(ms / 1000);
-const rfc3339 = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export const timelineJson = (t: Timeline): TimelineJson => ({
   startTime: t.startTime,

@@ -1,5 +1,6 @@
 // Builds the HTTP request one target receives for one accepted profile (spec 3.3 with decisions 2, 3, 5, 7,
 // 10, 11, 31). Pure: no I/O, so the whole wire contract is checked by table tests.
+import { isMultipart } from '../model/content-type.js';
 import type { TargetConfig } from '../config/config.js';
 import { bytewise, normalizeKey, withLabels, type Labels } from '../model/series-key.js';
 import { stripCredentials } from './redact.js';
@@ -19,7 +20,6 @@ export interface ForwardRequest {
 // Headers the HTTP client owns; a configured value would corrupt framing or be rejected on every send.
 const CLIENT_OWNED = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'expect']);
 
-const isMultipart = (ct: string | undefined) => ct !== undefined && /multipart\/form-data/i.test(ct);
 
 /** `<prefix>/ingest` for any address path: `''`, `/`, `/prefix`, `/prefix/` (decision 2: never `//ingest`). */
 export function ingestPath(pathname: string): string {

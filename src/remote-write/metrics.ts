@@ -2,7 +2,7 @@
 // metrics use snake_case labels, client metrics camelCase. Dashboards built on the original keep working.
 // pyrelay's delivery metrics sit beside them, snake_case only.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { DropReason as BacklogDropReason } from './backlog/types.js';
+import type { DropReason } from '../model/drop-reason.js';
 
 export const RESPONSE_TIME_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -30,8 +30,7 @@ export interface RemoteWriteMetrics {
   samplers: Set<() => void>;
 }
 
-/** Closed set of drop reasons (DESIGN convention 5), shared by the metric and the logs. */
-export type DropReason = BacklogDropReason | 'stopped';
+export type { DropReason };
 
 /** What a target reports when sampled. `backlog` only for durable targets. */
 export interface TargetSample {

@@ -1,12 +1,11 @@
 // The per-target queue behind a small interface: the in-memory one here keeps the original semantics (bounded
 // in items, drop when full, nothing persisted); the durable one (durable-queue.ts) reads the shared backlog.
-import type { DropReason } from './metrics.js';
+import type { LeaseDropReason } from '../model/drop-reason.js';
 import type { ForwardItem } from '../model/forward.js';
 
 export type PushResult = 'accepted' | 'full' | 'closed';
 
-/** Why a taken item is given up; queue-level reasons (queue_full, backlog_full) never reach a lease. */
-export type LeaseDropReason = Extract<DropReason, 'non_retryable' | 'too_old' | 'too_many_429' | 'max_attempts' | 'stopped'>;
+export type { LeaseDropReason };
 
 /** One taken item. Exactly one of ack, drop or release ends it; later calls are ignored. */
 export interface Lease {

@@ -1,6 +1,7 @@
 // POST /ingest (and Grafana's /pyroscope/ingest): a thin adapter from HTTP to the ingest pipeline.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../lib/clock.js';
+import { firstOf } from '../../lib/query-param.js';
 import { isPyrelayError } from '../../model/errors.js';
 import { decodeContentEncoding } from '../../ingest/content-encoding.js';
 import type { IngestMetrics } from '../../ingest/metrics.js';
@@ -17,10 +18,7 @@ export interface IngestRouteDeps {
   isDraining: () => boolean;
 }
 
-const header = (req: FastifyRequest, name: string): string | undefined => {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-};
+const header = (req: FastifyRequest, name: string): string | undefined => firstOf(req.headers[name]);
 
 function rawQueryOf(url: string): Record<string, string> {
   const q = url.indexOf('?');

@@ -3,10 +3,11 @@
 // PyrelayErrors rendered by the server's error handler; /api/* replies `{"errors":[...]}` itself.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../lib/clock.js';
+import { firstValue, type QueryParams } from '../../lib/query-param.js';
 import { PyrelayError, invalidParameter, isPyrelayError } from '../../model/errors.js';
 import { parseName } from '../../model/name.js';
 import type { SeriesSelector } from '../../model/selector.js';
-import { parseTime } from '../../model/time.js';
+import { parseTime, rfc3339 } from '../../model/time.js';
 import type { ProfileStore, TimeRange } from '../../store/types.js';
 import { encodeCollapsed } from '../../query/collapsed.js';
 import { parseFlameQL, parseQueryOrName } from '../../query/flameql.js';
@@ -21,14 +22,7 @@ export interface QueryRouteDeps {
   allowUnauthenticatedDelete: boolean;
 }
 
-type Query = Record<string, string | string[] | undefined>;
-
-/** First value of a query parameter; empty strings count as absent. */
-function param(req: FastifyRequest, name: string): string | undefined {
-  const raw = (req.query as Query | undefined)?.[name];
-  const v = Array.isArray(raw) ? raw[0] : raw;
-  return v === undefined || v === '' ? undefined : v;
-}
+const param = (req: FastifyRequest, name: string): string | undefined => firstValue(req.query as QueryParams | undefined, name);
 
 function rangeOf(req: FastifyRequest, fromKey: string, untilKey: string, nowMs: number): TimeRange {
   return { startMs: parseTime(param(req, fromKey), nowMs).ms, endMs: parseTime(param(req, untilKey), nowMs).ms };
@@ -50,7 +44,6 @@ const unknownFormat = () => new PyrelayError('unknown_format', 'unknown format')
 const retrievalFailed = (reply: FastifyReply, e: unknown) =>
   reply.code(500).type('text/plain; charset=utf-8').send(`failed to retrieve data: ${JSON.stringify((e as Error).message ?? String(e))}\n`);
 
-const rfc3339 = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 const apiError = (reply: FastifyReply, status: number, message: string) =>
   reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify({ errors: [message] }));

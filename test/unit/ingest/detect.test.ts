@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { detectFormat, isMultipart } from '../../../src/ingest/detect.js';
+import { detectFormat } from '../../../src/ingest/detect.js';
+import { isMultipart } from '../../../src/model/content-type.js';
 import { PyrelayError } from '../../../src/model/errors.js';
 
 const MP = 'multipart/form-data; boundary=abc';

@@ -1,6 +1,7 @@
 // format=jfr: raw JFR, or a multipart form with `jfr` (required) and `labels` (a LabelsSnapshot)
 // parts, each gzip-sniffed. Chunks are decoded one after another (each with its own metadata, pools
 // and `event` setting) and their samples merged into one tree per (series, label set).
+import { isMultipart } from '../../../model/content-type.js';
 import { malformedBody } from '../../../model/errors.js';
 import type { DecodedProfile, DecodeInput, ProfileDecoder } from '../../../model/profile.js';
 import { normalizeKey, type Labels, type SeriesKey } from '../../../model/series-key.js';
@@ -25,7 +26,7 @@ export const decodeJfr: ProfileDecoder = (input) => {
 
 function splitBody(input: DecodeInput): { jfr: Uint8Array; labels?: Uint8Array } {
   const max = input.limits.maxDecompressedBytes;
-  if (!input.contentType?.toLowerCase().includes('multipart/form-data')) {
+  if (!isMultipart(input.contentType)) {
     // The original does not inflate a raw body; accepting a gzipped one costs nothing.
     return { jfr: maybeGunzip(input.body, max, 'jfr') };
   }

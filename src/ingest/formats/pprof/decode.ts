@@ -1,5 +1,6 @@
 // The pprof ingest decoder (spec 1.7.5, 1.7.6; decisions 3, 4, 12, 13, 14, 34): raw or multipart bodies,
 // gzip sniffed, one DecodedProfile per (sample type × label set). Pure apart from the injected baselines.
+import { isMultipart } from '../../../model/content-type.js';
 import type { DecodedProfile, DecodeInput, ProfileDecoder } from '../../../model/profile.js';
 import { Tree } from '../../../model/tree.js';
 import { maybeGunzip } from '../../gzip.js';
@@ -13,9 +14,6 @@ import { buildSeries, type BuiltSeries } from './series-builder.js';
 export interface PprofDecoderDeps {
   baselines: CumulativeBaselines;
 }
-
-export const isMultipart = (contentType: string | undefined): boolean =>
-  contentType !== undefined && contentType.toLowerCase().includes('multipart/form-data');
 
 export function createPprofDecoder(deps: PprofDecoderDeps): ProfileDecoder {
   return (input) => {
