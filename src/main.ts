@@ -13,8 +13,8 @@ import { createIngestPipeline } from './ingest/pipeline.js';
 import { createHttpServer } from './http/server.js';
 import { registerIngestRoutes } from './http/routes/ingest-routes.js';
 import { registerQueryRoutes } from './http/routes/query-routes.js';
-import { openDurableBuffer } from './remote-write/durable-buffer.js';
-import { createRemoteWrite } from './remote-write/fan-out.js';
+import { openSharedBacklog } from './remote-write/shared-backlog.js';
+import { createRemoteWrite } from './remote-write/remote-write.js';
 import type { RemoteWrite } from './model/forward.js';
 import { createLmdbStore } from './store/lmdb-store.js';
 
@@ -51,7 +51,7 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     const { targets } = config.remoteWrite;
     // Opening the backlog replays it: every unacknowledged item is pending again before we listen (/ready).
     const durable = targets.some((t) => t.durable)
-      ? await openDurableBuffer({ path: join(config.storagePath, 'remote-write'), targets, clock, logger })
+      ? await openSharedBacklog({ path: join(config.storagePath, 'remote-write'), targets, clock, logger })
       : undefined;
     remoteWrite = createRemoteWrite({ targets, clock, logger, registry, durable });
   }

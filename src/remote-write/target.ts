@@ -5,7 +5,7 @@ import type { TargetConfig } from '../config/config.js';
 import type { Clock } from '../lib/clock.js';
 import { PyrelayError } from '../model/errors.js';
 import { normalizeKey } from '../model/series-key.js';
-import { createRateLimitedLog, type RateLimitedLog } from './failure-log.js';
+import { createRateLimitedLog, type RateLimitedLog } from './rate-limited-log.js';
 import { createForwardRequestBuilder } from './forward-request.js';
 import type { DropReason, TargetMetrics } from './metrics.js';
 import type { Lease, PushResult, TargetQueue } from './queue.js';
@@ -165,7 +165,7 @@ export function createTarget(o: TargetOptions): Target {
       ]);
       timer.abort();
       if (expired) {
-        // Past the deadline: what is still queued in memory is lost (a durable queue keeps it), sends are cut.
+        // Past the deadline: what is still queued in memory is lost (a backlog queue keeps it), sends are cut.
         const left = queue.drain();
         if (left.length > 0) {
           recordDrop('stopped', left.length);

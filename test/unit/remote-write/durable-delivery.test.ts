@@ -1,4 +1,4 @@
-// Durable targets end to end below HTTP: the shared lmdb backlog, the per-target durable queue, the workers
+// Durable targets end to end below HTTP: the shared lmdb backlog, the per-target backlog queue, the workers
 // with retries, a scripted sender and a fake clock. Issue 4 "Must show" 4 (byte budget, max-age) plus the
 // persistence rules: stored once, acknowledged only after a 2xx, replayed after a restart, 503 when it
 // cannot persist.
@@ -10,8 +10,8 @@ import { open } from 'lmdb';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TargetConfig } from '../../../src/config/config.js';
-import { openDurableBuffer } from '../../../src/remote-write/durable-buffer.js';
-import { createRemoteWrite } from '../../../src/remote-write/fan-out.js';
+import { openSharedBacklog } from '../../../src/remote-write/shared-backlog.js';
+import { createRemoteWrite } from '../../../src/remote-write/remote-write.js';
 import type { RemoteWrite } from '../../../src/model/forward.js';
 import { item, target } from './fixtures.js';
 import { captureLogger } from './log-capture.js';
@@ -44,7 +44,7 @@ async function tempDir(): Promise<string> {
 
 async function rig(dir: string, targets: TargetConfig[], clock = new WatchedClock()): Promise<Rig> {
   const registry = new Registry();
-  const durable = await openDurableBuffer({ path: path.join(dir, 'remote-write'), targets, clock });
+  const durable = await openSharedBacklog({ path: path.join(dir, 'remote-write'), targets, clock });
   const senders = new Map<string, ScriptedSender>();
   const rw = createRemoteWrite({
     targets,
@@ -193,7 +193,7 @@ describe('durable delivery', () => {
     const dir = await tempDir();
     const targets = [durableTarget({ name: 'd' })];
     const clock = new WatchedClock();
-    const durable = await openDurableBuffer({ path: path.join(dir, 'remote-write'), targets, clock });
+    const durable = await openSharedBacklog({ path: path.join(dir, 'remote-write'), targets, clock });
     const rw = createRemoteWrite({ targets, clock, logger: captureLogger().logger, registry: new Registry(), durable, createSender: () => scriptedSender(clock) });
     await durable.backlog.close(); // as if the disk went away under it
     await expect(rw.offer(item())).rejects.toMatchObject({ code: 'unavailable', message: expect.stringMatching(/backlog cannot persist/) });

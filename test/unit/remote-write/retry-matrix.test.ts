@@ -4,7 +4,7 @@ import { deadlineIn } from '../../../src/lib/clock.js';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TargetConfig } from '../../../src/config/config.js';
-import { createRemoteWrite } from '../../../src/remote-write/fan-out.js';
+import { createRemoteWrite } from '../../../src/remote-write/remote-write.js';
 import { createMemoryQueue, type Lease, type TargetQueue } from '../../../src/remote-write/queue.js';
 import type { RemoteWrite } from '../../../src/model/forward.js';
 import { startFakeTarget, type Behaviour } from '../../helpers/fake-target.js';
@@ -39,10 +39,6 @@ function observed(inner: TargetQueue, ends: string[], onEnd: () => void): Target
     release: () => (ends.push('release'), onEnd(), l.release()),
   });
   return {
-    capacity: inner.capacity,
-    get size() {
-      return inner.size;
-    },
     get pending() {
       return inner.pending;
     },

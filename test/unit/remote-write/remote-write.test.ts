@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deadlineIn, systemClock } from '../../../src/lib/clock.js';
-import { createRemoteWrite } from '../../../src/remote-write/fan-out.js';
+import { createRemoteWrite } from '../../../src/remote-write/remote-write.js';
 import type { RemoteWrite } from '../../../src/model/forward.js';
 import { startFakeTarget, startSilentTcpServer, type FakeTarget } from '../../helpers/fake-target.js';
 import { item, target } from './fixtures.js';
