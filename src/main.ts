@@ -12,6 +12,7 @@ import { createIngestMetrics } from './ingest/metrics.js';
 import { createIngestPipeline } from './ingest/pipeline.js';
 import { createHttpServer } from './http/server.js';
 import { registerIngestRoutes } from './http/routes/ingest-routes.js';
+import { registerAppRoutes } from './http/routes/app-routes.js';
 import { registerQueryRoutes } from './http/routes/query-routes.js';
 import { openSharedBacklog } from './remote-write/shared-backlog.js';
 import { createRemoteWrite } from './remote-write/remote-write.js';
@@ -92,8 +93,8 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     store,
     clock,
     maxNodesRender: config.maxNodesRender,
-    allowUnauthenticatedDelete: config.api.allowUnauthenticatedDelete,
   });
+  registerAppRoutes(app, { store, allowUnauthenticatedDelete: config.api.allowUnauthenticatedDelete });
 
   let stopping: Promise<void> | undefined;
   return {

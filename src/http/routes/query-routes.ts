@@ -1,11 +1,11 @@
-// The query API (spec 5): /render, /render-diff, /labels, /label-values and /api/apps. Thin adapters:
-// parse parameters, call the store through src/query, shape the reply. Errors on the text routes are
-// PyrelayErrors rendered by the server's error handler; /api/* replies `{"errors":[...]}` itself.
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+// The query API: /render, /render-diff, /labels, /label-values (/api/apps is app-routes.ts). Thin adapters:
+// parse parameters, call the store through src/query, shape the reply. Errors are PyrelayErrors rendered
+// by the server's error handler, or retrievalFailed for store failures (both in error-handler.ts).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { retrievalFailed } from '../error-handler.js';
 import type { Clock } from '../../lib/clock.js';
 import { firstValue, type QueryParams } from '../../lib/query-param.js';
 import { PyrelayError, invalidParameter, isPyrelayError } from '../../model/errors.js';
-import { parseName } from '../../model/name.js';
 import type { SeriesSelector } from '../../model/selector.js';
 import { parseTime, rfc3339 } from '../../model/time.js';
 import type { ProfileStore, TimeRange } from '../../store/types.js';
@@ -18,8 +18,6 @@ export interface QueryRouteDeps {
   clock: Clock;
   /** Default `max-nodes` for /render and /render-diff (OG `max-nodes-render`, 8192). */
   maxNodesRender: number;
-  /** DELETE /api/apps without auth (decision 26); off by default. */
-  allowUnauthenticatedDelete: boolean;
 }
 
 const param = (req: FastifyRequest, name: string): string | undefined => firstValue(req.query as QueryParams | undefined, name);
@@ -40,31 +38,7 @@ function maxNodesOf(req: FastifyRequest, fallback: number): number {
 
 const unknownFormat = () => new PyrelayError('unknown_format', 'unknown format');
 
-/** 500 in the original's words; only store failures get here (typed errors go to the error handler). */
-const retrievalFailed = (reply: FastifyReply, e: unknown) =>
-  reply.code(500).type('text/plain; charset=utf-8').send(`failed to retrieve data: ${JSON.stringify((e as Error).message ?? String(e))}\n`);
 
-
-const apiError = (reply: FastifyReply, status: number, message: string) =>
-  reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify({ errors: [message] }));
-
-const DELETE_DENIED =
-  'permission denied: set api.allow-unauthenticated-delete: true to delete apps on a server without auth';
-
-/** The body of DELETE /api/apps as a value, whichever parser ran (the server keeps raw buffers). */
-function jsonBody(body: unknown): { ok: true; value: unknown } | { ok: false; error: string } {
-  if (body === undefined || body === null) return { ok: false, error: 'request body required' };
-  if (Buffer.isBuffer(body) || typeof body === 'string') {
-    const text = body.toString();
-    if (text.trim() === '') return { ok: false, error: 'request body required' };
-    try {
-      return { ok: true, value: JSON.parse(text) };
-    } catch {
-      return { ok: false, error: 'request body contains malformed JSON' };
-    }
-  }
-  return { ok: true, value: body };
-}
 
 export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps): void {
   const { store, clock } = deps;
@@ -158,62 +132,5 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps):
       if (isPyrelayError(e)) throw e;
       return retrievalFailed(reply, e);
     }
-  });
-
-  app.get('/api/apps', async (_req, reply) => {
-    try {
-      const apps = await store.apps();
-      // Fields other than `name` are omitted when empty (5.9).
-      return sendJson(
-        reply,
-        apps.map((a) => ({
-          name: a.name,
-          ...(a.spyName ? { spyName: a.spyName } : {}),
-          ...(a.sampleRate ? { sampleRate: a.sampleRate } : {}),
-          ...(a.units ? { units: a.units } : {}),
-        })),
-      );
-    } catch {
-      return reply.code(500).send(); // /api/* 500s have an empty body (5.9)
-    }
-  });
-
-  app.route({
-    method: 'DELETE',
-    url: '/api/apps',
-    // Checked before the body is read, so a denied request never reaches body parsing.
-    onRequest: (_req, reply, done) => {
-      if (deps.allowUnauthenticatedDelete) return done();
-      apiError(reply, 403, DELETE_DENIED); // answered here: done() is not called
-    },
-    // A JSON content-type parser (if the server has one) fails before the handler: same OG texts.
-    errorHandler: (error: FastifyError, _req, reply): void => {
-      if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') apiError(reply, 400, 'request body required');
-      else if (error.code?.startsWith('FST_ERR_CTP') && (error.statusCode ?? 500) < 500) {
-        apiError(reply, error.statusCode === 413 ? 413 : 400, error.statusCode === 413 ? error.message : 'request body contains malformed JSON');
-      } else reply.code(500).send();
-    },
-    handler: async (req, reply) => {
-      const parsed = jsonBody(req.body);
-      if (!parsed.ok) return apiError(reply, 400, parsed.error);
-      const name = (parsed.value as { name?: unknown } | null)?.name;
-      if (typeof name !== 'string' || name.trim() === '') return apiError(reply, 400, 'app name is required');
-      let appName: string;
-      try {
-        const key = parseName(name);
-        if (Object.keys(key.labels).length > 0) return apiError(reply, 400, 'only app name is supported');
-        appName = key.appName;
-      } catch (e) {
-        return apiError(reply, 400, (e as Error).message);
-      }
-      let deleted: boolean;
-      try {
-        deleted = await store.deleteApp(appName);
-      } catch {
-        return reply.code(500).send();
-      }
-      if (!deleted) return apiError(reply, 404, `app not found: ${appName}`);
-      return reply.code(200).send();
-    },
   });
 }

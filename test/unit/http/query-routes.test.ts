@@ -3,6 +3,7 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createErrorHandler } from '../../../src/http/error-handler.js';
 import { createHttpServer } from '../../../src/http/server.js';
+import { registerAppRoutes } from '../../../src/http/routes/app-routes.js';
 import { registerQueryRoutes } from '../../../src/http/routes/query-routes.js';
 import { FakeClock } from '../../../src/lib/clock.js';
 import { createLogger } from '../../../src/lib/logger.js';
@@ -30,7 +31,8 @@ afterEach(async () => {
 
 function server(store: ProfileStore = seed(), allowUnauthenticatedDelete = false): FastifyInstance {
   app = createHttpServer({ logger, registry: new Registry(), bodyLimit: 1 << 20, requestTimeoutMs: 10_000, isReady: () => true });
-  registerQueryRoutes(app, { store, clock: new FakeClock(NOW), maxNodesRender: 8192, allowUnauthenticatedDelete });
+  registerQueryRoutes(app, { store, clock: new FakeClock(NOW), maxNodesRender: 8192 });
+  registerAppRoutes(app, { store, allowUnauthenticatedDelete });
   return app;
 }
 
@@ -253,7 +255,7 @@ describe('/api/apps', () => {
     const plain = Fastify();
     app = plain;
     plain.setErrorHandler(createErrorHandler(logger));
-    registerQueryRoutes(plain, { store: seed(), clock: new FakeClock(NOW), maxNodesRender: 8192, allowUnauthenticatedDelete: true });
+    registerAppRoutes(plain, { store: seed(), allowUnauthenticatedDelete: true });
     const bad = await plain.inject({ method: 'DELETE', url: '/api/apps', payload: '{"name":', headers: { 'content-type': 'application/json' } });
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toEqual({ errors: ['request body contains malformed JSON'] });
