@@ -45,7 +45,7 @@ const bool = (def: boolean, desc: string) =>
 
 const stringMap = z.record(z.string(), z.coerce.string()).default({});
 
-/** `min(CPUs × 4, 64)`: the original's code, not its docs (spec decision 6). */
+/** `min(CPUs × 4, 64)`: the original's code, not its docs (docs/compatibility.md#6). */
 export const defaultQueueWorkers = () => Math.min(cpus().length * 4, 64);
 
 const httpUrl = z.string().refine(

@@ -10,7 +10,7 @@ export interface HttpServerOptions {
   registry: Registry;
   /** Largest accepted request body (413 past it). */
   bodyLimit: number;
-  /** Server-side cap on one request so a slow client cannot hold a connection forever (spec decision 20). */
+  /** Server-side cap on one request so a slow client cannot hold a connection forever (docs/compatibility.md#20). */
   requestTimeoutMs: number;
   isReady: () => boolean;
 }

@@ -1,4 +1,4 @@
-// Undoes the request's Content-Encoding (spec 1.6) with a hard output cap, so a compression bomb never
+// Undoes the request's Content-Encoding with a hard output cap, so a compression bomb never
 // allocates past `maxDecompressedBytes`: zlib stops at maxOutputLength, and zstd (fzstd has no cap) is
 // pre-checked frame by frame and then decoded block by block with a running total.
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync, type ZlibOptions } from 'node:zlib';

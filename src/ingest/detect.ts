@@ -1,4 +1,4 @@
-// Format detection for /ingest (spec 1.5, decisions 3 and 16): the only place these rules live.
+// Format detection for /ingest (docs/compatibility.md#3, #16): the only place these rules live.
 // First match wins, in OG's order; unknown `format` values are a 400 instead of silently parsing as folded.
 import { isMultipart } from '../model/content-type.js';
 import { PyrelayError } from '../model/errors.js';
@@ -27,7 +27,7 @@ export function detectFormat(formatParam: string | undefined, contentType: strin
   if (format === 'tree' || ct === TREE_CT) return 'tree';
   if (format === 'lines') return 'lines';
   if (format === 'jfr') return 'jfr';
-  // With a multipart CT the pprof decoder parses the form (decision 3), so format=pprof stays 'pprof'.
+  // With a multipart CT the pprof decoder parses the form (docs/compatibility.md#3), so format=pprof stays 'pprof'.
   if (format === 'pprof') return 'pprof';
   if (format === 'speedscope') return 'speedscope';
   if (isMultipart(contentType)) return 'pprof';

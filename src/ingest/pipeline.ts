@@ -1,5 +1,5 @@
 // One accepted /ingest request: validate by decoding, then hand it to remote write (durable first) and the
-// local store. Remote targets are never awaited; a bad body is never stored nor forwarded (spec decision 1).
+// local store. Remote targets are never awaited; a bad body is never stored nor forwarded (docs/compatibility.md#1).
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { PyrelayError } from '../model/errors.js';

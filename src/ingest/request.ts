@@ -1,4 +1,4 @@
-// The /ingest query string -> IngestRequest (spec 1.2). Pure: the route passes the parsed query, the two
+// The /ingest query string -> IngestRequest. Pure: the route passes the parsed query, the two
 // headers that matter and the clock's now. Only `name` and `format` can fail (400); every other parameter
 // falls back to its default the way OG does.
 import { firstValue, type QueryParams } from '../lib/query-param.js';

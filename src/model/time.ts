@@ -1,5 +1,5 @@
-// `from` / `until` syntax (spec 1.3, OG attime.Parse). Parsing never fails: garbage means now.
-// Besides the resolved time we keep what to forward to remote targets (decision 10): absolute digits at
+// `from` / `until` syntax (OG attime.Parse). Parsing never fails: garbage means now.
+// Besides the resolved time we keep what to forward to remote targets (docs/compatibility.md#10): absolute digits at
 // the precision the client sent, relative times resolved once here so every target sees the same window.
 
 export interface ParsedTime {

@@ -1,5 +1,5 @@
-// Truncation into `other` (spec 5.4): used by the store before serializing a tree and by the query
-// service before encoding a flamebearer, so both agree on what `maxNodes` means.
+// Truncation into `other` the original's way: the flamebearer and diff encoders use the threshold
+// (minValue), and truncateTree is the reference the store's path-truncate.ts must agree with.
 import { Tree, newNode, type TreeNode } from './tree.js';
 
 /**

@@ -1,4 +1,4 @@
-// Flamebearer encoding (spec 5.3/5.4): a tree → names + per-level delta-encoded 4-tuples. Pure and
+// Flamebearer encoding: a tree → names + per-level delta-encoded 4-tuples. Pure and
 // iterative (recursive stacks from real programs can be thousands of frames deep).
 import { bytewise } from '../model/series-key.js';
 import type { Tree, TreeNode } from '../model/tree.js';

@@ -1,4 +1,4 @@
-// The /render and /render-diff JSON (spec 5.2, 5.6): select from the store, encode, and wrap in the
+// The /render and /render-diff JSON: select from the store, encode, and wrap in the
 // shape the Pyroscope UI and clients read. Everything except the two `render*` functions is pure.
 import { invalidParameter } from '../model/errors.js';
 import type { ProfileMetadata } from '../model/profile.js';
@@ -62,7 +62,7 @@ export interface RenderOptions {
   groupBy?: string;
 }
 
-/** Shown when nothing matched: the /ingest defaults (1.2), so the UI has units to format with. */
+/** Shown when nothing matched: the /ingest defaults, so the UI has units to format with. */
 const NO_DATA: ProfileMetadata = { spyName: 'unknown', sampleRate: 100, units: 'samples', aggregation: 'sum' };
 
 const unixSeconds = (ms: number) => Math.floor(ms / 1000);
@@ -146,7 +146,7 @@ export interface DiffSide {
   range: TimeRange;
 }
 
-/** Both sides must agree on units and sample rate when both are known (5.6). */
+/** Both sides must agree on units and sample rate when both are known. */
 function mergeDiffMetadata(l: ProfileMetadata | undefined, r: ProfileMetadata | undefined): ProfileMetadata | undefined {
   if (l && r) {
     if (l.units && r.units && l.units !== r.units) {
@@ -159,7 +159,7 @@ function mergeDiffMetadata(l: ProfileMetadata | undefined, r: ProfileMetadata | 
   return l ?? r;
 }
 
-/** Pure: the /render-diff JSON. The time span covers both sides (decision 25). */
+/** Pure: the /render-diff JSON. The time span covers both sides (docs/compatibility.md#25). */
 export function buildDiffRender(
   left: SelectResult,
   right: SelectResult,
@@ -171,7 +171,7 @@ export function buildDiffRender(
   const fb = encodeDiff(left.tree, right.tree, maxNodes);
   const la = l.selector.appName;
   const ra = r.selector.appName;
-  // OG names the diff `diff_<left>_<right>` only when both apps are equal, else `diff_<left>` (5.6, kept).
+  // OG names the diff `diff_<left>_<right>` only when both apps are equal, else `diff_<left>` (kept as is).
   const appName = la === ra ? `diff_${la}_${ra}` : `diff_${la}`;
   const range = { startMs: Math.min(l.range.startMs, r.range.startMs), endMs: Math.max(l.range.endMs, r.range.endMs) };
   return {

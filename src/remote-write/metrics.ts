@@ -1,4 +1,4 @@
-// The original server's remote-write metrics, with its exact names and labels (spec 3.5, decision 9): queue
+// The original server's remote-write metrics, with its exact names and labels (docs/compatibility.md#9): queue
 // metrics use snake_case labels, client metrics camelCase. Dashboards built on the original keep working.
 // pyrelay's delivery metrics sit beside them, snake_case only.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
@@ -15,7 +15,7 @@ export interface RemoteWriteMetrics {
   queueDropped: Counter<Q>;
   sentBytes: Counter<'targetName' | 'targetAddress'>;
   responseTime: Histogram<'targetName' | 'targetAddress' | 'code'>;
-  // pyrelay's own, beside the OG ones (decision 9: snake_case only).
+  // pyrelay's own, beside the OG ones (docs/compatibility.md#9: snake_case only).
   sendFailures: Counter<Q | 'reason'>;
   drops: Counter<Q | 'reason'>;
   retries: Counter<Q | 'reason'>;

@@ -22,10 +22,10 @@ export type RetryableOutcome = Extract<SendOutcome, { kind: 'retryable' }>;
 export type PermanentOutcome = Extract<SendOutcome, { kind: 'permanent' }>;
 export type FailedOutcome = RetryableOutcome | PermanentOutcome;
 
-/** Longest body excerpt kept in an outcome's detail (decision 27: log at most 1 KiB). */
+/** Longest body excerpt kept in an outcome's detail (docs/compatibility.md#27: log at most 1 KiB). */
 export const MAX_BODY_EXCERPT = 1024;
 
-// A 429 naming one of these is a limit the same request can never pass (Grafana 4.6, decision 27);
+// A 429 naming one of these is a limit the same request can never pass (Grafana, docs/compatibility.md#27);
 // plain rate limiting (`rate_limited`) stays retryable.
 const PERMANENT_429 =
   /ingest_limit_reached|body_size_limit|profile_size_limit|samples_limit|sample_labels_limit|series_limit|label_names_per_series|label_name_too_long|label_value_too_long|too large|larger than (?:the )?(?:configured )?max/i;

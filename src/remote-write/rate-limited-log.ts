@@ -1,6 +1,6 @@
 // Rate-limited logging for repeated events (failed sends, queue-full drops): a dead target must not write one
 // line per profile. The first event is logged at once; later ones are counted and summarised at most once per
-// interval (decision 30).
+// interval (docs/compatibility.md#30).
 import type { Logger } from 'pino';
 import type { Clock } from '../lib/clock.js';
 

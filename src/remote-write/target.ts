@@ -100,7 +100,7 @@ export function createTarget(o: TargetOptions): Target {
       attempts++;
       if (r.status !== undefined && r.responseSeconds !== undefined) metrics.responded(r.status, r.responseSeconds);
       const outcome = r.outcome;
-      // Decision 8: bytes count only once the target accepted them.
+      // docs/compatibility.md#8: bytes count only once the target accepted them.
       if (outcome.kind === 'success') {
         metrics.sent(req.body.length);
         return lease.ack();

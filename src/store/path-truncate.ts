@@ -1,5 +1,5 @@
-// OG-style truncation (spec 5.4) straight on a segment node's self values per call path, with the same
-// result as truncateTree(selfsToTree(...)) but without building a Tree: that round trip was ~35% of put CPU.
+// OG-style truncation straight on a segment node's self values per call path, with the same
+// result as truncateTree(selfsToTree(...)) but without building a Tree (the hot path of every put).
 // Relies on path-dict's invariant that a child's id is larger than its parent's, so one pass over the
 // node ids in descending order sums totals bottom-up and one ascending pass decides parents before children.
 import type { AppPaths } from './path-dict.js';
@@ -148,7 +148,7 @@ export function truncatedEntries(selfs: Selfs, paths: AppPaths, maxNodes: number
   return out;
 }
 
-/** The node ids in ascending order: a scan of the marks when they are dense (the usual case; a sort was ~15% of put CPU), else a sort. */
+/** The node ids in ascending order: a scan of the marks when they are dense (the usual case, cheaper than sorting), else a sort. */
 function ascending(ids: number[], maxId: number, mark: Uint32Array, gen: number): Int32Array {
   if (maxId > 8 * ids.length + 1024) return Int32Array.from(ids).sort();
   const out = new Int32Array(ids.length);
@@ -167,7 +167,7 @@ function kthLargest(ids: Int32Array, total: Float64Array, k: number, buf: Float6
   return quickselect(t, n - k);
 }
 
-/** The value that would sit at index `want` if `a` were sorted ascending (Hoare partitioning, O(n) expected; a sort was ~20% of put CPU). */
+/** The value that would sit at index `want` if `a` were sorted ascending (Hoare partitioning, O(n) expected instead of a sort). */
 function quickselect(a: Float64Array, want: number): number {
   let lo = 0;
   let hi = a.length - 1;

@@ -1,4 +1,4 @@
-// FlameQL selector evaluation over a label index (spec 5.8): intersect the app and every `=`/`=~`
+// FlameQL selector evaluation over a label index: intersect the app and every `=`/`=~`
 // dimension, then subtract every `!=`/`!~` match. Pure: the index is passed in as two lookups.
 import { PyrelayError } from '../model/errors.js';
 import type { LabelMatcher, SeriesSelector } from '../model/selector.js';

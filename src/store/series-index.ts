@@ -1,4 +1,4 @@
-// Series identity and the label index (spec 6): normalized key -> numeric series id, the series record
+// Series identity and the label index: normalized key -> numeric series id, the series record
 // (app, labels, time extent) and an ordered index [labelName, value, seriesId] that includes
 // `__name__` -> app. Mutating methods must run inside the store's write transaction.
 import { createHash } from 'node:crypto';

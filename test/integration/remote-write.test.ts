@@ -266,7 +266,7 @@ describe('remote write: isolation and metrics', () => {
     expect(metricValue(text, 'pyroscope_remote_write_queue_workers_total', q)).toBe(3);
     expect(text).toContain(`pyroscope_remote_write_queue_pending{${q}} `);
     expect(text).toContain(`pyroscope_remote_write_queue_dropped{${q}} 0`);
-    // Bytes only after a 2xx (decision 8).
+    // Bytes only after a 2xx (docs/compatibility.md#8).
     expect(metricValue(text, 'pyroscope_remote_write_client_sent_bytes', c)).toBe(6);
     expect(metricValue(text, 'pyroscope_remote_write_client_response_time_count', `${c},code="200"`)).toBe(1);
     expect(text).toContain(`pyroscope_remote_write_client_response_time_bucket{le="0.005",${c},code="200"}`);

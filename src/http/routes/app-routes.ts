@@ -37,7 +37,7 @@ export function registerAppRoutes(app: FastifyInstance, deps: AppRouteDeps): voi
   app.get('/api/apps', async (_req, reply) => {
     try {
       const apps = await store.apps();
-      // Fields other than `name` are omitted when empty (5.9).
+      // Fields other than `name` are omitted when empty.
       return sendJson(
         reply,
         apps.map((a) => ({
@@ -48,7 +48,7 @@ export function registerAppRoutes(app: FastifyInstance, deps: AppRouteDeps): voi
         })),
       );
     } catch {
-      return reply.code(500).send(); // /api/* 500s have an empty body (5.9)
+      return reply.code(500).send(); // /api/* 500s have an empty body
     }
   });
 

@@ -44,7 +44,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestRouteDeps
       deps.metrics.requests.inc({ format, status: '200' });
       deps.metrics.requestBytes.inc({ format }, body.length);
       deps.metrics.duration.observe({ format }, (performance.now() - started) / 1000);
-      // Success is always 200 with an empty body: pyroscope-go treats anything else as failure (decision 19).
+      // Success is always 200 with an empty body: pyroscope-go treats anything else as failure (docs/compatibility.md#19).
       return reply.code(200).send();
     } catch (e) {
       const status = isPyrelayError(e) ? e.status : 500;

@@ -44,11 +44,11 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps):
   const { store, clock } = deps;
 
   const render = async (req: FastifyRequest, reply: FastifyReply) => {
-    // Decision 23: `name` is an alias; it may also be a segment key (`app{k=v}`), `query` is strict FlameQL.
+    // docs/compatibility.md#23: `name` is an alias; it may also be a segment key (`app{k=v}`), `query` is strict FlameQL.
     const query = param(req, 'query');
     const name = param(req, 'name');
     if (query === undefined && name === undefined) throw invalidParameter("'query' or 'name' parameter is required");
-    const format = param(req, 'format') ?? 'json'; // decision 23: json by default
+    const format = param(req, 'format') ?? 'json'; // docs/compatibility.md#23: json by default
     if (format !== 'json' && format !== 'collapsed') throw unknownFormat();
     const selector = query !== undefined ? parseFlameQL(query) : parseQueryOrName(name!);
     const range = rangeOf(req, 'from', 'until', clock.now());
@@ -101,7 +101,7 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps):
     handler: async (_req, reply) => reply.code(405).type('text/plain; charset=utf-8').send('method not allowed\n'),
   });
 
-  /** Optional `query` plus from/until: the range only when one of them is given (decision 24). */
+  /** Optional `query` plus from/until: the range only when one of them is given (docs/compatibility.md#24). */
   const labelScope = (req: FastifyRequest): { selector?: SeriesSelector; range?: TimeRange } => {
     const text = param(req, 'query');
     const timed = param(req, 'from') !== undefined || param(req, 'until') !== undefined;

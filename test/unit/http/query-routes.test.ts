@@ -80,7 +80,7 @@ describe('/render', () => {
     expect(res.json().flamebearer.numTicks).toBe(10);
   });
 
-  it('treats name as an alias of query (decision 23), segment-key syntax included', async () => {
+  it('treats name as an alias of query (docs/compatibility.md#23), segment-key syntax included', async () => {
     const res = await get(server(), '/render?name=app.cpu%7Benv%3Dprod%7D&from=now-1h');
     expect(res.statusCode).toBe(200);
     expect(res.json().flamebearer.numTicks).toBe(3);
@@ -151,7 +151,7 @@ describe('/render', () => {
 });
 
 describe('/render-diff', () => {
-  it('returns a double flamebearer spanning both ranges (decision 25)', async () => {
+  it('returns a double flamebearer spanning both ranges (docs/compatibility.md#25)', async () => {
     const url =
       '/render-diff?leftQuery=app.cpu%7Benv%3D%22prod%22%7D&leftFrom=now-2h&leftUntil=now-30m' +
       '&rightQuery=app.cpu%7Benv%3D%22dev%22%7D&rightFrom=now-1h&rightUntil=now';
@@ -191,7 +191,7 @@ describe('/render-diff', () => {
 });
 
 describe('/labels and /label-values', () => {
-  it('lists every key including __name__ without a range, and honours from/until when given (decision 24)', async () => {
+  it('lists every key including __name__ without a range, and honours from/until when given (docs/compatibility.md#24)', async () => {
     const store = seed();
     const a = server(store);
     expect((await get(a, '/labels')).json()).toEqual(['__name__', 'env', 'pod']);
@@ -222,7 +222,7 @@ describe('/api/apps', () => {
     ]);
   });
 
-  it('DELETE is 403 by default with a message that says how to allow it (decision 26)', async () => {
+  it('DELETE is 403 by default with a message that says how to allow it (docs/compatibility.md#26)', async () => {
     const store = seed();
     const res = await server(store).inject({ method: 'DELETE', url: '/api/apps', payload: { name: 'app.cpu' } });
     expect(res.statusCode).toBe(403);

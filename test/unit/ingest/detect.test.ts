@@ -17,7 +17,7 @@ describe('detectFormat', () => {
     ['jfr', undefined, 'jfr'],
     ['jfr', MP, 'jfr'],
     ['pprof', undefined, 'pprof'],
-    ['pprof', MP, 'pprof'], // decision 3: the pprof decoder parses the form
+    ['pprof', MP, 'pprof'], // docs/compatibility.md#3: the pprof decoder parses the form
     ['speedscope', undefined, 'speedscope'],
     [undefined, MP, 'pprof'], // rule 7: multipart without format
     [undefined, 'Multipart/Form-Data; boundary=x', 'pprof'],

@@ -17,7 +17,7 @@ function codeOf(fn: () => unknown): [string, number, string] {
 }
 
 describe('parseIngestRequest', () => {
-  it('applies the spec 1.2 defaults', () => {
+  it('applies the defaults', () => {
     const r = parse({ name: 'app.cpu' });
     expect(r).toEqual({
       key: { appName: 'app.cpu', labels: {} },

@@ -6,7 +6,7 @@ import { startFakeTarget } from '../../helpers/fake-target.js';
 import { item, target } from './fixtures.js';
 import { captureLogger } from './log-capture.js';
 
-describe('remote-write metrics (spec 3.5: exact OG names, types and labels)', () => {
+describe('remote-write metrics (exact OG names, types and labels)', () => {
   it('exposes the six OG metrics with their labels, address redacted', async () => {
     const fake = await startFakeTarget();
     const registry = new Registry();

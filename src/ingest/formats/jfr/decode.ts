@@ -14,7 +14,7 @@ import { contextLabels, decodeLabelsSnapshot, type LabelsSnapshot } from './labe
 import { readMetadata } from './metadata.js';
 
 const PROFILE_ID = 'profile_id';
-// Same tag-key rule as the name parser (decision 5); other keys could never be queried.
+// Same tag-key rule as the name parser (docs/compatibility.md#5); other keys could never be queried.
 const VALID_KEY = /^[A-Za-z0-9_.]+$/;
 
 export const decodeJfr: ProfileDecoder = (input) => {
@@ -80,7 +80,7 @@ export function decodeJfrBytes(buf: Uint8Array, snapshot: LabelsSnapshot | undef
       labelsByContext.set(ctx, ctxLabels);
     }
     const appName = `${input.key.appName}.${spec.suffix}`;
-    // Context labels override the name tags (spec 1.7.7).
+    // Context labels override the name tags.
     const labels: Labels = { ...input.key.labels, ...ctxLabels };
     t = [seriesFor({ appName, labels }, spec)];
     if (ctxLabels[PROFILE_ID] !== undefined) {

@@ -46,7 +46,7 @@ describe('decodeFolded', () => {
     expect(folded(decode('a;;b 1\n\u00fcber;\u6f22 2\n'))).toEqual({ 'a;;b': 1, '\u00fcber;\u6f22': 2 });
   });
 
-  it('has no line-length cap (decision 15)', () => {
+  it('has no line-length cap (docs/compatibility.md#15)', () => {
     const frames = Array.from({ length: 1000 }, (_, i) => `frame_${'x'.repeat(100)}_${i}`).join(';');
     expect(frames.length).toBeGreaterThan(64 * 1024);
     expect(folded(decode(`${frames} 7\nshort 1\n`))).toEqual({ [frames]: 7, short: 1 });

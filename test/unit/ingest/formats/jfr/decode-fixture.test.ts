@@ -39,7 +39,7 @@ function checkAgainst(e: JfrExpected, out = decodeJfr(input(jfr))) {
   const s = byName(out);
   const samples = e.events['jdk.ExecutionSample'];
   expect(samples.count).toBeGreaterThan(50);
-  // JDK recordings have no `event` setting: decision 22 names RUNNABLE samples `.cpu`.
+  // JDK recordings have no `event` setting: docs/compatibility.md#22 names RUNNABLE samples `.cpu`.
   const cpu = s.get('app.cpu{env=test}');
   expect(cpu?.tree.total).toBe(samples.byState?.STATE_RUNNABLE);
   expect(cpu?.tree.total).toBe(samples.count);

@@ -12,7 +12,7 @@ const SLEEP = ['com/x/Main.main', 'java/lang/Thread.sleep'];
 
 const names = (body: Uint8Array) => [...byName(decodeJfr(input(body))).keys()].sort();
 
-describe('cpu naming from the chunk event setting (decision 22)', () => {
+describe('cpu naming from the chunk event setting (docs/compatibility.md#22)', () => {
   const chunk = (eventSetting?: string) =>
     buildChunk({ eventSetting, samples: [{ frames: RUN, n: 3 }, { frames: SLEEP, state: 'STATE_SLEEPING', n: 2 }] });
 
@@ -129,7 +129,7 @@ describe('encodings and structure', () => {
 });
 
 describe('frame names', () => {
-  it('normalises generated classes and temp-file library names (spec 1.7.7)', () => {
+  it('normalises generated classes and temp-file library names', () => {
     expect(normalizeName('jdk/internal/reflect/GeneratedMethodAccessor31')).toBe('jdk/internal/reflect/GeneratedMethodAccessor_');
     expect(normalizeName('org/example/OrderService$$Lambda$669/0x0000000800fd7318')).toBe('org/example/OrderService$$Lambda$_');
     expect(normalizeName('Fib$$Lambda.0x00007ffa600c4da0')).toBe('Fib$$Lambda$_');

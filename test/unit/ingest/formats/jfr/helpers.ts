@@ -51,7 +51,7 @@ export function pyrelayErrorOf(f: () => unknown): { code: string; status: number
   throw new Error('expected a PyrelayError, nothing was thrown');
 }
 
-/** Encodes a LabelsSnapshot (spec 1.7.7) the way pyroscope-java does, for multipart tests. */
+/** Encodes a LabelsSnapshot the way pyroscope-java does, for multipart tests. */
 export function encodeLabelsSnapshot(contexts: Record<number, Record<number, number>>, strings: Record<number, string>): Uint8Array {
   const varint = (v: number) => {
     const o: number[] = [];
