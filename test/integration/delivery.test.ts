@@ -2,26 +2,20 @@
 // server in-process on port 0 with durable targets, fake targets on port 0, temp storage dirs.
 import path from 'node:path';
 import { open } from 'lmdb';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/lib/clock.js';
-import { startFakeTarget, type FakeTarget } from '../helpers/fake-target.js';
+import { startFakeTarget } from '../helpers/fake-target.js';
 import { metricValue, startTestServer, type TestServer } from '../helpers/server.js';
+import { cleanupAfterEach, fakeTarget } from '../helpers/cleanup.js';
 
 const T = 1_700_000_000;
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const defer = cleanupAfterEach();
 
-async function fake(...args: Parameters<typeof startFakeTarget>): Promise<FakeTarget> {
-  const t = await startFakeTarget(...args);
-  cleanups.push(() => t.close());
-  return t;
-}
+const fake = (...args: Parameters<typeof startFakeTarget>) => fakeTarget(defer, ...args);
 
 async function server(opts: Parameters<typeof startTestServer>[0]): Promise<TestServer> {
   const s = await startTestServer(opts);
-  cleanups.push(() => s.stop());
+  defer(() => s.stop());
   return s;
 }
 

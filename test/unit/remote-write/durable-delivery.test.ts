@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { open } from 'lmdb';
 import { Registry } from 'prom-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TargetConfig } from '../../../src/config/config.js';
 import { openSharedBacklog } from '../../../src/remote-write/shared-backlog.js';
 import { createRemoteWrite } from '../../../src/remote-write/remote-write.js';
@@ -16,17 +16,12 @@ import type { RemoteWrite } from '../../../src/model/forward.js';
 import { item, target } from './fixtures.js';
 import { captureLogger } from './log-capture.js';
 import { scriptedSender, WatchedClock, type ScriptedSender } from './scripted.js';
+import { cleanupAfterEach } from '../../helpers/cleanup.js';
+import { registryValue } from '../../helpers/registry.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const defer = cleanupAfterEach();
 
-async function value(registry: Registry, name: string, labels: Record<string, string>): Promise<number> {
-  const m = (await registry.getMetricsAsJSON()).find((x) => x.name === name);
-  const v = m?.values.find((s) => Object.entries(labels).every(([k, val]) => s.labels[k] === val));
-  return v?.value ?? 0;
-}
+const value = registryValue;
 
 interface Rig {
   rw: RemoteWrite;
@@ -38,7 +33,7 @@ interface Rig {
 
 async function tempDir(): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'pyrelay-durable-'));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  defer(() => rm(dir, { recursive: true, force: true }));
   return dir;
 }
 
@@ -68,7 +63,7 @@ async function rig(dir: string, targets: TargetConfig[], clock = new WatchedCloc
     }
     return stopped;
   };
-  cleanups.push(stop);
+  defer(stop);
   return { rw, clock, registry, senders, stop };
 }
 

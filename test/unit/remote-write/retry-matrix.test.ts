@@ -2,7 +2,7 @@
 // fake clock, so every backoff is exact and no test sleeps.
 import { deadlineIn } from '../../../src/lib/clock.js';
 import { Registry } from 'prom-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TargetConfig } from '../../../src/config/config.js';
 import { createRemoteWrite } from '../../../src/remote-write/remote-write.js';
 import { createMemoryQueue, type Lease, type TargetQueue } from '../../../src/remote-write/queue.js';
@@ -11,17 +11,12 @@ import { startFakeTarget, type Behaviour } from '../../helpers/fake-target.js';
 import { item, target } from './fixtures.js';
 import { captureLogger } from './log-capture.js';
 import { scriptedSender, WatchedClock } from './scripted.js';
+import { cleanupAfterEach } from '../../helpers/cleanup.js';
+import { registryValue } from '../../helpers/registry.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const defer = cleanupAfterEach();
 
-async function value(registry: Registry, name: string, labels: Record<string, string>): Promise<number> {
-  const m = (await registry.getMetricsAsJSON()).find((x) => x.name === name);
-  const v = m?.values.find((s) => Object.entries(labels).every(([k, val]) => s.labels[k] === val));
-  return v?.value ?? 0;
-}
+const value = registryValue;
 
 /** The shutdown deadline runs on the fake clock too: move it past the deadline so stop() can finish. */
 async function stopOnFakeClock(rw: RemoteWrite, clock: WatchedClock): Promise<void> {
@@ -55,7 +50,7 @@ function observed(inner: TargetQueue, ends: string[], onEnd: () => void): Target
 async function setup(behaviour: Behaviour, over: Partial<TargetConfig> = {}, random: () => number = () => 0.5) {
   const clock = new WatchedClock();
   const t = await startFakeTarget(behaviour);
-  cleanups.push(() => t.close());
+  defer(() => t.close());
   const registry = new Registry();
   const ends: string[] = [];
   let notify = () => {};
@@ -73,7 +68,7 @@ async function setup(behaviour: Behaviour, over: Partial<TargetConfig> = {}, ran
     logIntervalMs: 0,
     createQueue: (cfg, hooks) => observed(createMemoryQueue(cfg.queueSize, { ...hooks, now: () => clock.now() }), ends, () => notify()),
   });
-  cleanups.push(() => stopOnFakeClock(rw, clock));
+  defer(() => stopOnFakeClock(rw, clock));
   return { clock, t, registry, rw, ends, ended };
 }
 
@@ -194,7 +189,7 @@ describe('backoff (must show 1)', () => {
       logIntervalMs: 0,
       createSender: () => sender,
     });
-    cleanups.push(() => stopOnFakeClock(rw, clock));
+    defer(() => stopOnFakeClock(rw, clock));
     await rw.offer(item());
     for (let i = 1; i <= n; i++) {
       (await sender.call(i)).answer(503);

@@ -2,22 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { decodeSpeedscope, SPEEDSCOPE_SCHEMA } from '../../../../src/ingest/formats/speedscope.js';
 import { PyrelayError } from '../../../../src/model/errors.js';
 import type { DecodeInput } from '../../../../src/model/profile.js';
+import { decodeInput } from '../../../helpers/decode-input.js';
 
 const frames = [{ name: 'main' }, { name: 'work' }, { name: 'io' }];
 
 function input(file: unknown, over: Partial<DecodeInput> = {}): DecodeInput {
-  return {
-    body: new TextEncoder().encode(typeof file === 'string' ? file : JSON.stringify(file)),
-    contentType: 'application/json',
-    key: { appName: 'app', labels: { env: 'x' } },
-    spyName: 'unknown',
-    sampleRate: 100,
-    sampleRateGiven: false,
-    units: 'samples',
-    aggregation: 'sum',
-    limits: { maxDecompressedBytes: 1e6, maxSeriesPerRequest: 10, maxLabelsPerSeries: 10 },
-    ...over,
-  };
+  const body = new TextEncoder().encode(typeof file === 'string' ? file : JSON.stringify(file));
+  return decodeInput(body, { contentType: 'application/json', key: { appName: 'app', labels: { env: 'x' } }, sampleRateGiven: false, ...over, limits: { maxDecompressedBytes: 1e6, maxSeriesPerRequest: 10, maxLabelsPerSeries: 10, ...over.limits } });
 }
 
 const file = (...profiles: unknown[]) => ({ $schema: SPEEDSCOPE_SCHEMA, shared: { frames }, profiles });
