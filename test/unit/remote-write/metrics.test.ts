@@ -56,11 +56,15 @@ describe('remote-write metrics (exact OG names, types and labels)', () => {
     expect(buckets).toEqual(['0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10', '+Inf']);
   });
 
-  it('a second instance on the same registry reuses the metrics instead of throwing', () => {
+  it('a second instance on the same registry reuses the metrics instead of throwing', async () => {
     const registry = new Registry();
     const deps = { targets: [target()], clock: systemClock, logger: captureLogger().logger, registry };
     const a = createRemoteWrite(deps);
-    const b = createRemoteWrite(deps);
-    return Promise.all([a.stop(deadlineIn(systemClock, 100)), b.stop(deadlineIn(systemClock, 100))]);
+    let b: ReturnType<typeof createRemoteWrite> | undefined;
+    expect(() => (b = createRemoteWrite(deps))).not.toThrow();
+    const names = (await registry.getMetricsAsJSON()).map((m) => m.name);
+    expect(names.filter((n) => n === 'pyroscope_remote_write_queue_pending')).toHaveLength(1);
+    expect(new Set(names).size).toBe(names.length);
+    await Promise.all([a.stop(deadlineIn(systemClock, 100)), b!.stop(deadlineIn(systemClock, 100))]);
   });
 });

@@ -1,9 +1,9 @@
 // Measures what delivery guarantees cost on /ingest and how fast a backlog drains (not a test):
-//   node --import tsx test/unit/remote-write/measure-delivery.ts [ingests=500] [backlog=2000]
+//   node --import tsx bench/delivery-cost.ts [ingests=500] [backlog=2000]
 // 1. `ingests` sequential POST /ingest with no target, a memory-only target and a durable target (healthy).
 // 2. `backlog` profiles accepted while the target answers 503, then the target recovers: time to drain.
-import { startFakeTarget } from '../../helpers/fake-target.js';
-import { startTestServer } from '../../helpers/server.js';
+import { startFakeTarget } from '../test/helpers/fake-target.js';
+import { startTestServer } from '../test/helpers/server.js';
 
 const ingests = Number(process.argv[2] ?? 500);
 const backlogN = Number(process.argv[3] ?? 2000);
