@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanupAfterEach, fakeTarget } from '../helpers/cleanup.js';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../src/config/load.js';
 import { isPyrelayError } from '../../src/model/errors.js';
@@ -73,22 +74,13 @@ const cases: FormatCase[] = [
   { label: 'speedscope', format: 'speedscope', query: { format: 'speedscope' }, contentType: 'application/json', body: speedscope, sentFormat: 'speedscope', sentContentType: 'application/json' },
 ];
 
-const servers: TestServer[] = [];
-const fakes: { close(): Promise<void> }[] = [];
-async function fake(...args: Parameters<typeof startFakeTarget>): Promise<FakeTarget> {
-  const f = await startFakeTarget(...args);
-  fakes.push(f);
-  return f;
-}
+const defer = cleanupAfterEach();
+const fake = (...args: Parameters<typeof startFakeTarget>) => fakeTarget(defer, ...args);
 async function server(remoteWrite: Record<string, unknown>): Promise<TestServer> {
   const s = await startTestServer({ config: { 'shutdown-timeout': '2s', 'remote-write': { enabled: true, ...remoteWrite } } });
-  servers.push(s);
+  defer(() => s.stop());
   return s;
 }
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.stop();
-  for (const f of fakes.splice(0)) await f.close();
-});
 
 describe('remote write: every accepted format reaches every target (must show 1)', () => {
   let a: FakeTarget;
@@ -208,7 +200,7 @@ describe('remote write: isolation and metrics', () => {
 
   it('a hung target is cut off at its timeout, counted, and its worker keeps going (must show 3)', async () => {
     const silent = await startSilentTcpServer();
-    fakes.push(silent);
+    defer(() => silent.close());
     // One attempt per item (issue 4 added retries): this test is about the per-attempt timeout.
     const srv = await server({ targets: { hung: { address: silent.url, timeout: '300ms', 'queue-workers': 1, durable: false, 'max-attempts': 1 } } });
     for (let i = 0; i < 3; i++) {

@@ -1,20 +1,11 @@
 import { brotliCompressSync, constants, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
+import { errorOf } from './formats/helpers.js';
 import { describe, expect, it } from 'vitest';
 import { decodeContentEncoding } from '../../../src/ingest/content-encoding.js';
-import { PyrelayError } from '../../../src/model/errors.js';
 
 const MiB = 1 << 20;
 const text = Buffer.from('foo;bar 2\nfoo;baz 3\n'.repeat(100));
 
-function errorOf(fn: () => unknown): PyrelayError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof PyrelayError) return e;
-    throw e;
-  }
-  throw new Error('expected an error');
-}
 
 // Hand-built zstd frames (RFC 8878). Window descriptor 0x38 = 2^17 bytes; RLE blocks carry one byte.
 const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
