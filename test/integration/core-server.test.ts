@@ -1,4 +1,4 @@
-// The core server over real HTTP on port 0: ingest, query, restart, bad input (issue 2).
+// The core server over real HTTP on port 0: ingest, query, restart, bad input.
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';

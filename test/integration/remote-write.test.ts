@@ -1,4 +1,4 @@
-// Remote write over real HTTP (issue 3 "Must show" 1-6): the real server on port 0, fake targets on port 0.
+// Remote write over real HTTP: the real server on port 0, fake targets on port 0.
 import { buildMultipart } from '../helpers/multipart.js';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -82,7 +82,7 @@ async function server(remoteWrite: Record<string, unknown>): Promise<TestServer>
   return s;
 }
 
-describe('remote write: every accepted format reaches every target (must show 1)', () => {
+describe('remote write: every accepted format reaches every target', () => {
   let a: FakeTarget;
   let b: FakeTarget;
   let srv: TestServer;
@@ -161,7 +161,7 @@ describe('remote write: every accepted format reaches every target (must show 1)
 });
 
 describe('remote write: isolation and metrics', () => {
-  it('a full queue drops exactly the overflow, ingest stays fast and the healthy target gets everything (must show 2)', async () => {
+  it('a full queue drops exactly the overflow, ingest stays fast and the healthy target gets everything', async () => {
     const stuck = await fake({ kind: 'hold' });
     const healthy = await fake();
     const srv = await server({
@@ -198,10 +198,10 @@ describe('remote write: isolation and metrics', () => {
     stuck.release(true);
   });
 
-  it('a hung target is cut off at its timeout, counted, and its worker keeps going (must show 3)', async () => {
+  it('a hung target is cut off at its timeout, counted, and its worker keeps going', async () => {
     const silent = await startSilentTcpServer();
     defer(() => silent.close());
-    // One attempt per item (issue 4 added retries): this test is about the per-attempt timeout.
+    // One attempt per item: this test is about the per-attempt timeout.
     const srv = await server({ targets: { hung: { address: silent.url, timeout: '300ms', 'queue-workers': 1, durable: false, 'max-attempts': 1 } } });
     for (let i = 0; i < 3; i++) {
       const res = await ingest(srv.url, { name: 'hung.app', from: String(T), until: String(T + 10) }, 'a;b 1\n');
@@ -216,7 +216,7 @@ describe('remote write: isolation and metrics', () => {
     expect(silent.connections).toBeGreaterThanOrEqual(1);
   });
 
-  it('/metrics exposes the six OG metrics with exact names, types and labels, addresses redacted (must show 4)', async () => {
+  it('/metrics exposes the six OG metrics with exact names, types and labels, addresses redacted', async () => {
     const t = await fake();
     const address = t.url.replace('http://', 'http://user:secret@');
     const srv = await server({ targets: { m1: { address, 'queue-size': 11, 'queue-workers': 3, durable: false } } });
@@ -247,7 +247,7 @@ describe('remote write: isolation and metrics', () => {
   });
 });
 
-describe('relay mode (must show 5)', () => {
+describe('relay mode', () => {
   it('stores nothing, forwards every valid profile, answers 400/422 for bad input and forwards none of it', async () => {
     const t = await fake();
     const srv = await server({ 'disable-local-writes': true, targets: { t: { address: t.url, 'queue-workers': 1, durable: false } } });
@@ -266,7 +266,7 @@ describe('relay mode (must show 5)', () => {
   });
 });
 
-describe('invalid remote-write config fails start-up clearly (must show 6)', () => {
+describe('invalid remote-write config fails start-up clearly', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pyrelay-rw-config-'));
   const load = (rw: Record<string, unknown>, env: Record<string, string> = {}) => {
     const file = join(dir, `c${Math.random().toString(36).slice(2)}.yml`);

@@ -1,4 +1,4 @@
-// Issue 4 "Must show" 1: what each answer of a target does to a forwarded profile, over real HTTP with a
+// What each answer of a target does to a forwarded profile, over real HTTP with a
 // fake clock, so every backoff is exact and no test sleeps.
 import { deadlineIn } from '../../../src/lib/clock.js';
 import { Registry } from 'prom-client';
@@ -79,7 +79,7 @@ const firstEvent = (s: Awaited<ReturnType<typeof setup>>) =>
 const reset: Behaviour = { kind: 'reset' };
 const status = (code: number, headers?: Record<string, string>): Behaviour => ({ kind: 'status', status: code, body: `answer ${code}`, headers });
 
-describe('status matrix (must show 1)', () => {
+describe('status matrix', () => {
   it.each([200, 204])('%i succeeds at once: acknowledged, counted as sent, no retry', async (code) => {
     const s = await setup(status(code));
     await s.rw.offer(item());
@@ -175,7 +175,7 @@ describe('status matrix (must show 1)', () => {
   });
 });
 
-describe('backoff (must show 1)', () => {
+describe('backoff', () => {
   /** The delays a worker sleeps through while its target keeps failing, for `n` failures. */
   async function delays(n: number, random: () => number, retry = target().retry): Promise<number[]> {
     const clock = new WatchedClock();
