@@ -45,9 +45,11 @@ const srv = await startTestServer({
 });
 // Fill the backlog with concurrent clients (the figure of interest is the drain, not this).
 let next = 0;
-await Promise.all(Array.from({ length: 16 }, async () => {
-  while (next < backlogN) await post(srv.url, next++);
-}));
+await Promise.all(
+  Array.from({ length: 16 }, async () => {
+    while (next < backlogN) await post(srv.url, next++);
+  }),
+);
 const before = down.requests.length;
 const t0 = performance.now();
 down.behave({ kind: 'status', status: 200 });

@@ -51,9 +51,7 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
   if (config.remoteWrite.enabled) {
     const { targets } = config.remoteWrite;
     // Opening the backlog replays it: every unacknowledged item is pending again before we listen (/ready).
-    const durable = targets.some((t) => t.durable)
-      ? await openSharedBacklog({ path: join(config.storagePath, 'remote-write'), targets, clock, logger })
-      : undefined;
+    const durable = targets.some((t) => t.durable) ? await openSharedBacklog({ path: join(config.storagePath, 'remote-write'), targets, clock, logger }) : undefined;
     remoteWrite = createRemoteWrite({ targets, clock, logger, registry, durable });
   }
 

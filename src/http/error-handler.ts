@@ -23,11 +23,17 @@ export function errorBody(err: PyrelayError): string {
 
 /** /api/* errors, in the original's JSON shape. */
 export const apiError = (reply: FastifyReply, status: number, message: string) =>
-  reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify({ errors: [message] }));
+  reply
+    .code(status)
+    .type('application/json; charset=utf-8')
+    .send(JSON.stringify({ errors: [message] }));
 
 /** A store failure on a query route (500), in the original's words; typed errors go to the handler below. */
 export const retrievalFailed = (reply: FastifyReply, e: unknown) =>
-  reply.code(500).type('text/plain; charset=utf-8').send(`failed to retrieve data: ${JSON.stringify((e as Error).message ?? String(e))}\n`);
+  reply
+    .code(500)
+    .type('text/plain; charset=utf-8')
+    .send(`failed to retrieve data: ${JSON.stringify((e as Error).message ?? String(e))}\n`);
 
 export function createErrorHandler(logger: Logger) {
   return (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {

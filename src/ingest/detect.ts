@@ -17,10 +17,7 @@ export function detectFormat(formatParam: string | undefined, contentType: strin
   const format = formatParam ?? '';
   if (format !== '' && !KNOWN_FORMATS.has(format)) {
     const shown = format.length > 64 ? `${format.slice(0, 64)}...` : format;
-    throw new PyrelayError(
-      'unknown_format',
-      `unknown format ${JSON.stringify(shown)}: expected one of groups, folded, collapsed, lines, trie, tree, pprof, jfr, speedscope`,
-    );
+    throw new PyrelayError('unknown_format', `unknown format ${JSON.stringify(shown)}: expected one of groups, folded, collapsed, lines, trie, tree, pprof, jfr, speedscope`);
   }
   const ct = mediaType(contentType);
   if (format === 'trie' || ct === TRIE_CT) return 'trie';

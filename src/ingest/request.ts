@@ -16,7 +16,6 @@ export const DEFAULT_SAMPLE_RATE = 100;
 export const DEFAULT_TENANT = 'anonymous';
 const MAX_UINT32 = 0xffff_ffff;
 
-
 /** A decimal integer that fits OG's uint32; anything else (negative, fractional, garbage) is invalid. */
 function parseSampleRate(raw: string | undefined): number | undefined {
   if (raw === undefined || !/^\+?[0-9]+$/.test(raw)) return undefined;
@@ -28,11 +27,7 @@ export function parseAggregation(raw: string | undefined): Aggregation {
   return raw === 'average' || raw === 'avg' ? 'average' : 'sum';
 }
 
-export function parseIngestRequest(
-  query: QueryParams,
-  headers: { contentType?: string; tenant?: string },
-  nowMs: number,
-): IngestRequest {
+export function parseIngestRequest(query: QueryParams, headers: { contentType?: string; tenant?: string }, nowMs: number): IngestRequest {
   const rawName = firstValue(query, 'name') ?? '';
   const key = parseName(rawName);
   const format = detectFormat(firstValue(query, 'format'), headers.contentType);

@@ -6,8 +6,7 @@ import type { SeriesKey } from './series-key.js';
 
 export const RESERVED_NAME_KEY = '__name__';
 
-const isTagKeyChar = (c: string) =>
-  (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c === '_' || c === '.';
+const isTagKeyChar = (c: string) => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c === '_' || c === '.';
 
 const isAppNameChar = (c: string) => isTagKeyChar(c) || c === '-' || c === '/';
 

@@ -8,12 +8,7 @@ import { Tree, newNode, type TreeNode } from './tree.js';
  * on tree {a;b 1, a;c 2, d 4} gives 2 (totals 7, 4, 3, 2). Subtrees are pruned once their total cannot
  * enter the top set (a child's total never exceeds its parent's).
  */
-export function minValueBy<N>(
-  root: N,
-  maxNodes: number,
-  total: (n: N) => number,
-  children: (n: N) => Iterable<N>,
-): number {
+export function minValueBy<N>(root: N, maxNodes: number, total: (n: N) => number, children: (n: N) => Iterable<N>): number {
   if (maxNodes < 0) return 0;
   if (maxNodes === 0) return Infinity;
   // A min-heap of the best `maxNodes` totals seen so far.

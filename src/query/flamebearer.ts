@@ -14,8 +14,7 @@ export interface Flamebearer {
 export const OTHER = 'other';
 
 /** Children of `node` in bytewise name order. */
-export const sortedChildren = (node: TreeNode): TreeNode[] =>
-  [...node.children.values()].sort((a, b) => bytewise(a.name, b.name));
+export const sortedChildren = (node: TreeNode): TreeNode[] => [...node.children.values()].sort((a, b) => bytewise(a.name, b.name));
 
 /** A name table where the first name added (the root) is shown as `total`; later names keep first-visit order. */
 export function createNameTable(): { index(name: string): number; names: string[] } {

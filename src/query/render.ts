@@ -74,14 +74,7 @@ export const timelineJson = (t: Timeline): TimelineJson => ({
   watermarks: {},
 });
 
-function metadataFor(
-  format: 'single' | 'double',
-  md: ProfileMetadata | undefined,
-  appName: string,
-  range: TimeRange,
-  query: string,
-  maxNodes: number,
-): RenderMetadata {
+function metadataFor(format: 'single' | 'double', md: ProfileMetadata | undefined, appName: string, range: TimeRange, query: string, maxNodes: number): RenderMetadata {
   const m = md ?? NO_DATA;
   return {
     format,
@@ -118,12 +111,7 @@ const hasData = (r: SelectResult) => r.tree.total > 0 || r.timeline.samples.some
  * `k!~".+"` selects "no value" under both OG (subtract every series whose k has a value) and Prometheus
  * semantics (an absent label reads as empty). Groups with no data are left out, as in OG.
  */
-export async function selectGroups(
-  store: ProfileStore,
-  selector: SeriesSelector,
-  range: TimeRange,
-  groupBy: string,
-): Promise<Record<string, TimelineJson>> {
+export async function selectGroups(store: ProfileStore, selector: SeriesSelector, range: TimeRange, groupBy: string): Promise<Record<string, TimelineJson>> {
   const values = await store.labelValues(groupBy, selector, range);
   const groups: Record<string, TimelineJson> = {};
   const pick = async (key: string, extra: SeriesSelector['matchers'][number]) => {
@@ -160,13 +148,7 @@ function mergeDiffMetadata(l: ProfileMetadata | undefined, r: ProfileMetadata | 
 }
 
 /** Pure: the /render-diff JSON. The time span covers both sides (docs/compatibility.md#25). */
-export function buildDiffRender(
-  left: SelectResult,
-  right: SelectResult,
-  l: DiffSide,
-  r: DiffSide,
-  maxNodes: number,
-): DiffRenderResponse {
+export function buildDiffRender(left: SelectResult, right: SelectResult, l: DiffSide, r: DiffSide, maxNodes: number): DiffRenderResponse {
   const md = mergeDiffMetadata(left.metadata, right.metadata);
   const fb = encodeDiff(left.tree, right.tree, maxNodes);
   const la = l.selector.appName;

@@ -20,7 +20,6 @@ export interface ForwardRequest {
 // Headers the HTTP client owns; a configured value would corrupt framing or be rejected on every send.
 const CLIENT_OWNED = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'expect']);
 
-
 /** `<prefix>/ingest` for any address path: `''`, `/`, `/prefix`, `/prefix/` (docs/compatibility.md#2: never `//ingest`). */
 export function ingestPath(pathname: string): string {
   return `${pathname.replace(/\/+$/, '')}/ingest`;

@@ -75,10 +75,8 @@ export function createRemoteWriteMetrics(registry: Registry): RemoteWriteMetrics
   const collect = () => {
     for (const s of samplers) s();
   };
-  const gauge = (name: string, help: string, sampled = false) =>
-    new Gauge({ name, help, labelNames, registers, ...(sampled ? { collect } : {}) });
-  const counter = <L extends string>(name: string, help: string, extra: L[] = []) =>
-    new Counter<Q | L>({ name, help, labelNames: [...labelNames, ...extra], registers });
+  const gauge = (name: string, help: string, sampled = false) => new Gauge({ name, help, labelNames, registers, ...(sampled ? { collect } : {}) });
+  const counter = <L extends string>(name: string, help: string, extra: L[] = []) => new Counter<Q | L>({ name, help, labelNames: [...labelNames, ...extra], registers });
   const m: RemoteWriteMetrics = {
     queueCapacity: gauge('pyroscope_remote_write_queue_capacity', 'Number of items the queue can hold'),
     queuePending: gauge('pyroscope_remote_write_queue_pending', 'Items queued, being sent or waiting for a retry', true),
@@ -101,7 +99,11 @@ export function createRemoteWriteMetrics(registry: Registry): RemoteWriteMetrics
     backlogBytes: gauge('pyrelay_remote_write_backlog_bytes', 'Payload bytes of the unacknowledged items in the durable backlog', true),
     oldestPendingAge: gauge('pyrelay_remote_write_oldest_pending_age_seconds', 'Age of the oldest unacknowledged item of a durable target (0 when none)', true),
     inFlight: gauge('pyrelay_remote_write_in_flight_requests', 'Requests sent and not answered yet'),
-    corruptSkipped: new Counter({ name: 'pyrelay_remote_write_backlog_corrupt_records_total', help: 'Backlog records skipped because they failed their checksum or could not be decoded', registers }),
+    corruptSkipped: new Counter({
+      name: 'pyrelay_remote_write_backlog_corrupt_records_total',
+      help: 'Backlog records skipped because they failed their checksum or could not be decoded',
+      registers,
+    }),
     samplers,
   };
   cache.set(registry, m);

@@ -29,8 +29,7 @@ export function createRateLimitedLog(o: RateLimitedLogOptions): RateLimitedLog {
   let last: Record<string, unknown> = {};
   let timer: AbortController | undefined;
 
-  const write = (fields: Record<string, unknown>, count: number) =>
-    o.logger[o.level]({ ...o.base, ...fields, ...(count > 0 ? { suppressed: count } : {}) }, o.msg);
+  const write = (fields: Record<string, unknown>, count: number) => o.logger[o.level]({ ...o.base, ...fields, ...(count > 0 ? { suppressed: count } : {}) }, o.msg);
 
   const flush = () => {
     if (suppressed === 0) return;

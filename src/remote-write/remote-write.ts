@@ -80,9 +80,7 @@ export function createRemoteWrite(deps: RemoteWriteDeps): RemoteWrite {
   let stopping: Promise<void> | undefined;
 
   const unavailable = (err: unknown) =>
-    err instanceof PyrelayError && err.code === 'unavailable'
-      ? err
-      : new PyrelayError('unavailable', `remote write cannot keep the profile: ${String(err)}`, { cause: err });
+    err instanceof PyrelayError && err.code === 'unavailable' ? err : new PyrelayError('unavailable', `remote write cannot keep the profile: ${String(err)}`, { cause: err });
 
   return {
     async offer(item: ForwardItem): Promise<void> {

@@ -51,8 +51,7 @@ export function createRetryPolicy(config: RetryPolicyConfig, random: () => numbe
   validate(cfg);
 
   // min() first so a huge attempt count (multiplier^n = Infinity) still lands on the cap.
-  const baseBackoff = (attempt: number): number =>
-    Math.min(cfg.maxBackoffMs, cfg.minBackoffMs * Math.pow(cfg.multiplier, Math.max(0, attempt - 1)));
+  const baseBackoff = (attempt: number): number => Math.min(cfg.maxBackoffMs, cfg.minBackoffMs * Math.pow(cfg.multiplier, Math.max(0, attempt - 1)));
 
   return {
     baseBackoff,

@@ -50,8 +50,7 @@ export function createTarget(o: TargetOptions): Target {
   const logIntervalMs = o.logIntervalMs ?? 10_000;
   const policy = createRetryPolicy(config.retry, o.random ?? Math.random);
   const buildRequest = createForwardRequestBuilder(config);
-  const sender =
-    o.sender ?? createSender({ origin: new URL(config.address).origin, connections: config.queueWorkers, timeoutMs: config.timeoutMs, now: () => clock.now() });
+  const sender = o.sender ?? createSender({ origin: new URL(config.address).origin, connections: config.queueWorkers, timeoutMs: config.timeoutMs, now: () => clock.now() });
   const log = (level: 'warn' | 'error', msg: string) => createRateLimitedLog({ logger: o.logger, clock, level, msg, base, intervalMs: logIntervalMs });
   const failures = log('error', 'remote write failed');
   // Refusals get their own rate limit so retry noise never hides the body excerpt of a dropped profile.
@@ -161,7 +160,10 @@ export function createTarget(o: TargetOptions): Target {
       const timer = new AbortController();
       const expired = await Promise.race([
         all.then(() => false),
-        clock.sleep(Math.max(0, deadlineAtMs - clock.now()), timer.signal).then(() => true, () => false),
+        clock.sleep(Math.max(0, deadlineAtMs - clock.now()), timer.signal).then(
+          () => true,
+          () => false,
+        ),
       ]);
       timer.abort();
       if (expired) {

@@ -66,7 +66,6 @@ export interface LmdbStore extends ProfileStore {
   stats(): StoreStats;
 }
 
-
 export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbStore> {
   const { clock, retentionMs, logger } = options;
   const maxLevel = options.maxLevel ?? 6;
@@ -81,8 +80,7 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
   } catch (e) {
     throw new PyrelayError('storage_error', `cannot open store at ${options.path}: ${(e as Error).message}`, { cause: e });
   }
-  const db = <V, K extends import('lmdb').Key>(name: string, encoding?: 'binary'): Database<V, K> =>
-    root.openDB<V, K>({ name, ...(encoding ? { encoding } : {}) });
+  const db = <V, K extends import('lmdb').Key>(name: string, encoding?: 'binary'): Database<V, K> => root.openDB<V, K>({ name, ...(encoding ? { encoding } : {}) });
   const appsDb = db<ProfileMetadata, string>('apps');
   // Segment nodes reference per-app call paths; 'stacks' holds them in path-codec's format (version 2).
   const dict = createPathDict(db<[number, number], [string, number]>('paths'), createSymbolDict(db<string, [string, number]>('dict')));
@@ -92,11 +90,11 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
     series: db<SeriesRecord, number>('series'),
     labels: db<true, [string, string, number]>('labels'),
   });
-  const segments = createSegmentData(
-    { trees: db<Buffer, NodeKey>('stacks', 'binary'), nodes: db<NodeStats, NodeKey>('nodes') },
-    dict,
-    { maxLevel, maxNodesPerTree: options.maxNodesPerTree, ...(options.decodedCacheEntries !== undefined ? { decodedCacheEntries: options.decodedCacheEntries } : {}) },
-  );
+  const segments = createSegmentData({ trees: db<Buffer, NodeKey>('stacks', 'binary'), nodes: db<NodeStats, NodeKey>('nodes') }, dict, {
+    maxLevel,
+    maxNodesPerTree: options.maxNodesPerTree,
+    ...(options.decodedCacheEntries !== undefined ? { decodedCacheEntries: options.decodedCacheEntries } : {}),
+  });
   const stats: StoreStats = { puts: 0, commits: 0, treesWritten: 0, treesRead: 0, treesFromCache: 0, treesSwept: 0 };
 
   let closing: Promise<void> | undefined;
@@ -134,8 +132,7 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
     }
   };
 
-  const asStorageError = (e: unknown) =>
-    isPyrelayError(e) ? e : new PyrelayError('storage_error', `store write failed: ${(e as Error)?.message ?? e}`, { cause: e });
+  const asStorageError = (e: unknown) => (isPyrelayError(e) ? e : new PyrelayError('storage_error', `store write failed: ${(e as Error)?.message ?? e}`, { cause: e }));
 
   const writes = createGroupCommit<TimedProfile>({ maxBatch, batchWindowMs, commit: (batch) => inTxn(() => apply(batch)), asError: asStorageError });
   const drain = () => writes.drain();

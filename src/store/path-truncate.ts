@@ -18,7 +18,16 @@ export interface TruncateScratch {
 }
 
 export function createTruncateScratch(): TruncateScratch {
-  return { gen: 0, mark: new Uint32Array(0), total: new Float64Array(0), self: new Float64Array(0), other: new Float64Array(0), keptKids: new Uint32Array(0), keep: new Uint8Array(0), select: new Float64Array(0) };
+  return {
+    gen: 0,
+    mark: new Uint32Array(0),
+    total: new Float64Array(0),
+    self: new Float64Array(0),
+    other: new Float64Array(0),
+    keptKids: new Uint32Array(0),
+    keep: new Uint8Array(0),
+    select: new Float64Array(0),
+  };
 }
 
 function ensureSize(s: TruncateScratch, n: number): void {
@@ -174,7 +183,9 @@ function quickselect(a: Float64Array, want: number): number {
   while (lo < hi) {
     // Median of three keeps already-sorted input (common: totals shrink with depth) from going quadratic.
     const mid = (lo + hi) >>> 1;
-    const x = a[lo], y = a[mid], z = a[hi];
+    const x = a[lo],
+      y = a[mid],
+      z = a[hi];
     const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
     let i = lo;
     let j = hi;

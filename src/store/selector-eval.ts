@@ -33,11 +33,7 @@ export function compileRegex(m: LabelMatcher, opts: RegexOptions): RegExp {
   try {
     return new RegExp(source, flags);
   } catch (e) {
-    throw new PyrelayError(
-      'invalid_parameter',
-      `invalid regex in matcher ${m.name}${m.op}"${m.value}": ${(e as Error).message}`,
-      { cause: e },
-    );
+    throw new PyrelayError('invalid_parameter', `invalid regex in matcher ${m.name}${m.op}"${m.value}": ${(e as Error).message}`, { cause: e });
   }
 }
 

@@ -71,7 +71,15 @@ const cases: FormatCase[] = [
     sentContentType: `multipart/form-data; boundary=${BOUNDARY}`,
   },
   { label: 'jfr raw', format: 'jfr', query: { format: 'jfr' }, body: fixture('jfr/workload.jfr'), sentFormat: 'jfr', sentContentType: 'binary/octet-stream' },
-  { label: 'speedscope', format: 'speedscope', query: { format: 'speedscope' }, contentType: 'application/json', body: speedscope, sentFormat: 'speedscope', sentContentType: 'application/json' },
+  {
+    label: 'speedscope',
+    format: 'speedscope',
+    query: { format: 'speedscope' },
+    contentType: 'application/json',
+    body: speedscope,
+    sentFormat: 'speedscope',
+    sentContentType: 'application/json',
+  },
 ];
 
 const defer = cleanupAfterEach();
@@ -116,7 +124,10 @@ describe('remote write: every accepted format reaches every target', () => {
     expect(res.status, res.text).toBe(200);
     sent++;
     const [ra, rb] = [(await a.waitForRequests(sent))[sent - 1], (await b.waitForRequests(sent))[sent - 1]];
-    for (const [r, env] of [[ra, 'from-a'], [rb, 'from-b']] as const) {
+    for (const [r, env] of [
+      [ra, 'from-a'],
+      [rb, 'from-b'],
+    ] as const) {
       expect(r.method).toBe('POST');
       expect(r.body.equals(c.body), 'body byte-identical').toBe(true);
       expect(r.headers['content-type']).toBe(c.sentContentType);
@@ -142,7 +153,10 @@ describe('remote write: every accepted format reaches every target', () => {
     expect(rb.headers['x-scope-orgid']).toBe('org-b');
     expect(rb.headers['x-custom']).toBeUndefined();
     // Nothing beyond the precedence rule's headers (plus what HTTP itself needs).
-    const own = (h: Record<string, unknown>) => Object.keys(h).filter((k) => !['host', 'content-length', 'connection'].includes(k)).sort();
+    const own = (h: Record<string, unknown>) =>
+      Object.keys(h)
+        .filter((k) => !['host', 'content-length', 'connection'].includes(k))
+        .sort();
     expect(own(ra.headers)).toEqual(['authorization', 'content-type', 'x-custom', 'x-pyrelay-profile-id']);
     expect(own(rb.headers)).toEqual(['authorization', 'content-type', 'x-pyrelay-profile-id', 'x-scope-orgid']);
     expect(ra.headers['x-pyrelay-profile-id']).toBe(rb.headers['x-pyrelay-profile-id']);

@@ -12,8 +12,7 @@ export interface AppRouteDeps {
   allowUnauthenticatedDelete: boolean;
 }
 
-const DELETE_DENIED =
-  'permission denied: set api.allow-unauthenticated-delete: true to delete apps on a server without auth';
+const DELETE_DENIED = 'permission denied: set api.allow-unauthenticated-delete: true to delete apps on a server without auth';
 
 /** The body of DELETE /api/apps as a value, whichever parser ran (the server keeps raw buffers). */
 function jsonBody(body: unknown): { ok: true; value: unknown } | { ok: false; error: string } {

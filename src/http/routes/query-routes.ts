@@ -38,8 +38,6 @@ function maxNodesOf(req: FastifyRequest, fallback: number): number {
 
 const unknownFormat = () => new PyrelayError('unknown_format', 'unknown format');
 
-
-
 export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps): void {
   const { store, clock } = deps;
 

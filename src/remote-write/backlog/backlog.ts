@@ -175,9 +175,7 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
   }
   for (const [seq, r] of plan.records) refs.set(seq, { remaining: r.pendingFor.length, targets: r.targets, marked: r.marked });
   let reservedUpTo = nextSeq;
-  await Promise.all(stale).catch((e) =>
-    logger?.error({ err: errorText(e) }, 'remote-write backlog: cleaning up at open failed'),
-  );
+  await Promise.all(stale).catch((e) => logger?.error({ err: errorText(e) }, 'remote-write backlog: cleaning up at open failed'));
   if (corruptAtOpen > 0) opts.onCorrupt?.(corruptAtOpen);
   if (forgotten > 0) {
     logger?.info({ count: forgotten }, 'remote-write backlog: forgot items of targets no longer configured');

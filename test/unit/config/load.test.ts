@@ -15,8 +15,7 @@ function fileWith(text: string): string {
   writeFileSync(f, text);
   return f;
 }
-const load = (text: string, env: Record<string, string> = {}, flags: Record<string, string> = {}) =>
-  loadConfig({ file: fileWith(text), env, flags });
+const load = (text: string, env: Record<string, string> = {}, flags: Record<string, string> = {}) => loadConfig({ file: fileWith(text), env, flags });
 const failure = (text: string, env: Record<string, string> = {}) => {
   try {
     load(text, env);
@@ -93,9 +92,7 @@ remote-write:
     expect(failure('remote-write:\n  targets:\n    a:\n      address: ftp://x\n')).toContain(
       'remote-write.targets.a.address: address must be an http:// or https:// URL (got "ftp://x")',
     );
-    expect(failure('remote-write:\n  targets:\n    a:\n      address: http://x\n      queue-size: -1\n')).toMatch(
-      /remote-write\.targets\.a\.queue-size: .*>=1 \(got -1\)/,
-    );
+    expect(failure('remote-write:\n  targets:\n    a:\n      address: http://x\n      queue-size: -1\n')).toMatch(/remote-write\.targets\.a\.queue-size: .*>=1 \(got -1\)/);
     expect(failure('remote-write:\n  targets:\n    a:\n      address: http://x\n      queue-workers: -3\n')).toMatch(/queue-workers/);
     expect(failure('remote-write:\n  targets:\n    a:\n      address: http://x\n      timeout: soon\n')).toMatch(/timeout: invalid duration/);
     expect(failure('remote-write:\n  targets:\n    a:\n      adress: http://x\n')).toContain('unknown key "adress"');
@@ -129,7 +126,10 @@ remote-write:
     ]);
     expect(warnings.join('\n')).not.toMatch(/s3cret|only-bearer|team-a/);
     // The request builder applies the same precedence (forward-request.test.ts checks every pair).
-    expect(buildForwardRequest(forwardItem(), central).headers).toMatchObject({ authorization: `Basic ${Buffer.from('u:basic-s3cret').toString('base64')}`, 'x-scope-orgid': 'team-a' });
+    expect(buildForwardRequest(forwardItem(), central).headers).toMatchObject({
+      authorization: `Basic ${Buffer.from('u:basic-s3cret').toString('base64')}`,
+      'x-scope-orgid': 'team-a',
+    });
     const edge = config.remoteWrite.targets.find((t) => t.name === 'edge')!;
     expect(buildForwardRequest(forwardItem(), edge).headers['authorization']).toBe('Bearer only-bearer');
   });

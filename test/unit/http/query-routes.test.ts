@@ -47,7 +47,11 @@ describe('/render', () => {
     expect(body.version).toBe(1);
     expect(body.flamebearer).toEqual({
       names: ['total', 'a', 'c', 'b'],
-      levels: [[0, 3, 0, 0], [0, 3, 0, 1], [0, 1, 1, 3, 0, 2, 2, 2]],
+      levels: [
+        [0, 3, 0, 0],
+        [0, 3, 0, 1],
+        [0, 1, 1, 3, 0, 2, 2, 2],
+      ],
       numTicks: 3,
       maxSelf: 2,
     });
@@ -153,8 +157,7 @@ describe('/render', () => {
 describe('/render-diff', () => {
   it('returns a double flamebearer spanning both ranges (docs/compatibility.md#25)', async () => {
     const url =
-      '/render-diff?leftQuery=app.cpu%7Benv%3D%22prod%22%7D&leftFrom=now-2h&leftUntil=now-30m' +
-      '&rightQuery=app.cpu%7Benv%3D%22dev%22%7D&rightFrom=now-1h&rightUntil=now';
+      '/render-diff?leftQuery=app.cpu%7Benv%3D%22prod%22%7D&leftFrom=now-2h&leftUntil=now-30m' + '&rightQuery=app.cpu%7Benv%3D%22dev%22%7D&rightFrom=now-1h&rightUntil=now';
     const res = await get(server(), url);
     expect(res.statusCode).toBe(200);
     const body = res.json();

@@ -49,7 +49,9 @@ function rig(o: { put?: () => Promise<void>; offer?: () => Promise<void> } = {})
     },
     stop: async () => {},
   };
-  const decode: ProfileDecoder = () => [{ key: { appName: 'app.cpu', labels: {} }, tree: Tree.fromStacks([[['a'], 1]]), metadata: { spyName: 'gospy', sampleRate: 100, units: 'samples', aggregation: 'sum' } }];
+  const decode: ProfileDecoder = () => [
+    { key: { appName: 'app.cpu', labels: {} }, tree: Tree.fromStacks([[['a'], 1]]), metadata: { spyName: 'gospy', sampleRate: 100, units: 'samples', aggregation: 'sum' } },
+  ];
   const pipeline = createIngestPipeline({
     decoders: new Proxy({}, { get: () => decode }) as Record<FormatId, ProfileDecoder>, // every format decodes alike here
     store,

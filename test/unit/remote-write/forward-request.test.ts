@@ -55,9 +55,7 @@ describe('query parameters (docs/compatibility.md#3, #10, #11)', () => {
   it('rewrites dotted tag keys only when asked', () => {
     const it1 = item({ labels: { 'otel.scope.name': 'x' } });
     expect(q(buildForwardRequest(it1, target()).url).name).toBe('my.app{otel.scope.name=x}');
-    expect(q(buildForwardRequest(it1, target({ rewriteDottedTagKeys: true, tags: { 'a.b': '1' } })).url).name).toBe(
-      'my.app{a_b=1,otel_scope_name=x}',
-    );
+    expect(q(buildForwardRequest(it1, target({ rewriteDottedTagKeys: true, tags: { 'a.b': '1' } })).url).name).toBe('my.app{a_b=1,otel_scope_name=x}');
   });
 
   it('forwards from/until at the received precision (docs/compatibility.md#10)', () => {

@@ -39,7 +39,17 @@ describe('remote-write metrics (exact OG names, types and labels)', () => {
     for (const [name, type, labels] of expectations) {
       expect(byName[name], name).toBeDefined();
       expect(byName[name].type, name).toBe(type);
-      expect(byName[name].values.some((v) => JSON.stringify(Object.keys(v.labels).filter((k) => k !== 'le').sort()) === JSON.stringify(Object.keys(labels).sort()) && Object.entries(labels).every(([k, val]) => v.labels[k] === val)), name).toBe(true);
+      expect(
+        byName[name].values.some(
+          (v) =>
+            JSON.stringify(
+              Object.keys(v.labels)
+                .filter((k) => k !== 'le')
+                .sort(),
+            ) === JSON.stringify(Object.keys(labels).sort()) && Object.entries(labels).every(([k, val]) => v.labels[k] === val),
+        ),
+        name,
+      ).toBe(true);
     }
     const value = (name: string) => byName[name].values[0].value;
     expect(value('pyroscope_remote_write_queue_capacity')).toBe(42);

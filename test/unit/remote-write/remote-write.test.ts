@@ -34,7 +34,10 @@ describe('fan-out', () => {
     await rw.offer(item({ body, format: 'trie', contentType: 'binary/octet-stream+trie', labels: { env: 'x', k: 'v' }, rawQuery: { spyName: 'gospy' } }));
     const [ra] = await a.waitForRequests(1);
     const [rb] = await b.waitForRequests(1);
-    for (const [r, env] of [[ra, 'a'], [rb, 'b']] as const) {
+    for (const [r, env] of [
+      [ra, 'a'],
+      [rb, 'b'],
+    ] as const) {
       expect(r.method).toBe('POST');
       expect(r.body.equals(body)).toBe(true);
       expect(r.query).toEqual({ name: `my.app{env=${env},k=v}`, from: '1700000000', until: '1700000010', format: 'trie', spyName: 'gospy' });

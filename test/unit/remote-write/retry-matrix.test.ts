@@ -73,8 +73,7 @@ async function setup(behaviour: Behaviour, over: Partial<TargetConfig> = {}, ran
 }
 
 /** How the first attempt ended: the item finished, or the worker went to sleep before a retry. */
-const firstEvent = (s: Awaited<ReturnType<typeof setup>>) =>
-  Promise.race([s.ended(1), s.clock.sleepNo(1).then((ms) => `retry after ${ms}`)]);
+const firstEvent = (s: Awaited<ReturnType<typeof setup>>) => Promise.race([s.ended(1), s.clock.sleepNo(1).then((ms) => `retry after ${ms}`)]);
 
 const reset: Behaviour = { kind: 'reset' };
 const status = (code: number, headers?: Record<string, string>): Behaviour => ({ kind: 'status', status: code, body: `answer ${code}`, headers });

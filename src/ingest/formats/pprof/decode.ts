@@ -100,10 +100,7 @@ function typesOf(ix: PprofIndex) {
       type: ix.string(t.type, `sample_type #${i} type`),
       unit: ix.string(t.unit, `sample_type #${i} unit`),
     })),
-    periodType:
-      ix.periodType === undefined
-        ? undefined
-        : { type: ix.string(ix.periodType.type, 'period_type type'), unit: ix.string(ix.periodType.unit, 'period_type unit') },
+    periodType: ix.periodType === undefined ? undefined : { type: ix.string(ix.periodType.type, 'period_type type'), unit: ix.string(ix.periodType.unit, 'period_type unit') },
     period: ix.period,
   };
 }

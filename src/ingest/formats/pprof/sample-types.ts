@@ -91,8 +91,7 @@ export interface ProfileTypes {
   period: number;
 }
 
-const unitNs = (unit: string): number =>
-  unit === 'microseconds' ? 1e3 : unit === 'milliseconds' ? 1e6 : unit === 'seconds' ? 1e9 : 1;
+const unitNs = (unit: string): number => (unit === 'microseconds' ? 1e3 : unit === 'milliseconds' ? 1e6 : unit === 'seconds' ? 1e9 : 1);
 
 /** `1e9 / (unitNs * period)` with integer division; 0 without a positive period. */
 export function periodSampleRate(p: ProfileTypes): number {

@@ -14,7 +14,13 @@ const names = (body: Uint8Array) => [...byName(decodeJfr(input(body))).keys()].s
 
 describe('cpu naming from the chunk event setting (docs/compatibility.md#22)', () => {
   const chunk = (eventSetting?: string) =>
-    buildChunk({ eventSetting, samples: [{ frames: RUN, n: 3 }, { frames: SLEEP, state: 'STATE_SLEEPING', n: 2 }] });
+    buildChunk({
+      eventSetting,
+      samples: [
+        { frames: RUN, n: 3 },
+        { frames: SLEEP, state: 'STATE_SLEEPING', n: 2 },
+      ],
+    });
 
   it('missing setting -> .cpu with RUNNABLE samples only', () => {
     const s = byName(decodeJfr(input(chunk())));
@@ -94,7 +100,10 @@ describe('contexts and labels', () => {
   });
 
   it('bounds the series count and labels per series with a 422', () => {
-    const mp = multipart([{ name: 'jfr', data: body }, { name: 'labels', data: labels }]);
+    const mp = multipart([
+      { name: 'jfr', data: body },
+      { name: 'labels', data: labels },
+    ]);
     const lim = (maxSeriesPerRequest: number, maxLabelsPerSeries: number) =>
       input(mp.body, { contentType: mp.contentType, limits: { maxDecompressedBytes: 1 << 20, maxSeriesPerRequest, maxLabelsPerSeries } });
     expect(pyrelayErrorOf(() => decodeJfr(lim(3, 30))).message).toMatch(/more than the limit of 3 series/);

@@ -13,7 +13,10 @@ export { buildMultipart as multipart } from '../../../../helpers/multipart.js';
 export function byName(out: DecodedProfile[]): Map<string, DecodedProfile> {
   const m = new Map<string, DecodedProfile>();
   for (const p of out) {
-    const tags = Object.keys(p.key.labels).sort().map((k) => `${k}=${p.key.labels[k]}`).join(',');
+    const tags = Object.keys(p.key.labels)
+      .sort()
+      .map((k) => `${k}=${p.key.labels[k]}`)
+      .join(',');
     m.set(`${p.key.appName}{${tags}}`, p);
   }
   return m;

@@ -10,7 +10,10 @@ describe('LabelsSnapshot', () => {
   it('decodes the spec vector', () => {
     const s = decodeLabelsSnapshot(VECTOR);
     expect([...s.contexts]).toEqual([[1, new Map([[1, 2]])]]);
-    expect([...s.strings]).toEqual([[1, 'k'], [2, 'v']]);
+    expect([...s.strings]).toEqual([
+      [1, 'k'],
+      [2, 'v'],
+    ]);
     expect(contextLabels(s, 1)).toEqual({ k: 'v' });
   });
 

@@ -77,7 +77,10 @@ export function input(body: Uint8Array, over: Partial<DecodeInput> = {}): Decode
 
 /** A multipart body with the given parts (filename set unless `plain`). */
 export const multipart = (parts: { name: string; data: Uint8Array | string; plain?: boolean }[], boundary = 'b0undary') =>
-  buildMultipart(parts.map((p) => ({ name: p.name, data: p.data, filename: p.plain ? undefined : `${p.name}.bin` })), boundary);
+  buildMultipart(
+    parts.map((p) => ({ name: p.name, data: p.data, filename: p.plain ? undefined : `${p.name}.bin` })),
+    boundary,
+  );
 
 export interface TinySample {
   /** Function names, leaf first; a string containing `>` is one location with inlined lines (inlinee>caller). */
@@ -87,13 +90,7 @@ export interface TinySample {
 }
 
 /** Builds a small profile; function names become functions, each stack entry one location. */
-export function tinyProfile(o: {
-  types: [string, string][];
-  samples: TinySample[];
-  periodType?: [string, string];
-  period?: number;
-  filename?: string;
-}): Uint8Array {
+export function tinyProfile(o: { types: [string, string][]; samples: TinySample[]; periodType?: [string, string]; period?: number; filename?: string }): Uint8Array {
   const st = new StringTable();
   const fnIds = new Map<string, number>();
   const functions: PFunction[] = [];
