@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { PyrelayError } from '../model/errors.js';
 import { parseListen, toConfig, type Config } from './config.js';
 import { configSchema, ignoredOriginalKeys } from './schema.js';
+import { authPrecedenceWarnings } from './auth-precedence.js';
 import { normalizeKeys } from './scrape-schema.js';
 
 export interface ScalarSetting {
@@ -111,8 +112,7 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   }
   const value = valueAt(raw, issue.path);
   // Only scalars are echoed: an object (a whole scrape job, a target) may hold secrets under other keys.
-  const shown =
-    value === undefined || (typeof value === 'object' && value !== null) ? '' : SECRET_KEYS.test(key) ? ' (value hidden)' : ` (got ${JSON.stringify(value)})`;
+  const shown = value === undefined || (typeof value === 'object' && value !== null) ? '' : SECRET_KEYS.test(key) ? ' (value hidden)' : ` (got ${JSON.stringify(value)})`;
   return `${key}: ${issue.message}${shown}`;
 }
 
@@ -165,6 +165,7 @@ export function loadConfig(opts: LoadOptions): Loaded {
   if (parseListen(result.data['api-bind-addr']) === undefined) {
     throw configError(`api-bind-addr: expected ":port" or "host:port" (got ${JSON.stringify(result.data['api-bind-addr'])})`);
   }
+  warnings.push(...authPrecedenceWarnings(result.data));
   const config = toConfig(result.data);
   resolveInCluster(config, opts.env);
   return { config, warnings };

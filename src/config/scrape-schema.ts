@@ -89,9 +89,7 @@ const authorizationSchema = z
   })
   .strict();
 
-export const relabelActions = [
-  'replace', 'keep', 'drop', 'keepequal', 'dropequal', 'hashmod', 'labelmap', 'labeldrop', 'labelkeep', 'lowercase', 'uppercase',
-] as const;
+export const relabelActions = ['replace', 'keep', 'drop', 'keepequal', 'dropequal', 'hashmod', 'labelmap', 'labeldrop', 'labelkeep', 'lowercase', 'uppercase'] as const;
 
 export const relabelSchema = z
   .object({
@@ -162,7 +160,9 @@ export const scrapeJobSchema = z
   })
   .strict()
   .superRefine((j, ctx) => {
-    const auth = [j['basic-auth'] && 'basic-auth', j.authorization && 'authorization', j['bearer-token'] && 'bearer-token', j['bearer-token-file'] && 'bearer-token-file'].filter(Boolean);
+    const auth = [j['basic-auth'] && 'basic-auth', j.authorization && 'authorization', j['bearer-token'] && 'bearer-token', j['bearer-token-file'] && 'bearer-token-file'].filter(
+      Boolean,
+    );
     if (auth.length > 1) ctx.addIssue({ code: 'custom', message: `at most one of ${auth.join(', ')} may be set` });
     if (j['basic-auth'] && j['basic-auth'].password !== undefined && j['basic-auth']['password-file'] !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['basic-auth'], message: 'at most one of password and password-file may be set' });
@@ -184,7 +184,11 @@ export const scrapeJobSchema = z
     }
     for (const name of j['enabled-profiles']) {
       if (!DEFAULT_PROFILE_NAMES.includes(name) && j.profiles[name] === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['enabled-profiles'], message: `profile ${JSON.stringify(name)} is neither built in (${DEFAULT_PROFILE_NAMES.join(', ')}) nor defined under profiles` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['enabled-profiles'],
+          message: `profile ${JSON.stringify(name)} is neither built in (${DEFAULT_PROFILE_NAMES.join(', ')}) nor defined under profiles`,
+        });
       }
     }
     for (const [name, p] of Object.entries(j.profiles)) {
@@ -197,7 +201,10 @@ export const scrapeJobSchema = z
     }
     j['relabel-configs'].forEach((r, i) => {
       const at = ['relabel-configs', i];
-      if ((r.action === 'replace' || r.action === 'hashmod' || r.action === 'lowercase' || r.action === 'uppercase' || r.action === 'keepequal' || r.action === 'dropequal') && !r['target-label']) {
+      if (
+        (r.action === 'replace' || r.action === 'hashmod' || r.action === 'lowercase' || r.action === 'uppercase' || r.action === 'keepequal' || r.action === 'dropequal') &&
+        !r['target-label']
+      ) {
         ctx.addIssue({ code: 'custom', path: at, message: `relabel action ${r.action} requires target-label` });
       }
       try {
@@ -213,13 +220,7 @@ export const scrapeConfigsSchema = z.array(scrapeJobSchema).default([]).describe
 
 export const scrapeSettingsSchema = z
   .object({
-    'max-concurrency': z.coerce
-      .number()
-      .int()
-      .min(1)
-      .max(100_000)
-      .default(64)
-      .describe('Scrapes in flight at once across all jobs; the rest wait for a slot'),
+    'max-concurrency': z.coerce.number().int().min(1).max(100_000).default(64).describe('Scrapes in flight at once across all jobs; the rest wait for a slot'),
   })
   .strict()
   .prefault({});

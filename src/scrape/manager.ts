@@ -263,7 +263,16 @@ export function createScrapeManager(deps: ScrapeManagerDeps): ScrapeManager {
           });
         }
         for (const t of rt.invalid) {
-          out.push({ job: t.job, url: '', discoveredLabels: t.discoveredLabels, labels: ownLabels(t.labels), health: 'down', lastScrape: null, lastError: t.error, lastScrapeDuration: '0s' });
+          out.push({
+            job: t.job,
+            url: '',
+            discoveredLabels: t.discoveredLabels,
+            labels: ownLabels(t.labels),
+            health: 'down',
+            lastScrape: null,
+            lastError: t.error,
+            lastScrapeDuration: '0s',
+          });
         }
       }
       return out.sort((a, b) => (a.job === b.job ? (a.url < b.url ? -1 : a.url > b.url ? 1 : 0) : a.job < b.job ? -1 : 1));

@@ -2,14 +2,7 @@
 // targets per job), plus the concurrency cap and config reloads. New names are snake_case only.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-export type ScrapeMetricReason =
-  | 'timeout'
-  | 'connection'
-  | 'http_status'
-  | 'body_too_large'
-  | 'auth_file'
-  | 'invalid_profile'
-  | 'ingest_error';
+export type ScrapeMetricReason = 'timeout' | 'connection' | 'http_status' | 'body_too_large' | 'auth_file' | 'invalid_profile' | 'ingest_error';
 
 export interface ScrapeMetrics {
   up: Gauge<'job' | 'instance' | 'profile'>;

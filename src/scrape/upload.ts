@@ -74,11 +74,7 @@ export function buildUpload(u: UploadInput): ScrapeUpload {
   const boundary = `pyrelay-${randomBytes(12).toString('hex')}`;
   const parts: Buffer[] = [];
   const part = (name: string, filename: string, type: string, data: Buffer) => {
-    parts.push(
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${filename}"\r\nContent-Type: ${type}\r\n\r\n`),
-      data,
-      Buffer.from('\r\n'),
-    );
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${filename}"\r\nContent-Type: ${type}\r\n\r\n`), data, Buffer.from('\r\n'));
   };
   part('profile', 'profile.pprof', 'application/octet-stream', u.body);
   if (u.prev !== undefined) part('prev_profile', 'profile.pprof', 'application/octet-stream', u.prev);

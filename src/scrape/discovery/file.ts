@@ -26,7 +26,10 @@ function globToRegExp(glob: string): RegExp {
       const end = glob.indexOf(']', i + 1);
       if (end < 0) re += '\\[';
       else {
-        const body = glob.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\');
+        const body = glob
+          .slice(i + 1, end)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\');
         re += `[${body}]`;
         i = end;
       }
@@ -46,7 +49,10 @@ async function expand(pattern: string): Promise<string[]> {
     return [];
   }
   const re = globToRegExp(base);
-  return names.filter((n) => re.test(n)).sort().map((n) => join(dir, n));
+  return names
+    .filter((n) => re.test(n))
+    .sort()
+    .map((n) => join(dir, n));
 }
 
 /** Parses one target file's text into groups; throws with a message naming the file and the entry. */

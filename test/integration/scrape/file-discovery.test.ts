@@ -41,7 +41,10 @@ describe('file discovery', () => {
   it('starts and stops scraping a target added to and removed from a watched file within refresh-interval', async () => {
     a = await startPprofServer({ '/debug/pprof/goroutine': [goroutines] });
     b = await startPprofServer({ '/debug/pprof/goroutine': [goroutines] });
-    cleanup.push(() => a.close(), () => b.close());
+    cleanup.push(
+      () => a.close(),
+      () => b.close(),
+    );
     server = await startScrapeServer({
       'scrape-configs': [
         {
@@ -91,7 +94,12 @@ describe('file discovery', () => {
     // Remove a: it leaves /targets and is no longer scraped.
     const removed = Date.now();
     writeAtomic(yml, `- targets: ['${b.address}']\n  labels: { __name__: app-a }\n`);
-    await waitFor(() => server.targets(), (ts) => ts.length === 1 && ts[0].labels.instance === b.address, 'a removed from /targets', 5000);
+    await waitFor(
+      () => server.targets(),
+      (ts) => ts.length === 1 && ts[0].labels.instance === b.address,
+      'a removed from /targets',
+      5000,
+    );
     expect(Date.now() - removed).toBeLessThan(REFRESH_MS + 1000);
     const countAfterRemoval = a.requests.length;
     await new Promise((r) => setTimeout(r, 600)); // three scrape intervals

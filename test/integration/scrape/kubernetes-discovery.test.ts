@@ -122,10 +122,25 @@ describe('kubernetes discovery (role pod)', () => {
     c = await startPprofServer({ '/debug/pprof/heap': [heap] });
     const portOf = (s: FakePprofServer) => s.address.split(':')[1];
     api = await startFakeApi([
-      pod('api-1', '90', { 'pyroscope.io/scrape': 'true', 'pyroscope.io/application-name': 'shop-api', 'pyroscope.io/spy-name': 'gospy', 'pyroscope.io/port': portOf(a), 'pyroscope.io/profile-cpu-enabled': 'false' }, { app: 'shop-api', 'app.kubernetes.io/version': '1.2' }),
+      pod(
+        'api-1',
+        '90',
+        {
+          'pyroscope.io/scrape': 'true',
+          'pyroscope.io/application-name': 'shop-api',
+          'pyroscope.io/spy-name': 'gospy',
+          'pyroscope.io/port': portOf(a),
+          'pyroscope.io/profile-cpu-enabled': 'false',
+        },
+        { app: 'shop-api', 'app.kubernetes.io/version': '1.2' },
+      ),
       pod('sidecar-1', '91', { 'pyroscope.io/scrape': 'false' }),
     ]);
-    cleanup.push(() => a.close(), () => c.close(), () => api.close());
+    cleanup.push(
+      () => a.close(),
+      () => c.close(),
+      () => api.close(),
+    );
 
     server = await startScrapeServer({});
     cleanup.push(() => server.stop());
@@ -156,7 +171,11 @@ users: [{ name: robot, user: { token: kube-token-123 } }]
 
     // The annotated pod is scraped at its annotated port; cpu is off by annotation; the other pod is dropped.
     await a.waitForRequests(1, 8000);
-    const t1 = await waitFor(() => server.targets(), (ts) => ts.length === 1, 'one target');
+    const t1 = await waitFor(
+      () => server.targets(),
+      (ts) => ts.length === 1,
+      'one target',
+    );
     expect(t1[0].url).toBe(`http://${a.address}/debug/pprof/heap`);
     expect(t1[0].labels).toEqual({
       __name__: 'shop-api',
@@ -177,7 +196,11 @@ users: [{ name: robot, user: { token: kube-token-123 } }]
     await api.send('ADDED', pod('billing-1', '101', { 'pyroscope.io/scrape': 'true', 'pyroscope.io/application-name': 'billing', 'pyroscope.io/port': portOf(c) }));
     await c.waitForRequests(1, 8000);
     // billing has no profile annotation: both enabled profiles (cpu and mem) become targets.
-    const t2 = await waitFor(() => server.targets(), (ts) => ts.length === 3, 'three targets');
+    const t2 = await waitFor(
+      () => server.targets(),
+      (ts) => ts.length === 3,
+      'three targets',
+    );
     expect(t2.map((t) => `${t.labels.__name__} ${new URL(t.url).pathname}`).sort()).toEqual([
       'billing /debug/pprof/heap',
       'billing /debug/pprof/profile',
@@ -186,28 +209,43 @@ users: [{ name: robot, user: { token: kube-token-123 } }]
 
     // Watch: the first pod is deleted; its target goes and it is no longer scraped.
     await api.send('DELETED', pod('api-1', '102', {}));
-    await waitFor(() => server.targets(), (ts) => ts.length === 2 && ts.every((t) => t.labels.__name__ === 'billing'), 'api-1 removed');
+    await waitFor(
+      () => server.targets(),
+      (ts) => ts.length === 2 && ts.every((t) => t.labels.__name__ === 'billing'),
+      'api-1 removed',
+    );
     const aCount = a.requests.length;
     await new Promise((r) => setTimeout(r, 600));
     expect(a.requests.length).toBeLessThanOrEqual(aCount + 1);
 
     // An expired watch (410) makes the discoverer list again, then watch from the new version.
     await api.send('ERROR', { kind: 'Status', code: 410, reason: 'Expired' });
-    await waitFor(async () => api.lists, (n) => n >= 2, 'a second list');
+    await waitFor(
+      async () => api.lists,
+      (n) => n >= 2,
+      'a second list',
+    );
     const watches = api.requests.filter((r) => r.path.includes('watch=1'));
     expect(watches[0].path).toContain('resourceVersion=100');
     // After the re-list the pod set is the list's again (api-1 is back, billing is gone).
-    await waitFor(() => server.targets(), (ts) => ts.length === 1 && ts[0].labels.__name__ === 'shop-api', 'state of the second list');
+    await waitFor(
+      () => server.targets(),
+      (ts) => ts.length === 1 && ts[0].labels.__name__ === 'shop-api',
+      'state of the second list',
+    );
   });
 
   it('reaches an https api-server with ca-file, server-name and a bearer-token-file', async () => {
     const tlsDir = new URL('../../fixtures/tls/', import.meta.url).pathname;
     a = await startPprofServer({ '/debug/pprof/heap': [heap] });
-    api = await startFakeApi(
-      [pod('api-1', '90', { 'pyroscope.io/scrape': 'true', 'pyroscope.io/application-name': 'shop-api', 'pyroscope.io/port': a.address.split(':')[1] })],
-      { cert: readFileSync(join(tlsDir, 'server.crt')), key: readFileSync(join(tlsDir, 'server.key')) },
+    api = await startFakeApi([pod('api-1', '90', { 'pyroscope.io/scrape': 'true', 'pyroscope.io/application-name': 'shop-api', 'pyroscope.io/port': a.address.split(':')[1] })], {
+      cert: readFileSync(join(tlsDir, 'server.crt')),
+      key: readFileSync(join(tlsDir, 'server.key')),
+    });
+    cleanup.push(
+      () => a.close(),
+      () => api.close(),
     );
-    cleanup.push(() => a.close(), () => api.close());
     server = await startScrapeServer({});
     cleanup.push(() => server.stop());
     const tokenFile = join(server.dir, 'token');

@@ -79,7 +79,11 @@ describe('pull mode with a real @pyroscope/nodejs app and a real pyrelay process
     const isCpu = (r: { query: Record<string, string>; body: Buffer; headers: Record<string, unknown> }) =>
       r.query.spyName === 'nodespy' &&
       parseMultipart(r.body, String(r.headers['content-type'])).some((p) => p.name === 'sample_type_config' && Buffer.from(p.data).toString().includes('"cpu"'));
-    const forwarded = await waitFor(() => remote.requests, (rs) => rs.some(isCpu), 'a forwarded cpu profile');
+    const forwarded = await waitFor(
+      () => remote.requests,
+      (rs) => rs.some(isCpu),
+      'a forwarded cpu profile',
+    );
     const cpu = forwarded.find(isCpu)!;
     expect(cpu.path).toBe('/ingest');
     expect(cpu.query.format).toBeUndefined();
@@ -95,9 +99,7 @@ describe('pull mode with a real @pyroscope/nodejs app and a real pyrelay process
       'pull-app.wall stored',
       60_000,
     );
-    expect(apps.filter((n) => n.startsWith('pull-app.')).sort()).toEqual(
-      expect.arrayContaining(['pull-app.sample', 'pull-app.wall']),
-    );
+    expect(apps.filter((n) => n.startsWith('pull-app.')).sort()).toEqual(expect.arrayContaining(['pull-app.sample', 'pull-app.wall']));
     expect(apps.every((n) => ['pull-app.sample', 'pull-app.wall', 'pull-app.objects', 'pull-app.space'].includes(n))).toBe(true);
     const q = new URLSearchParams({ query: `pull-app.wall{job="node-pull",instance="${appAddress}",env="test"}`, format: 'collapsed', from: 'now-1h', until: 'now+1h' });
     const collapsed = await (await fetch(`${relay.url}/render?${q}`)).text();
@@ -128,7 +130,11 @@ describe('pull mode with a real @pyroscope/nodejs app and a real pyrelay process
     expect(metricValue(m, 'pyrelay_config_reloads_total', 'result="failure"')).toBe(1);
     expect(metricValue(m, 'pyrelay_config_last_reload_successful')).toBe(0);
     const before = remote.requests.length;
-    await waitFor(() => remote.requests.length, (n) => n > before, 'scraping to go on under the old config');
+    await waitFor(
+      () => remote.requests.length,
+      (n) => n > before,
+      'scraping to go on under the old config',
+    );
     const still = (await (await fetch(`${relay.url}/targets`)).json()) as { labels: Record<string, string> }[];
     expect(still.map((t) => t.labels.env)).toEqual(['test', 'test']);
 

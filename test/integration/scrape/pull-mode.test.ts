@@ -18,12 +18,24 @@ const HEAP_TYPES: [string, string][] = [
 const heap = (samples: [string[], number[]][]) => Buffer.from(tinyProfile({ types: HEAP_TYPES, samples: samples.map(([stack, values]) => ({ stack, values })) }));
 
 const heap1 = heap([
-  [['b', 'a'], [10, 100, 1, 10]],
-  [['c', 'a'], [5, 50, 0, 0]],
+  [
+    ['b', 'a'],
+    [10, 100, 1, 10],
+  ],
+  [
+    ['c', 'a'],
+    [5, 50, 0, 0],
+  ],
 ]);
 const heap2 = heap([
-  [['b', 'a'], [13, 130, 2, 20]],
-  [['c', 'a'], [8, 80, 0, 0]],
+  [
+    ['b', 'a'],
+    [13, 130, 2, 20],
+  ],
+  [
+    ['c', 'a'],
+    [8, 80, 0, 0],
+  ],
   [['d'], [1, 5, 0, 0]],
 ]);
 
@@ -60,7 +72,12 @@ describe('pull mode', () => {
     broken.behave({ kind: 'status', status: 500 });
     const big = await startPprofServer({ '/debug/pprof/heap': [heap1] });
     remote = await startFakeTarget();
-    cleanup.push(() => pprof.close(), () => broken.close(), () => big.close(), () => remote.close());
+    cleanup.push(
+      () => pprof.close(),
+      () => broken.close(),
+      () => big.close(),
+      () => remote.close(),
+    );
     server = await startScrapeServer({
       'remote-write': { enabled: true, targets: { central: { address: remote.url, durable: false, tags: { cluster: 'edge-1' } } } },
       'scrape-configs': [
@@ -92,7 +109,10 @@ describe('pull mode', () => {
 
     // Scrape 1 is the baseline (inuse stored, alloc adds 0); scrape 2 stores heap2 - heap1; later scrapes add 0.
     await pprof.waitForRequests(3);
-    const alloc = await eventually(() => collapsed(server, 'fixture.alloc_space{}'), (t) => t.includes('d 5'));
+    const alloc = await eventually(
+      () => collapsed(server, 'fixture.alloc_space{}'),
+      (t) => t.includes('d 5'),
+    );
     expect(alloc.split('\n').sort()).toEqual(['a;b 30', 'a;c 30', 'd 5']);
     const allocObjects = await collapsed(server, `fixture.alloc_objects{env="dev",job="fixtures",instance="${pprof.address}"}`);
     expect(allocObjects.split('\n').sort()).toEqual(['a;b 3', 'a;c 3', 'd 1']);
@@ -115,7 +135,10 @@ describe('pull mode', () => {
     expect(stc.inuse_space).toEqual({ units: 'bytes', aggregation: 'average' });
 
     // /targets: the original's fields; the 500 target is down with the reason.
-    const targets = await eventually(() => server.targets(), (ts) => ts.some((t) => t.job === 'broken' && t.health === 'down'));
+    const targets = await eventually(
+      () => server.targets(),
+      (ts) => ts.some((t) => t.job === 'broken' && t.health === 'down'),
+    );
     const good = targets.find((t) => t.job === 'fixtures' && t.url !== '')!;
     expect(targets.find((t) => t.job === 'fixtures' && t.url === '')).toMatchObject({ health: 'down', lastError: 'no app name', lastScrape: null });
     expect(metricValue(await server.metrics(), 'pyrelay_scrape_invalid_targets', 'job="fixtures"')).toBe(1);
@@ -145,8 +168,14 @@ describe('pull mode', () => {
 
   it('POST /-/reload: an invalid file is refused with the reason; a changed job keeps unchanged targets and their delta baselines', async () => {
     const heap3 = heap([
-      [['b', 'a'], [20, 200, 2, 20]],
-      [['c', 'a'], [8, 80, 0, 0]],
+      [
+        ['b', 'a'],
+        [20, 200, 2, 20],
+      ],
+      [
+        ['c', 'a'],
+        [8, 80, 0, 0],
+      ],
       [['d'], [1, 5, 0, 0]],
     ]);
     pprof = await startPprofServer({ '/debug/pprof/heap': [heap1, heap2, heap3] });
@@ -174,7 +203,10 @@ describe('pull mode', () => {
 
     // heap1 -> heap2 -> heap3 with no re-baseline in between: the stored alloc delta is heap3 - heap1.
     await pprof.waitForRequests(4);
-    const alloc = await eventually(() => collapsed(server, 'fixture.alloc_space{}'), (t) => t.includes('a;b 100'));
+    const alloc = await eventually(
+      () => collapsed(server, 'fixture.alloc_space{}'),
+      (t) => t.includes('a;b 100'),
+    );
     expect(alloc.split('\n').sort()).toEqual(['a;b 100', 'a;c 30', 'd 5']);
     const m = await server.metrics();
     expect(metricValue(m, 'pyrelay_config_reloads_total', 'result="failure"')).toBe(1);

@@ -156,7 +156,12 @@ describe('scheduling 500 targets', () => {
     await clock.advance(INTERVAL); // every target's first tick has passed: 500 want a slot at once
     // Every target has been scraped once (a connection failure on a loaded machine still counts as a scrape).
     await until(() => manager.targets().every((t) => t.lastScrape !== null), `a scrape of each of ${N} targets (uploads: ${uploads.length})`);
-    expect(manager.targets().filter((t) => t.health !== 'up').map((t) => t.lastError)).toEqual([]);
+    expect(
+      manager
+        .targets()
+        .filter((t) => t.health !== 'up')
+        .map((t) => t.lastError),
+    ).toEqual([]);
     expect(clientMaxInFlight).toBe(cap);
     const m = await registry.metrics();
     expect(metricValue(m, 'pyrelay_scrape_concurrency_waits_total')).toBeGreaterThan(0);

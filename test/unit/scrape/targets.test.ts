@@ -17,7 +17,16 @@ describe('buildTargets', () => {
     const { targets } = build({ 'scrape-interval': '5s' }, [group(['app:6060'], { __name__: 'shop', env: 'prod' })]);
     expect(targets.map((t) => t.url).sort()).toEqual(['http://app:6060/debug/pprof/heap', 'http://app:6060/debug/pprof/profile?seconds=5']);
     const cpu = targets.find((t) => t.profileName === 'cpu')!;
-    expect(cpu.labels).toEqual({ __address__: 'app:6060', __name__: 'shop', __scheme__: 'http', __scrape_interval__: '5s', __scrape_timeout__: '15s', env: 'prod', instance: 'app:6060', job: 'j' });
+    expect(cpu.labels).toEqual({
+      __address__: 'app:6060',
+      __name__: 'shop',
+      __scheme__: 'http',
+      __scrape_interval__: '5s',
+      __scrape_timeout__: '15s',
+      env: 'prod',
+      instance: 'app:6060',
+      job: 'j',
+    });
     expect(cpu.appName).toBe('shop');
     expect(cpu.spyName).toBe('scrape');
   });
@@ -52,13 +61,25 @@ describe('buildTargets', () => {
         'enabled-profiles': ['mem'],
       },
       [
-        { source: 'p1', targets: [{ __address__: '10.0.0.1:6060' }], labels: { __meta_kubernetes_pod_annotation_pyroscope_io_scrape: 'true', __meta_kubernetes_pod_annotation_pyroscope_io_application_name: 'svc' } },
+        {
+          source: 'p1',
+          targets: [{ __address__: '10.0.0.1:6060' }],
+          labels: { __meta_kubernetes_pod_annotation_pyroscope_io_scrape: 'true', __meta_kubernetes_pod_annotation_pyroscope_io_application_name: 'svc' },
+        },
         { source: 'p2', targets: [{ __address__: '10.0.0.2:6060' }], labels: { __meta_kubernetes_pod_annotation_pyroscope_io_scrape: 'false' } },
       ],
     );
     expect(r.dropped).toBe(1);
     expect(r.targets).toHaveLength(1);
-    expect(r.targets[0].labels).toEqual({ __address__: '10.0.0.1:6060', __name__: 'svc', __scheme__: 'http', __scrape_interval__: '10s', __scrape_timeout__: '15s', instance: '10.0.0.1:6060', job: 'j' });
+    expect(r.targets[0].labels).toEqual({
+      __address__: '10.0.0.1:6060',
+      __name__: 'svc',
+      __scheme__: 'http',
+      __scrape_interval__: '10s',
+      __scrape_timeout__: '15s',
+      instance: '10.0.0.1:6060',
+      job: 'j',
+    });
     expect(r.targets[0].discoveredLabels.__meta_kubernetes_pod_annotation_pyroscope_io_scrape).toBe('true');
   });
 

@@ -6,7 +6,9 @@ import { buildUpload, profileWindow, sampleTypeConfigJson, seriesName } from '..
 
 describe('scrape upload', () => {
   it('names the series app{public labels} with keys sorted; __ labels stay out', () => {
-    expect(seriesName('shop', { job: 'j', instance: 'h:1', env: 'prod', __address__: 'h:1', __name__: 'shop', __profile_cpu_path: '/x' })).toBe('shop{env=prod,instance=h:1,job=j}');
+    expect(seriesName('shop', { job: 'j', instance: 'h:1', env: 'prod', __address__: 'h:1', __name__: 'shop', __profile_cpu_path: '/x' })).toBe(
+      'shop{env=prod,instance=h:1,job=j}',
+    );
   });
 
   it('writes sample_type_config as the original does: empty and false fields omitted', () => {
