@@ -12,6 +12,7 @@ import { createIngestMetrics } from './ingest/metrics.js';
 import { createIngestPipeline } from './ingest/pipeline.js';
 import { createHttpServer } from './http/server.js';
 import { registerIngestRoutes } from './http/routes/ingest-routes.js';
+import { registerPushRoutes } from './http/routes/push-routes.js';
 import { registerQueryRoutes } from './http/routes/query-routes.js';
 import { openDurableBuffer } from './remote-write/durable-buffer.js';
 import { createRemoteWrite } from './remote-write/fan-out.js';
@@ -86,6 +87,14 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     metrics: ingestMetrics,
     clock,
     maxDecompressedBytes: config.ingest.maxDecompressedBytes,
+    isDraining: () => draining,
+  });
+  registerPushRoutes(app, {
+    pipeline,
+    metrics: ingestMetrics,
+    clock,
+    logger,
+    limits: { maxDecompressedBytes: config.ingest.maxDecompressedBytes, maxSamplesPerPush: config.ingest.maxProfilesPerPush },
     isDraining: () => draining,
   });
   registerQueryRoutes(app, {

@@ -52,6 +52,7 @@ export interface Config {
     maxLabelsPerSeries: number;
     requestTimeoutMs: number;
     dedupWindowMs: number;
+    maxProfilesPerPush: number;
   };
   api: { allowUnauthenticatedDelete: boolean };
   remoteWrite: { enabled: boolean; disableLocalWrites: boolean; targets: TargetConfig[] };
@@ -83,6 +84,7 @@ export function toConfig(raw: RawConfig): Config {
       maxLabelsPerSeries: raw.ingest['max-labels-per-series'],
       requestTimeoutMs: raw.ingest['request-timeout'],
       dedupWindowMs: raw.ingest['dedup-window'],
+      maxProfilesPerPush: raw.ingest['max-profiles-per-push'],
     },
     api: { allowUnauthenticatedDelete: raw.api['allow-unauthenticated-delete'] },
     remoteWrite: {

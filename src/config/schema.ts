@@ -104,6 +104,7 @@ export const configSchema = z
         'max-series-per-request': int(10_000, 1, 10_000_000, 'Series one request may produce (422 past it)'),
         'max-labels-per-series': int(64, 1, 10_000, 'Tags per series (422 past it)'),
         'request-timeout': duration('15s', 'Server-side limit on one request, so a slow client cannot hold a slot'),
+        'max-profiles-per-push': int(1000, 1, 1_000_000, 'RawSamples one Push request may carry (resource_exhausted past it)'),
         'dedup-window': duration('10m', 'Window in which a repeated X-Pyrelay-Profile-Id is answered 200 and not stored'),
       })
       .strict()

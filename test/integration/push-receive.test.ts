@@ -1,0 +1,157 @@
+// Receiving Grafana's Push API (issue 14, must-show 1): requests built with the official generated types,
+// binary and JSON, gzip and not, are stored (exact /render totals) and forwarded; bad input and limits get
+// the right Connect error codes.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeTarget, type FakeTarget } from '../helpers/fake-target.js';
+import { buildPprof, encodePush, gzipSync, pushRequest } from '../helpers/push.js';
+import { metricValue, startTestServer, type TestServer } from '../helpers/server.js';
+
+const T = 1_700_000_000;
+const cpuProfile = (scale = 1) =>
+  buildPprof({
+    sampleTypes: [
+      ['samples', 'count'],
+      ['cpu', 'nanoseconds'],
+    ],
+    periodType: ['cpu', 'nanoseconds'],
+    period: 10_000_000,
+    timeNanos: BigInt(T) * 1_000_000_000n,
+    durationNanos: 10_000_000_000n,
+    samples: [
+      { stack: ['main', 'work'], values: [3 * scale, 3e7 * scale] },
+      { stack: ['main', 'idle'], values: [2 * scale, 2e7 * scale] },
+    ],
+  });
+
+async function push(url: string, body: Buffer, headers: Record<string, string>, path = '/push.v1.PusherService/Push') {
+  const res = await fetch(`${url}${path}`, { method: 'POST', body: new Uint8Array(body), headers });
+  const text = await res.text();
+  return { status: res.status, text, contentType: res.headers.get('content-type'), json: text.startsWith('{') ? (JSON.parse(text) as { code?: string; message?: string }) : undefined };
+}
+
+async function render(url: string, query: string) {
+  const res = await fetch(`${url}/render?${new URLSearchParams({ query, from: String(T - 60), until: String(T + 60), format: 'json' })}`);
+  return ((await res.json()) as { flamebearer: { numTicks: number; names: string[] } }).flamebearer;
+}
+
+describe('receiving Push', () => {
+  let server: TestServer;
+  let target: FakeTarget;
+
+  beforeAll(async () => {
+    target = await startFakeTarget();
+    server = await startTestServer({
+      config: {
+        ingest: { 'max-body-bytes': '64KiB', 'max-profiles-per-push': 4 },
+        'remote-write': { enabled: true, targets: { down: { address: target.url, durable: false } } },
+      },
+    });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await target?.close();
+  });
+
+  const variants = [
+    { encoding: 'proto', gzip: false, path: '/push.v1.PusherService/Push' },
+    { encoding: 'proto', gzip: true, path: '/pyroscope/push.v1.PusherService/Push' },
+    { encoding: 'json', gzip: false, path: '/push.v1.PusherService/Push' },
+    { encoding: 'json', gzip: true, path: '/pyroscope/push.v1.PusherService/Push' },
+  ] as const;
+
+  it.each(variants)('stores and forwards a $encoding push (gzip: $gzip) at $path', async ({ encoding, gzip, path }) => {
+    const svc = `svc-${encoding}-${gzip ? 'gz' : 'plain'}`;
+    const before = target.requests.length;
+    const raw = cpuProfile();
+    // One sample raw, one gzip'ed inside the message (RawSample.raw_profile may be either).
+    const req = pushRequest([
+      { labels: { service_name: svc, __name__: 'process_cpu', env: 'prod', __delta__: 'false' }, samples: [{ raw, id: `${svc}-1` }] },
+      { labels: { service_name: svc, __name__: 'process_cpu', env: 'dev' }, samples: [{ raw: gzipSync(cpuProfile(2)), id: `${svc}-2` }] },
+    ]);
+    const { body, headers } = encodePush(req, encoding, gzip);
+    const res = await push(server.url, body, headers, path);
+    expect(res.status).toBe(200);
+    expect(res.text).toBe(encoding === 'json' ? '{}' : '');
+    expect(res.contentType).toContain(encoding === 'json' ? 'application/json' : 'application/proto');
+
+    // service_name is the app, the pprof sample type gives the suffix, other labels are tags.
+    expect((await render(server.url, `${svc}.cpu{env="prod"}`)).numTicks).toBe(5);
+    expect((await render(server.url, `${svc}.cpu{env="dev"}`)).numTicks).toBe(10);
+    expect((await render(server.url, `${svc}.cpu{}`)).numTicks).toBe(15);
+
+    const sent = (await target.waitForRequests(before + 2)).slice(before);
+    const names = sent.map((r) => r.query.name).sort();
+    expect(names).toEqual([`${svc}{env=dev}`, `${svc}{env=prod}`]);
+    const prod = sent.find((r) => r.query.name === `${svc}{env=prod}`)!;
+    expect(prod.path).toBe('/ingest');
+    expect(prod.query.format).toBe('pprof');
+    expect(prod.query.from).toBe(String(T));
+    expect(prod.query.until).toBe(String(T + 10));
+    expect(Buffer.compare(prod.body, Buffer.from(raw))).toBe(0);
+    expect(prod.headers['x-pyrelay-profile-id']).toBe(`${svc}-1`);
+  });
+
+  it('stores a repeated RawSample.ID once (the dedup id)', async () => {
+    const req = pushRequest([{ labels: { service_name: 'dedup', __name__: 'process_cpu' }, samples: [{ raw: cpuProfile(), id: 'same-id' }] }]);
+    const { body, headers } = encodePush(req, 'proto');
+    expect((await push(server.url, body, headers)).status).toBe(200);
+    expect((await push(server.url, body, headers)).status).toBe(200);
+    expect((await render(server.url, 'dedup.cpu{}')).numTicks).toBe(5);
+  });
+
+  it('answers malformed protobuf with invalid_argument (400)', async () => {
+    const res = await push(server.url, Buffer.from([0x0a, 0xff, 0xff, 0x01]), { 'content-type': 'application/proto' });
+    expect(res.status).toBe(400);
+    expect(res.contentType).toContain('application/json');
+    expect(res.json?.code).toBe('invalid_argument');
+    expect(res.json?.message).toMatch(/push\.v1\.PushRequest/);
+  });
+
+  it('answers malformed JSON and a bad pprof inside a valid message with invalid_argument', async () => {
+    const badJson = await push(server.url, Buffer.from('{"series": ['), { 'content-type': 'application/json' });
+    expect(badJson.status).toBe(400);
+    expect(badJson.json?.code).toBe('invalid_argument');
+    const req = pushRequest([{ labels: { service_name: 'bad', __name__: 'process_cpu' }, samples: [{ raw: Buffer.from('not a profile at all') }] }]);
+    const { body, headers } = encodePush(req, 'proto');
+    const res = await push(server.url, body, headers);
+    expect(res.status).toBe(400);
+    expect(res.json?.code).toBe('invalid_argument');
+  });
+
+  it('answers an unknown profile type and a missing service_name with invalid_argument', async () => {
+    const unknown = encodePush(pushRequest([{ labels: { service_name: 'x', __name__: 'gpu_cycles' }, samples: [{ raw: cpuProfile() }] }]), 'proto');
+    const res = await push(server.url, unknown.body, unknown.headers);
+    expect(res.status).toBe(400);
+    expect(res.json).toEqual({ code: 'invalid_argument', message: expect.stringMatching(/unknown profile type "gpu_cycles"/) });
+    const noService = encodePush(pushRequest([{ labels: { __name__: 'process_cpu' }, samples: [{ raw: cpuProfile() }] }]), 'json');
+    const res2 = await push(server.url, noService.body, noService.headers);
+    expect(res2.status).toBe(400);
+    expect(res2.json?.message).toMatch(/service name is not provided/);
+    expect((await render(server.url, 'x.cpu{}')).numTicks).toBe(0);
+  });
+
+  it('answers limit breaches with resource_exhausted (429) and counts them', async () => {
+    const big = encodePush(pushRequest([{ labels: { service_name: 'big', __name__: 'process_cpu' }, samples: [{ raw: Buffer.alloc(70 * 1024, 1) }] }]), 'proto');
+    const res = await push(server.url, big.body, big.headers);
+    expect(res.status).toBe(429);
+    expect(res.json?.code).toBe('resource_exhausted');
+
+    const many = encodePush(
+      pushRequest([{ labels: { service_name: 'many', __name__: 'process_cpu' }, samples: Array.from({ length: 5 }, () => ({ raw: cpuProfile() })) }]),
+      'proto',
+    );
+    const res2 = await push(server.url, many.body, many.headers);
+    expect(res2.status).toBe(429);
+    expect(res2.json).toEqual({ code: 'resource_exhausted', message: expect.stringMatching(/max-profiles-per-push/) });
+    const m = await server.metrics();
+    expect(metricValue(m, 'pyrelay_ingest_limit_hits_total', 'limit="max-body-bytes"')).toBeGreaterThanOrEqual(1);
+    expect(metricValue(m, 'pyrelay_ingest_limit_hits_total', 'limit="max-profiles-per-push"')).toBe(1);
+    expect(metricValue(m, 'pyrelay_ingest_requests_total', 'format="push",status="429"')).toBe(2);
+  });
+
+  it('refuses a content type Connect unary does not use', async () => {
+    const res = await push(server.url, Buffer.from('x'), { 'content-type': 'text/plain' });
+    expect(res.status).toBe(400);
+    expect(res.json?.code).toBe('invalid_argument');
+  });
+});
