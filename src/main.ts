@@ -10,6 +10,7 @@ import { createDedupWindow } from './ingest/dedup.js';
 import { createDecoders } from './ingest/formats/index.js';
 import { createIngestMetrics } from './ingest/metrics.js';
 import { createIngestPipeline } from './ingest/pipeline.js';
+import { createPprofExporter } from './ingest/pprof-export.js';
 import { createHttpServer } from './http/server.js';
 import { registerIngestRoutes } from './http/routes/ingest-routes.js';
 import { registerPushRoutes } from './http/routes/push-routes.js';
@@ -47,6 +48,14 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     logger,
   });
 
+  const ingestMetrics = createIngestMetrics(registry);
+  const decoders = createDecoders({ clock, onCumulativeSkipped: () => ingestMetrics.discarded.inc({ reason: 'cumulative_without_prev' }) });
+  const decodeLimits = {
+    maxDecompressedBytes: config.ingest.maxDecompressedBytes,
+    maxSeriesPerRequest: config.ingest.maxSeriesPerRequest,
+    maxLabelsPerSeries: config.ingest.maxLabelsPerSeries,
+  };
+
   let remoteWrite: RemoteWrite | undefined;
   if (config.remoteWrite.enabled) {
     const { targets } = config.remoteWrite;
@@ -54,20 +63,17 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     const durable = targets.some((t) => t.durable)
       ? await openDurableBuffer({ path: join(config.storagePath, 'remote-write'), targets, clock, logger })
       : undefined;
-    remoteWrite = createRemoteWrite({ targets, clock, logger, registry, durable });
+    // `protocol: push` targets get every item as Grafana-labelled pprof, converted by the ingest decoders.
+    const exportPprof = createPprofExporter({ decoders, limits: decodeLimits });
+    remoteWrite = createRemoteWrite({ targets, clock, logger, registry, durable, pushExporter: (item) => exportPprof(item) });
   }
 
-  const ingestMetrics = createIngestMetrics(registry);
   const pipeline = createIngestPipeline({
-    decoders: createDecoders({ clock, onCumulativeSkipped: () => ingestMetrics.discarded.inc({ reason: 'cumulative_without_prev' }) }),
+    decoders,
     store: config.remoteWrite.disableLocalWrites ? undefined : store,
     remoteWrite,
     dedup: createDedupWindow({ clock, windowMs: config.ingest.dedupWindowMs, maxEntries: 1_000_000 }),
-    limits: {
-      maxDecompressedBytes: config.ingest.maxDecompressedBytes,
-      maxSeriesPerRequest: config.ingest.maxSeriesPerRequest,
-      maxLabelsPerSeries: config.ingest.maxLabelsPerSeries,
-    },
+    limits: decodeLimits,
     metrics: ingestMetrics,
     clock,
     logger,

@@ -35,6 +35,10 @@ export interface TargetConfig {
   maxAgeMs: number;
   retry: RetryConfig;
   rewriteDottedTagKeys: boolean;
+  /** `ingest` (POST /ingest, the default when absent) or `push` (Grafana's push.v1.PusherService/Push). */
+  protocol?: 'ingest' | 'push';
+  /** protocol push: bound of one batched request body (default DEFAULT_MAX_BATCH_BYTES). */
+  maxBatchBytes?: number;
 }
 
 export interface Config {
@@ -114,6 +118,8 @@ export function toConfig(raw: RawConfig): Config {
           maxAttempts: t['max-attempts'],
         },
         rewriteDottedTagKeys: t['rewrite-dotted-tag-keys'],
+        protocol: t.protocol,
+        maxBatchBytes: t['max-batch-bytes'],
       })),
     },
   };

@@ -58,6 +58,8 @@ const BY_SUFFIX: ReadonlyMap<string, GrafanaProfileType> = new Map([
   ['alloc_in_new_tlab_bytes', fixed('memory', 'alloc_in_new_tlab_bytes', 'bytes')],
   ['alloc_outside_tlab_objects', fixed('memory', 'alloc_outside_tlab_objects', 'count')],
   ['alloc_outside_tlab_bytes', fixed('memory', 'alloc_outside_tlab_bytes', 'bytes')],
+  ['alloc_sample_objects', fixed('memory', 'alloc_sample_objects', 'count')],
+  ['alloc_sample_bytes', fixed('memory', 'alloc_sample_bytes', 'bytes')],
   ['live', fixed('memory', 'live', 'count')],
   ['goroutines', fixed('goroutine', 'goroutines', 'count')],
   ['mutex_count', fixed('mutex', 'contentions', 'count')],
@@ -87,6 +89,27 @@ const UNSCALED: Record<'process_cpu' | 'wall', GrafanaProfileType> = {
 /** The Grafana profile type of a series suffix, or undefined when Grafana knows no such suffix. */
 export function profileTypeOfSuffix(suffix: string): GrafanaProfileType | undefined {
   return BY_SUFFIX.get(suffix) ?? SPEEDSCOPE_UNITS.get(suffix);
+}
+
+/**
+ * The type of a series whose name has no suffix Grafana knows (`my.app`, `app`): chosen from its units, so
+ * the name is never guessed at. Samples (the default) are cpu, like an original Pyroscope name without a dot.
+ */
+export function profileTypeOfUnits(units: string, aggregation: 'sum' | 'average'): GrafanaProfileType {
+  switch (units) {
+    case 'objects':
+      return BY_SUFFIX.get(aggregation === 'average' ? 'inuse_objects' : 'alloc_objects')!;
+    case 'bytes':
+      return BY_SUFFIX.get(aggregation === 'average' ? 'inuse_space' : 'alloc_space')!;
+    case 'goroutines':
+      return BY_SUFFIX.get('goroutines')!;
+    case 'lock_samples':
+      return BY_SUFFIX.get('mutex_count')!;
+    case 'lock_nanoseconds':
+      return BY_SUFFIX.get('mutex_duration')!;
+    default:
+      return BY_SUFFIX.get('cpu')!;
+  }
 }
 
 /** The profile type actually sent for `suffix` at `sampleRate`: time types without a rate stay sample counts. */
@@ -122,25 +145,24 @@ export function grafanaLabelName(name: string): string {
 }
 
 /**
- * pyrelay series -> Grafana labels (sending Push). `appName` is the full stored name (`app.cpu`); a name
- * without a known suffix is sent whole as service_name with `fallback`'s type (the suffix is not guessed).
- * Tags become labels (names made Prometheus-valid); a `service_name` tag keeps its value and the app name
+ * pyrelay series -> Grafana labels (sending Push), given the service name (the app name without its known
+ * suffix, see splitAppName) and the profile's `__name__`. Tags become labels (names made Prometheus-valid); a `service_name` tag keeps its value and the app name
  * goes to `app_name`, as Grafana's /ingest adapter does. Sorted by name.
  */
 export function toGrafanaLabels(
-  key: SeriesKey,
-  type: GrafanaProfileType,
+  tags: Readonly<Record<string, string>>,
+  profileName: ProfileName,
   opts: { serviceName: string; spyName?: string },
 ): LabelPairLike[] {
   const out = new Map<string, string>();
-  for (const [k, v] of Object.entries(key.labels)) {
+  for (const [k, v] of Object.entries(tags)) {
     const name = grafanaLabelName(k);
     if (name.startsWith('__') || v === '') continue; // reserved in Grafana
     out.set(name, v);
   }
   if (out.has(SERVICE_NAME_LABEL)) out.set(APP_NAME_LABEL, opts.serviceName);
   else out.set(SERVICE_NAME_LABEL, opts.serviceName);
-  out.set(PROFILE_NAME_LABEL, type.name);
+  out.set(PROFILE_NAME_LABEL, profileName);
   out.set(DELTA_LABEL, 'false');
   if (opts.spyName !== undefined && opts.spyName !== '' && opts.spyName !== 'unknown' && !out.has(SPY_NAME_LABEL)) {
     out.set(SPY_NAME_LABEL, opts.spyName);
