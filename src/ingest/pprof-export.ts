@@ -5,12 +5,14 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { gzipSync } from 'node:zlib';
 import {
+  profileNameOfConfig,
   profileTypeOfSuffix,
   profileTypeOfUnits,
   sentProfileType,
   splitAppName,
   type GrafanaProfileType,
   type ProfileName,
+  type SampleTypeConfigEntry,
 } from '../model/grafana-names.js';
 import type { DecodedProfile, DecodeLimits, FormatId, ProfileDecoder } from '../model/profile.js';
 import type { Labels } from '../model/series-key.js';
@@ -46,12 +48,19 @@ const isMultipart = (ct: string | undefined) => ct !== undefined && /multipart\/
 
 function exportPprof(input: ExportInput, limits: DecodeLimits): ExportedProfile {
   let pprof = input.body;
+  let configured: ProfileName | undefined;
   if (isMultipart(input.contentType)) {
-    const part = parseMultipart(input.body, input.contentType!).find((p) => p.name === 'profile' && p.data.length > 0);
-    pprof = part?.data ?? new Uint8Array(0);
+    const parts = parseMultipart(input.body, input.contentType!);
+    pprof = parts.find((p) => p.name === 'profile' && p.data.length > 0)?.data ?? new Uint8Array(0);
+    const config = parts.find((p) => p.name === 'sample_type_config' && p.data.length > 0);
+    // A profile that arrived by Push carries the config its __name__ implied: that names it again.
+    if (config !== undefined) configured = profileNameOfConfig(JSON.parse(Buffer.from(maybeGunzip(config.data, limits.maxDecompressedBytes, 'sample_type_config')).toString('utf8')) as Record<string, SampleTypeConfigEntry>);
   }
   const { serviceName, suffix } = splitAppName(input.request.key.appName);
-  const profileName = suffix !== undefined ? profileTypeOfSuffix(suffix)!.name : profileNameOfPprof(maybeGunzip(pprof, limits.maxDecompressedBytes, 'pprof profile'));
+  const profileName =
+    suffix !== undefined
+      ? profileTypeOfSuffix(suffix)!.name
+      : (configured ?? profileNameOfPprof(maybeGunzip(pprof, limits.maxDecompressedBytes, 'pprof profile')));
   return { serviceName, profileName, tags: input.request.key.labels, spyName: input.request.spyName, pprof };
 }
 
@@ -126,24 +135,30 @@ export function encodeTree(p: DecodedProfile, type: GrafanaProfileType, time: { 
     }
     return id;
   };
-  const sampleType = { type: str(type.sample.type), unit: str(type.sample.unit) };
+  // Sampled time goes out like Go's cpu profiles: the sample count and the nanoseconds it stands for.
+  const scaled = type.scaledBySampleRate;
+  const sampleType = [
+    ...(scaled ? [{ type: str('samples'), unit: str('count') }] : []),
+    { type: str(type.sample.type), unit: str(type.sample.unit) },
+  ];
   const periodType = { type: str(type.period.type), unit: str(type.period.unit) };
   const samples = [];
   for (const { frames, value } of stacksOf(p.tree)) {
     const locationId: bigint[] = new Array(frames.length);
     // pprof lists the leaf first.
     for (let i = 0; i < frames.length; i++) locationId[frames.length - 1 - i] = fn(frames[i]);
-    samples.push({ locationId, value: [BigInt(Math.round(value * scale))] });
+    const v = BigInt(Math.round(value * scale));
+    samples.push({ locationId, value: scaled ? [BigInt(Math.round(value)), v] : [v] });
   }
   const profile = create(ProfileSchema, {
-    sampleType: [sampleType],
+    sampleType,
     sample: samples,
     location: functions.map((f) => ({ id: f.id, line: [{ functionId: f.id }] })),
     function: functions.map((f) => ({ id: f.id, name: f.name, systemName: f.name })),
     timeNanos: time.timeNanos,
     durationNanos: time.durationNanos,
     periodType,
-    period: type.scaledBySampleRate ? BigInt(Math.round(scale)) : 1n,
+    period: scaled ? BigInt(Math.round(scale)) : 0n,
   });
   profile.stringTable = strings;
   return toBinary(ProfileSchema, profile);

@@ -1,9 +1,10 @@
 // A Connect `push.v1.PusherService/Push` body -> one IngestInput per RawSample, so pushed profiles take the
-// very same pipeline as /ingest (format pprof, the raw profile as body, the name from the labels, the
-// sample's ID as the dedup id). Pure: the route passes the decoded body, the tenant and the clock's now.
+// very same pipeline as /ingest (format pprof, the raw profile as a multipart upload with the
+// sample_type_config its `__name__` implies, the name from the labels, the sample's ID as the dedup id). Pure: the route passes the decoded body, the tenant and the clock's now.
 import { fromBinary, fromJson, type JsonValue } from '@bufbuild/protobuf';
 import { PyrelayError, invalidParameter, malformedBody } from '../model/errors.js';
-import { fromGrafanaLabels, SPY_NAME_LABEL, type ProfileName } from '../model/grafana-names.js';
+import { createHash } from 'node:crypto';
+import { fromGrafanaLabels, sampleTypeConfigFor, SPY_NAME_LABEL, type ProfileName } from '../model/grafana-names.js';
 import { normalizeKey, type SeriesKey } from '../model/series-key.js';
 import type { ParsedTime } from '../model/time.js';
 import { PushRequestSchema, type PushRequest } from '../proto/push/v1/push_pb.js';
@@ -114,16 +115,17 @@ export function pushToIngestInputs(req: PushRequest, ctx: { tenant: string | und
     const spy = series.labels.find((l) => l.name === SPY_NAME_LABEL)?.value;
     series.samples.forEach((sample, j) => {
       if (sample.rawProfile.length === 0) throw invalidParameter(`series[${i}].samples[${j}]: raw_profile is empty`);
-      const body = Buffer.from(maybeGunzip(sample.rawProfile, ctx.limits.maxDecompressedBytes, `series[${i}].samples[${j}] raw_profile`));
-      const { from, until } = windowOf(body, ctx.nowMs);
-      const request = ingestRequestOf(mapped.key, { from, until, tenant, spyName: spy || 'unknown' });
+      const pprof = maybeGunzip(sample.rawProfile, ctx.limits.maxDecompressedBytes, `series[${i}].samples[${j}] raw_profile`);
+      const { from, until } = windowOf(pprof, ctx.nowMs);
+      const { body, contentType } = pprofUpload(pprof, mapped.profileName);
+      const request = ingestRequestOf(mapped.key, { from, until, tenant, spyName: spy || 'unknown', contentType });
       const id = sample.ID.trim();
       out.push({
         profileName: mapped.profileName,
         input: {
           request,
           body,
-          rawQuery: { name: request.rawName, from: from.forward, until: until.forward, format: 'pprof', ...(spy ? { spyName: spy } : {}) },
+          rawQuery: { name: request.rawName, from: from.forward, until: until.forward, ...(spy ? { spyName: spy } : {}) },
           profileId: id !== '' && id.length <= MAX_PROFILE_ID_LENGTH ? id : undefined,
         },
       });
@@ -132,7 +134,24 @@ export function pushToIngestInputs(req: PushRequest, ctx: { tenant: string | und
   return out;
 }
 
-function ingestRequestOf(key: SeriesKey, o: { from: ParsedTime; until: ParsedTime; tenant: string; spyName: string }): IngestRequest {
+/**
+ * The multipart upload /ingest would get for this profile: the pprof as `profile` and, as
+ * `sample_type_config`, how its sample types are named for this `__name__` (docs/grafana.md). The boundary
+ * is derived from the content, so the same push always builds the same body (and profile id).
+ */
+export function pprofUpload(pprof: Uint8Array, name: ProfileName): { body: Buffer; contentType: string } {
+  const config = Buffer.from(JSON.stringify(sampleTypeConfigFor(name)));
+  const boundary = `pyrelay-push-${createHash('sha256').update(pprof).update(config).digest('hex').slice(0, 32)}`;
+  const part = (field: string, data: Uint8Array) => [
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${field}"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+    data,
+    Buffer.from('\r\n'),
+  ];
+  const body = Buffer.concat([...part('profile', pprof), ...part('sample_type_config', config), Buffer.from(`--${boundary}--\r\n`)]);
+  return { body, contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+function ingestRequestOf(key: SeriesKey, o: { from: ParsedTime; until: ParsedTime; tenant: string; spyName: string; contentType: string }): IngestRequest {
   return {
     key,
     rawName: normalizeKey(key),
@@ -144,7 +163,7 @@ function ingestRequestOf(key: SeriesKey, o: { from: ParsedTime; until: ParsedTim
     units: 'samples',
     aggregation: 'sum',
     format: 'pprof',
-    contentType: 'binary/octet-stream',
+    contentType: o.contentType,
     tenant: o.tenant,
   };
 }

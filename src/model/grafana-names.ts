@@ -209,3 +209,52 @@ export function fromGrafanaLabels(labels: readonly LabelPairLike[]): ReceivedSer
 export function suffixesOf(name: ProfileName): string[] {
   return [...BY_SUFFIX, ...SPEEDSCOPE_UNITS].filter(([, p]) => p.name === name).map(([s]) => s);
 }
+
+/** One entry of an /ingest `sample_type_config` part (the original Pyroscope's JSON keys). */
+export interface SampleTypeConfigEntry {
+  'display-name'?: string;
+  units?: string;
+  aggregation?: 'sum' | 'average';
+  sampled?: boolean;
+  cumulative?: boolean;
+}
+
+/**
+ * How a pushed pprof's sample types become pyrelay series, per `__name__`: the `sample_type_config` an
+ * /ingest upload would carry so that `<service_name>.<suffix>` is what the original naming gives (wall
+ * samples are `.wall`, not `.cpu`; block contentions are `.block_count`, not `.mutex_count`). Pushed values
+ * are taken as they are: nothing is cumulative (Grafana's clients send deltas). Types not listed keep
+ * their own name.
+ */
+export function sampleTypeConfigFor(name: ProfileName): Record<string, SampleTypeConfigEntry> {
+  switch (name) {
+    case 'process_cpu':
+      return { samples: { 'display-name': 'cpu', units: 'samples', sampled: true } };
+    case 'wall':
+      return { samples: { 'display-name': 'wall', units: 'samples', sampled: true } };
+    case 'memory':
+      return {
+        inuse_objects: { units: 'objects', aggregation: 'average' },
+        inuse_space: { units: 'bytes', aggregation: 'average' },
+        alloc_objects: { units: 'objects', aggregation: 'sum' },
+        alloc_space: { units: 'bytes', aggregation: 'sum' },
+      };
+    case 'goroutine':
+      return { goroutine: { 'display-name': 'goroutines', units: 'goroutines', aggregation: 'average' } };
+    case 'mutex':
+      return { contentions: { 'display-name': 'mutex_count', units: 'lock_samples' }, delay: { 'display-name': 'mutex_duration', units: 'lock_nanoseconds' } };
+    case 'block':
+      return { contentions: { 'display-name': 'block_count', units: 'lock_samples' }, delay: { 'display-name': 'block_duration', units: 'lock_nanoseconds' } };
+    case 'exceptions':
+      return {};
+  }
+}
+
+/** The `__name__` a sample_type_config names (first display name with a known suffix), if any. */
+export function profileNameOfConfig(config: Record<string, SampleTypeConfigEntry>): ProfileName | undefined {
+  for (const [type, c] of Object.entries(config)) {
+    const t = profileTypeOfSuffix(c['display-name'] ?? type);
+    if (t !== undefined) return t.name;
+  }
+  return undefined;
+}

@@ -2,6 +2,7 @@
 // binary and JSON, gzip and not, are stored (exact /render totals) and forwarded; bad input and limits get
 // the right Connect error codes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseMultipart } from '../../src/ingest/multipart.js';
 import { startFakeTarget, type FakeTarget } from '../helpers/fake-target.js';
 import { buildPprof, encodePush, gzipSync, pushRequest } from '../helpers/push.js';
 import { metricValue, startTestServer, type TestServer } from '../helpers/server.js';
@@ -83,12 +84,51 @@ describe('receiving Push', () => {
     const names = sent.map((r) => r.query.name).sort();
     expect(names).toEqual([`${svc}{env=dev}`, `${svc}{env=prod}`]);
     const prod = sent.find((r) => r.query.name === `${svc}{env=prod}`)!;
+    // Forwarded as the multipart upload /ingest would get: the pprof as sent, and how to name its types.
     expect(prod.path).toBe('/ingest');
-    expect(prod.query.format).toBe('pprof');
+    expect(prod.query.format).toBeUndefined();
     expect(prod.query.from).toBe(String(T));
     expect(prod.query.until).toBe(String(T + 10));
-    expect(Buffer.compare(prod.body, Buffer.from(raw))).toBe(0);
+    const ct = String(prod.headers['content-type']);
+    expect(ct).toMatch(/^multipart\/form-data; boundary=/);
+    const parts = parseMultipart(prod.body, ct);
+    expect(Buffer.compare(Buffer.from(parts.find((p) => p.name === 'profile')!.data), Buffer.from(raw))).toBe(0);
+    expect(JSON.parse(Buffer.from(parts.find((p) => p.name === 'sample_type_config')!.data).toString())).toEqual({
+      samples: { 'display-name': 'cpu', units: 'samples', sampled: true },
+    });
     expect(prod.headers['x-pyrelay-profile-id']).toBe(`${svc}-1`);
+  });
+
+  it('names series by __name__: wall samples are .wall, block contentions .block_count', async () => {
+    const wall = buildPprof({
+      sampleTypes: [
+        ['samples', 'count'],
+        ['wall', 'nanoseconds'],
+      ],
+      periodType: ['wall', 'nanoseconds'],
+      period: 10_000_000,
+      timeNanos: BigInt(T) * 1_000_000_000n,
+      samples: [{ stack: ['main', 'sleep'], values: [7, 7e7] }],
+    });
+    const block = buildPprof({
+      sampleTypes: [
+        ['contentions', 'count'],
+        ['delay', 'nanoseconds'],
+      ],
+      timeNanos: BigInt(T) * 1_000_000_000n,
+      samples: [{ stack: ['main', 'lock'], values: [3, 900] }],
+    });
+    const req = pushRequest([
+      { labels: { service_name: 'named', __name__: 'wall' }, samples: [{ raw: wall }] },
+      { labels: { service_name: 'named', __name__: 'block' }, samples: [{ raw: block }] },
+    ]);
+    const { body, headers } = encodePush(req, 'proto');
+    expect((await push(server.url, body, headers)).status).toBe(200);
+    expect((await render(server.url, 'named.wall{}')).numTicks).toBe(7);
+    expect((await render(server.url, 'named.cpu{}')).numTicks).toBe(0);
+    expect((await render(server.url, 'named.block_count{}')).numTicks).toBe(3);
+    expect((await render(server.url, 'named.block_duration{}')).numTicks).toBe(900);
+    expect((await render(server.url, 'named.mutex_count{}')).numTicks).toBe(0);
   });
 
   it('stores a repeated RawSample.ID once (the dedup id)', async () => {

@@ -120,7 +120,12 @@ describe('protocol: push', () => {
     expect(labelsOf(cpu)).toMatchObject({ service_name: 'folded', env: 'dev', region: 'eu' });
     const p = decodePprof(cpu.samples[0].rawProfile);
     const str = (i: bigint) => p.stringTable[Number(i)];
-    expect(p.sampleType.map((t) => [str(t.type), str(t.unit)])).toEqual([['cpu', 'nanoseconds']]);
+    // Like Go's cpu profiles: the sample count and the nanoseconds it stands for (1e9 / sampleRate each).
+    expect(p.sampleType.map((t) => [str(t.type), str(t.unit)])).toEqual([
+      ['samples', 'count'],
+      ['cpu', 'nanoseconds'],
+    ]);
+    expect(Object.fromEntries(pprofStacks(p, 'samples'))).toEqual({ 'main;work': 3, 'main;idle': 2 });
     expect([str(p.periodType!.type), str(p.periodType!.unit), p.period]).toEqual(['cpu', 'nanoseconds', 10_000_000n]);
     expect(p.timeNanos).toBe(BigInt(T) * 1_000_000_000n);
     expect(p.durationNanos).toBe(10_000_000_000n);
@@ -163,7 +168,7 @@ describe('protocol: push', () => {
       const [sampleType, name] = grafanaType[suffix] ?? [suffix, 'memory'];
       const match = series.filter((s) => {
         const p = decodePprof(s.samples[0].rawProfile);
-        return p.stringTable[Number(p.sampleType[0].type)] === sampleType;
+        return p.sampleType.some((t) => p.stringTable[Number(t.type)] === sampleType);
       });
       expect(match, suffix).toHaveLength(1);
       expect(labelsOf(match[0]).__name__, suffix).toBe(name);
