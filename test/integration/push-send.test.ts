@@ -47,6 +47,8 @@ describe('protocol: push', () => {
               durable: false,
               'queue-workers': 1,
               'max-batch-bytes': MAX_BATCH,
+              'min-backoff': '10ms',
+              'max-backoff': '20ms',
             },
           },
         },
@@ -198,5 +200,39 @@ describe('protocol: push', () => {
     expect(ns).toEqual(Array.from({ length: n + 1 }, (_, i) => i));
     const m = await server.metrics();
     expect(metricValue(m, 'pyrelay_remote_write_sent_profiles_total', `target_name="grafana",target_address="${target.url}/prefix"`)).toBeGreaterThanOrEqual(n + 1);
+  });
+
+  it('classifies Connect errors on the wire: unavailable retried, invalid_argument and size limits dropped, each counted by code', async () => {
+    const labels = `target_name="grafana",target_address="${target.url}/prefix"`;
+    const metric = async (name: string, extra: string) => metricValue(await server.metrics(), name, `${labels},${extra}`);
+    const connectError = (status: number, code: string, message: string) =>
+      ({ kind: 'status', status, body: JSON.stringify({ code, message }), headers: { 'content-type': 'application/json' } }) as const;
+    const send = async (name: string) => {
+      const before = target.requests.length;
+      await ingest(server.url, { name, from: String(T), until: String(T + 10) }, Buffer.from('a;b 1\n'));
+      await target.waitForRequests(before + 1);
+      return before;
+    };
+
+    // Retried: 503 unavailable, then 200.
+    target.behave(connectError(503, 'unavailable', 'ingester ring not ready'));
+    const before = await send('retry.cpu');
+    target.behave({ kind: 'status', status: 200 });
+    const [first, second] = (await target.waitForRequests(before + 2)).slice(before);
+    expect(decodePush(second.body).series[0].samples[0].ID).toBe(decodePush(first.body).series[0].samples[0].ID);
+    await expect.poll(() => metric('pyrelay_remote_write_retries_total', 'reason="unavailable"')).toBe(1);
+
+    // Permanent: invalid_argument, and resource_exhausted naming a size limit.
+    target.behave(connectError(400, 'invalid_argument', 'invalid labels'));
+    const b2 = await send('invalid.cpu');
+    await expect.poll(() => metric('pyrelay_remote_write_dropped_total', 'reason="non_retryable"')).toBe(1);
+    target.behave(connectError(429, 'resource_exhausted', 'profile_size_limit: profile exceeds the limit'));
+    await send('toolarge.cpu');
+    await expect.poll(() => metric('pyrelay_remote_write_dropped_total', 'reason="non_retryable"')).toBe(2);
+    expect(await metric('pyrelay_remote_write_send_failures_total', 'reason="invalid_argument"')).toBe(1);
+    expect(await metric('pyrelay_remote_write_send_failures_total', 'reason="resource_exhausted"')).toBe(1);
+    // Neither was retried.
+    expect(target.requests.slice(b2).length).toBe(2);
+    target.behave({ kind: 'status', status: 200 });
   });
 });
