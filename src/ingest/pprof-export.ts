@@ -11,25 +11,18 @@ import {
   sentProfileType,
   splitAppName,
   type GrafanaProfileType,
+  type ExportedProfile,
   type ProfileName,
   type SampleTypeConfigEntry,
 } from '../model/grafana-names.js';
 import type { DecodedProfile, DecodeLimits, FormatId, ProfileDecoder } from '../model/profile.js';
-import type { Labels } from '../model/series-key.js';
 import type { Tree } from '../model/tree.js';
 import { ProfileSchema } from '../proto/google/v1/profile_pb.js';
 import { maybeGunzip } from './gzip.js';
 import { parseMultipart } from './multipart.js';
 import type { IngestRequest } from './request.js';
 
-export interface ExportedProfile {
-  serviceName: string;
-  profileName: ProfileName;
-  tags: Labels;
-  spyName: string;
-  /** pprof bytes (gzip'ed when we encoded them; a pprof upload's own bytes otherwise). */
-  pprof: Uint8Array;
-}
+export type { ExportedProfile };
 
 export interface ExportInput {
   body: Uint8Array;

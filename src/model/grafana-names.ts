@@ -4,7 +4,7 @@
 // and the Grafana querier (profile type id <-> suffix). Described in docs/grafana.md.
 import { invalidParameter } from './errors.js';
 import { validateAppName, validateTagKey } from './name.js';
-import type { SeriesKey } from './series-key.js';
+import type { Labels, SeriesKey } from './series-key.js';
 
 export const SERVICE_NAME_LABEL = 'service_name';
 export const PROFILE_NAME_LABEL = '__name__';
@@ -131,6 +131,16 @@ export function splitAppName(appName: string): { serviceName: string; suffix: st
     if (profileTypeOfSuffix(suffix) !== undefined) return { serviceName: appName.slice(0, dot), suffix };
   }
   return { serviceName: appName, suffix: undefined };
+}
+
+/** One profile ready for a Push target: pprof bytes plus what its Grafana labels are made of. */
+export interface ExportedProfile {
+  serviceName: string;
+  profileName: ProfileName;
+  tags: Labels;
+  spyName: string;
+  /** pprof bytes (gzip'ed when pyrelay encoded them; a pprof upload's own bytes otherwise). */
+  pprof: Uint8Array;
 }
 
 export interface LabelPairLike {

@@ -5,9 +5,8 @@
 import { createHash } from 'node:crypto';
 import { create, toBinary } from '@bufbuild/protobuf';
 import type { TargetConfig } from '../config/config.js';
-import type { ExportedProfile } from '../ingest/pprof-export.js';
 import { CONNECT_PROTO, CONNECT_PROTOCOL_VERSION_HEADER } from '../model/connect.js';
-import { toGrafanaLabels } from '../model/grafana-names.js';
+import { toGrafanaLabels, type ExportedProfile } from '../model/grafana-names.js';
 import { PushRequestSchema } from '../proto/push/v1/push_pb.js';
 import type { ForwardRequest } from './forward-request.js';
 import type { Lease, LeaseDropReason, TargetQueue } from './queue.js';
