@@ -104,6 +104,7 @@ export function pushToIngestInputs(req: PushRequest, ctx: { tenant: string | und
   }
   const tenant = ctx.tenant?.trim() || DEFAULT_TENANT;
   const out: PushedSample[] = [];
+  let budget = ctx.limits.maxDecompressedBytes;
   req.series.forEach((series, i) => {
     let mapped;
     try {
@@ -115,7 +116,18 @@ export function pushToIngestInputs(req: PushRequest, ctx: { tenant: string | und
     const spy = series.labels.find((l) => l.name === SPY_NAME_LABEL)?.value;
     series.samples.forEach((sample, j) => {
       if (sample.rawProfile.length === 0) throw invalidParameter(`series[${i}].samples[${j}]: raw_profile is empty`);
-      const pprof = maybeGunzip(sample.rawProfile, ctx.limits.maxDecompressedBytes, `series[${i}].samples[${j}] raw_profile`);
+      // One budget for the whole push: every sample is inflated before any is stored, so per-sample caps
+      // would let many small gzip bombs add up.
+      const overBudget = () =>
+        new PyrelayError('decompressed_too_large', `series[${i}].samples[${j}]: the push's profiles exceed the decompressed limit of ${ctx.limits.maxDecompressedBytes} bytes`);
+      let pprof: Uint8Array;
+      try {
+        pprof = maybeGunzip(sample.rawProfile, Math.max(1, budget), `series[${i}].samples[${j}] raw_profile`);
+      } catch (e) {
+        throw e instanceof PyrelayError && e.code === 'decompressed_too_large' ? overBudget() : e;
+      }
+      budget -= pprof.length;
+      if (budget < 0) throw overBudget();
       const { from, until } = windowOf(pprof, ctx.nowMs);
       const { body, contentType } = pprofUpload(pprof, mapped.profileName);
       const request = ingestRequestOf(mapped.key, { from, until, tenant, spyName: spy || 'unknown', contentType });

@@ -189,6 +189,21 @@ describe('receiving Push', () => {
     expect(metricValue(m, 'pyrelay_ingest_requests_total', 'format="push",status="429"')).toBe(2);
   });
 
+  it('bounds the inflated size of all samples of one push together (many small gzip bombs)', async () => {
+    const small = await startTestServer({ config: { ingest: { 'max-decompressed-bytes': '256KiB' } } });
+    try {
+      // Each sample inflates to 100 KiB (under the limit alone), three of them exceed it together.
+      const bomb = gzipSync(Buffer.alloc(100 * 1024));
+      const req = encodePush(pushRequest([{ labels: { service_name: 'bomb', __name__: 'process_cpu' }, samples: [{ raw: bomb }, { raw: bomb }, { raw: bomb }] }]), 'proto');
+      const res = await push(small.url, req.body, req.headers);
+      expect(res.status).toBe(429);
+      expect(res.json).toEqual({ code: 'resource_exhausted', message: expect.stringMatching(/decompressed limit of 262144 bytes/) });
+      expect(metricValue(await small.metrics(), 'pyrelay_ingest_limit_hits_total', 'limit="max-decompressed-bytes"')).toBe(1);
+    } finally {
+      await small.stop();
+    }
+  });
+
   it('refuses a content type Connect unary does not use', async () => {
     const res = await push(server.url, Buffer.from('x'), { 'content-type': 'text/plain' });
     expect(res.status).toBe(400);
