@@ -2,7 +2,9 @@
 // binary and JSON, gzip and not, are stored (exact /render totals) and forwarded; bad input and limits get
 // the right Connect error codes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toBinary } from '@bufbuild/protobuf';
 import { parseMultipart } from '../../src/ingest/multipart.js';
+import { RawProfileSeriesSchema } from '../../src/proto/push/v1/push_pb.js';
 import { startFakeTarget, type FakeTarget } from '../helpers/fake-target.js';
 import { buildPprof, encodePush, gzipSync, pushRequest } from '../helpers/push.js';
 import { metricValue, startTestServer, type TestServer } from '../helpers/server.js';
@@ -23,6 +25,16 @@ const cpuProfile = (scale = 1) =>
       { stack: ['main', 'idle'], values: [2 * scale, 2e7 * scale] },
     ],
   });
+
+function varint(n: number): number[] {
+  const out: number[] = [];
+  while (n >= 0x80) {
+    out.push((n & 0x7f) | 0x80);
+    n >>>= 7;
+  }
+  out.push(n);
+  return out;
+}
 
 async function push(url: string, body: Buffer, headers: Record<string, string>, path = '/push.v1.PusherService/Push') {
   const res = await fetch(`${url}${path}`, { method: 'POST', body: new Uint8Array(body), headers });
@@ -129,6 +141,25 @@ describe('receiving Push', () => {
     expect((await render(server.url, 'named.block_count{}')).numTicks).toBe(3);
     expect((await render(server.url, 'named.block_duration{}')).numTicks).toBe(900);
     expect((await render(server.url, 'named.mutex_count{}')).numTicks).toBe(0);
+  });
+
+  it('accepts RawProfileSeries.annotations (field 3 of newer push.proto revisions), in binary and JSON, and ignores them', async () => {
+    const series = toBinary(RawProfileSeriesSchema, pushRequest([{ labels: { service_name: 'annotated', __name__: 'process_cpu' }, samples: [{ raw: cpuProfile() }] }]).series[0]);
+    const annotation = Buffer.from([0x0a, 0x01, 0x6b, 0x12, 0x01, 0x76]); // ProfileAnnotation{key: "k", value: "v"}
+    const withAnnotation = Buffer.concat([Buffer.from(series), Buffer.from([0x1a, annotation.length]), annotation]);
+    const body = Buffer.concat([Buffer.from([0x0a]), Buffer.from(varint(withAnnotation.length)), withAnnotation]);
+    expect((await push(server.url, body, { 'content-type': 'application/proto' })).status).toBe(200);
+    const json = JSON.stringify({
+      series: [
+        {
+          labels: [{ name: 'service_name', value: 'annotated' }, { name: '__name__', value: 'process_cpu' }],
+          samples: [{ rawProfile: Buffer.from(cpuProfile(2)).toString('base64') }],
+          annotations: [{ key: 'k', value: 'v' }],
+        },
+      ],
+    });
+    expect((await push(server.url, Buffer.from(json), { 'content-type': 'application/json' })).status).toBe(200);
+    expect((await render(server.url, 'annotated.cpu{}')).numTicks).toBe(15);
   });
 
   it('stores a repeated RawSample.ID once (the dedup id)', async () => {
