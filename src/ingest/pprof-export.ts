@@ -1,7 +1,8 @@
 // Any accepted profile -> pprof profiles labelled the Grafana way, for targets that speak the Push API.
-// pprof bodies go out as they came (the `profile` part of a multipart upload); every other format is decoded
-// with the ingest decoders and each series re-encoded as a one-sample-type pprof whose type and period follow
-// docs/grafana.md (sampled time as nanoseconds: value × 1e9 / sampleRate). Pure apart from gzip.
+// pprof bodies go out as they came (the `profile` part of a multipart upload); every other format, and a
+// cumulative upload with its `prev_profile`, is decoded with the ingest decoders and each series re-encoded
+// as a pprof whose type and period follow docs/grafana.md (sampled time as nanoseconds: value × 1e9 /
+// sampleRate). Pure apart from gzip.
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { gzipSync } from 'node:zlib';
 import {
@@ -34,7 +35,17 @@ export interface ExportInput {
 export type PprofExporter = (input: ExportInput) => ExportedProfile[];
 
 export function createPprofExporter(deps: { decoders: Record<FormatId, ProfileDecoder>; limits: DecodeLimits }): PprofExporter {
-  return (input) => (input.format === 'pprof' ? [exportPprof(input, deps.limits)] : exportDecoded(input, deps));
+  return (input) => {
+    if (input.format !== 'pprof') return exportDecoded(input, deps);
+    // With a prev_profile the upload is cumulative: send what pyrelay stores (the difference), re-encoded.
+    if (hasPrevProfile(input)) return exportDecoded(input, deps);
+    return [exportPprof(input, deps.limits)];
+  };
+}
+
+function hasPrevProfile(input: ExportInput): boolean {
+  if (!isMultipart(input.contentType)) return false;
+  return parseMultipart(input.body, input.contentType!).some((p) => p.name === 'prev_profile' && p.data.length > 0);
 }
 
 const isMultipart = (ct: string | undefined) => ct !== undefined && /multipart\/form-data/i.test(ct);

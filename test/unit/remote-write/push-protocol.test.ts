@@ -1,5 +1,6 @@
 // The push strategy without HTTP: encoding (labels, IDs, conversion), the batching view of a queue (byte
 // bound, tenants, undecodable items) and the request builder (path, auth, tenant, Connect headers).
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createDecoders } from '../../../src/ingest/formats/index.js';
 import { pprofUpload } from '../../../src/ingest/push-request.js';
@@ -20,6 +21,10 @@ const limits = { maxDecompressedBytes: 1 << 26, maxSeriesPerRequest: 1000, maxLa
 const exportPprof = createPprofExporter({ decoders: createDecoders({ clock: systemClock, onCumulativeSkipped: () => {} }), limits });
 const exporter: PushExporter = (it) => exportPprof(it);
 const labels = (s: { labels: { name: string; value: string }[] }) => Object.fromEntries(s.labels.map((l) => [l.name, l.value]));
+const pprofTypes = (s: { samples: { rawProfile: Uint8Array }[] }) => {
+  const p = decodePprof(s.samples[0].rawProfile);
+  return p.sampleType.map((t) => p.stringTable[Number(t.type)]);
+};
 
 describe('push encoder', () => {
   const t = target({ protocol: 'push', tags: { cluster: 'eu' } });
@@ -62,6 +67,38 @@ describe('push encoder', () => {
     const [s] = decodePush(encode(item({ appName: 'svc', format: 'pprof', body: up.body, contentType: up.contentType })).bytes).series;
     expect(labels(s)).toMatchObject({ service_name: 'svc', __name__: 'wall' });
     expect(Buffer.compare(Buffer.from(s.samples[0].rawProfile), Buffer.from(pprof))).toBe(0);
+  });
+});
+
+describe('cumulative pprof uploads', () => {
+  it('sends the difference of a multipart profile and its prev_profile, per series, as pyrelay stores it', () => {
+    const fixture = (f: string) => readFileSync(new URL(`../../fixtures/pprof/${f}`, import.meta.url));
+    const boundary = 'b0undary';
+    const part = (name: string, data: Buffer) => [Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${name}"\r\n\r\n`), data, Buffer.from('\r\n')];
+    const body = Buffer.concat([...part('profile', fixture('go-heap-cur.pb.gz')), ...part('prev_profile', fixture('go-heap-prev.pb.gz')), Buffer.from(`--${boundary}--\r\n`)]);
+    const contentType = `multipart/form-data; boundary=${boundary}`;
+    const it0 = item({ appName: 'goheap', format: 'pprof', body, contentType });
+    const stored = createDecoders({ clock: systemClock, onCumulativeSkipped: () => {} }).pprof({
+      body,
+      contentType,
+      key: it0.request.key,
+      spyName: 'gospy',
+      sampleRate: 100,
+      sampleRateGiven: false,
+      units: 'samples',
+      aggregation: 'sum',
+      limits,
+    });
+    const series = decodePush(createPushEncoder(target({ protocol: 'push' }), exporter)(it0).bytes).series;
+    expect(stored.length).toBe(4); // alloc_objects, alloc_space (differences), inuse_objects, inuse_space
+    expect(series.map((s) => labels(s).__name__)).toEqual(stored.map(() => 'memory'));
+    for (const p of stored) {
+      const type = p.key.appName.slice('goheap.'.length);
+      const match = series.filter((s) => pprofTypes(s).includes(type));
+      expect(match, type).toHaveLength(1);
+      const total = [...pprofStacks(decodePprof(match[0].samples[0].rawProfile), type).values()].reduce((a, b) => a + b, 0);
+      expect(total, type).toBe(p.tree.total);
+    }
   });
 });
 
