@@ -58,13 +58,14 @@ function exportPprof(input: ExportInput, limits: DecodeLimits): ExportedProfile 
     pprof = parts.find((p) => p.name === 'profile' && p.data.length > 0)?.data ?? new Uint8Array(0);
     const config = parts.find((p) => p.name === 'sample_type_config' && p.data.length > 0);
     // A profile that arrived by Push carries the config its __name__ implied: that names it again.
-    if (config !== undefined) configured = profileNameOfConfig(JSON.parse(Buffer.from(maybeGunzip(config.data, limits.maxDecompressedBytes, 'sample_type_config')).toString('utf8')) as Record<string, SampleTypeConfigEntry>);
+    if (config !== undefined)
+      configured = profileNameOfConfig(
+        JSON.parse(Buffer.from(maybeGunzip(config.data, limits.maxDecompressedBytes, 'sample_type_config')).toString('utf8')) as Record<string, SampleTypeConfigEntry>,
+      );
   }
   const { serviceName, suffix } = splitAppName(input.request.key.appName);
   const profileName =
-    suffix !== undefined
-      ? profileTypeOfSuffix(suffix)!.name
-      : (configured ?? profileNameOfPprof(maybeGunzip(pprof, limits.maxDecompressedBytes, 'pprof profile')));
+    suffix !== undefined ? profileTypeOfSuffix(suffix)!.name : (configured ?? profileNameOfPprof(maybeGunzip(pprof, limits.maxDecompressedBytes, 'pprof profile')));
   return { serviceName, profileName, tags: input.request.key.labels, spyName: input.request.spyName, pprof };
 }
 
@@ -141,10 +142,7 @@ export function encodeTree(p: DecodedProfile, type: GrafanaProfileType, time: { 
   };
   // Sampled time goes out like Go's cpu profiles: the sample count and the nanoseconds it stands for.
   const scaled = type.scaledBySampleRate;
-  const sampleType = [
-    ...(scaled ? [{ type: str('samples'), unit: str('count') }] : []),
-    { type: str(type.sample.type), unit: str(type.sample.unit) },
-  ];
+  const sampleType = [...(scaled ? [{ type: str('samples'), unit: str('count') }] : []), { type: str(type.sample.type), unit: str(type.sample.unit) }];
   const periodType = { type: str(type.period.type), unit: str(type.period.unit) };
   const samples = [];
   for (const { frames, value } of stacksOf(p.tree)) {

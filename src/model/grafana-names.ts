@@ -159,11 +159,7 @@ export function grafanaLabelName(name: string): string {
  * suffix, see splitAppName) and the profile's `__name__`. Tags become labels (names made Prometheus-valid); a `service_name` tag keeps its value and the app name
  * goes to `app_name`, as Grafana's /ingest adapter does. Sorted by name.
  */
-export function toGrafanaLabels(
-  tags: Readonly<Record<string, string>>,
-  profileName: ProfileName,
-  opts: { serviceName: string; spyName?: string },
-): LabelPairLike[] {
+export function toGrafanaLabels(tags: Readonly<Record<string, string>>, profileName: ProfileName, opts: { serviceName: string; spyName?: string }): LabelPairLike[] {
   const out = new Map<string, string>();
   for (const [k, v] of Object.entries(tags)) {
     const name = grafanaLabelName(k);

@@ -5,16 +5,9 @@ import type { TargetConfig } from '../config/config.js';
 import { classifyConnectResponse } from './connect-outcome.js';
 import { createForwardRequestBuilder, type ForwardRequest } from './forward-request.js';
 import { MAX_BODY_EXCERPT, classifyResponse, type ResponseClassifier } from './outcome.js';
-import {
-  createBatchingQueue,
-  createPushEncoder,
-  createPushRequestBuilder,
-  DEFAULT_MAX_BATCH_BYTES,
-  isBatchLease,
-  type PushExporter,
-} from './push-protocol.js';
+import { createBatchingQueue, createPushEncoder, createPushRequestBuilder, DEFAULT_MAX_BATCH_BYTES, isBatchLease, type PushExporter } from './push-protocol.js';
 import type { Lease, TargetQueue } from './queue.js';
-import type { ForwardItem } from './types.js';
+import type { ForwardItem } from '../model/forward.js';
 
 export interface DeliveryProtocol {
   /** The queue the workers take from (push: batches over the target's queue). */

@@ -11,7 +11,7 @@ import { PushRequestSchema } from '../proto/push/v1/push_pb.js';
 import type { ForwardRequest } from './forward-request.js';
 import type { Lease, LeaseDropReason, TargetQueue } from './queue.js';
 import { stripCredentials } from './redact.js';
-import type { ForwardItem } from './types.js';
+import type { ForwardItem } from '../model/forward.js';
 
 export const PUSH_PATH = '/push.v1.PusherService/Push';
 /** Below Grafana's default ingestion burst (2 MB): a larger request could never pass its rate limiter. */
@@ -49,7 +49,7 @@ export function createPushEncoder(target: TargetConfig, exporter: PushExporter):
     const tenant = tenantOf(item, target);
     const series = exporter(item).map((p) => {
       const labels = toGrafanaLabels({ ...p.tags, ...target.tags }, p.profileName, { serviceName: p.serviceName, spyName: p.spyName });
-      // Decision: tenant + sorted labels + the item's own deterministic id (a hash of its body and window).
+      // Deterministic (docs/grafana.md): tenant + sorted labels + the item's own id (a hash of its body and window).
       const ID = deterministicId([tenant ?? '', ...labels.map((l) => `${l.name}=${l.value}`), item.profileId]);
       return { labels, samples: [{ rawProfile: p.pprof, ID }] };
     });
@@ -94,7 +94,8 @@ const nextTurn = () => new Promise<typeof NOT_YET>((r) => setImmediate(() => r(N
 /**
  * The target's queue seen through batches. take() waits for one item like the queue does, then adds items
  * that are ready at once (never waiting for more) while the batch stays within the byte bound and the
- * tenant. A take that is not ready within a turn is kept for the next batch instead of being waited for.
+ * tenant. A take that is not ready within a turn (the queue is empty, or the backlog is still reading) is
+ * kept for the next batch instead of being waited for.
  */
 export function createBatchingQueue(inner: TargetQueue, o: BatchingOptions): TargetQueue {
   const carried: Promise<Lease | undefined>[] = [];
@@ -126,7 +127,7 @@ export function createBatchingQueue(inner: TargetQueue, o: BatchingOptions): Tar
     }
     const parts = [first];
     let bytes = first.enc.bytes.length;
-    while (bytes < o.maxBatchBytes && carried.length === 0 && inner.size > 0) {
+    while (bytes < o.maxBatchBytes && carried.length === 0) {
       const pending = inner.take();
       const next = await Promise.race([pending, nextTurn()]);
       if (next === NOT_YET) {
@@ -148,12 +149,6 @@ export function createBatchingQueue(inner: TargetQueue, o: BatchingOptions): Tar
   }
 
   return {
-    get capacity() {
-      return inner.capacity;
-    },
-    get size() {
-      return inner.size + carried.length;
-    },
     get pending() {
       return inner.pending;
     },

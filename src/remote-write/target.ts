@@ -5,7 +5,7 @@ import type { TargetConfig } from '../config/config.js';
 import type { Clock } from '../lib/clock.js';
 import { PyrelayError } from '../model/errors.js';
 import { normalizeKey } from '../model/series-key.js';
-import { createRateLimitedLog, type RateLimitedLog } from './failure-log.js';
+import { createRateLimitedLog, type RateLimitedLog } from './rate-limited-log.js';
 import type { DropReason, TargetMetrics } from './metrics.js';
 import { reasonLabel } from './outcome.js';
 import { createDeliveryProtocol, type DeliveryProtocol } from './protocol.js';
@@ -13,7 +13,7 @@ import type { Lease, PushResult, TargetQueue } from './queue.js';
 import { redactUrl } from './redact.js';
 import { createRetryPolicy } from './retry-policy.js';
 import { createSender, type Sender } from './sender.js';
-import type { ForwardItem } from './types.js';
+import type { ForwardItem } from '../model/forward.js';
 
 export interface Target {
   readonly name: string;
@@ -112,7 +112,7 @@ export function createTarget(o: TargetOptions): Target {
       attempts++;
       if (r.status !== undefined && r.responseSeconds !== undefined) metrics.responded(r.status, r.responseSeconds);
       const outcome = r.outcome;
-      // Decision 8: bytes count only once the target accepted them.
+      // docs/compatibility.md#8: bytes count only once the target accepted them.
       if (outcome.kind === 'success') {
         metrics.sent(req.body.length, protocol.profilesIn(lease));
         return lease.ack();
@@ -173,11 +173,14 @@ export function createTarget(o: TargetOptions): Target {
       const timer = new AbortController();
       const expired = await Promise.race([
         all.then(() => false),
-        clock.sleep(Math.max(0, deadlineAtMs - clock.now()), timer.signal).then(() => true, () => false),
+        clock.sleep(Math.max(0, deadlineAtMs - clock.now()), timer.signal).then(
+          () => true,
+          () => false,
+        ),
       ]);
       timer.abort();
       if (expired) {
-        // Past the deadline: what is still queued in memory is lost (a durable queue keeps it), sends are cut.
+        // Past the deadline: what is still queued in memory is lost (a backlog queue keeps it), sends are cut.
         const left = queue.drain();
         if (left.length > 0) {
           recordDrop('stopped', left.length);

@@ -59,10 +59,21 @@ export function pprofStacks(p: Profile, sampleType: string): Map<string, number>
   const idx = p.sampleType.findIndex((t) => p.stringTable[Number(t.type)] === sampleType);
   if (idx < 0) throw new Error(`no sample type ${sampleType}`);
   const fnName = new Map(p.function.map((f) => [f.id, p.stringTable[Number(f.name)]]));
-  const locName = new Map(p.location.map((l) => [l.id, l.line.map((ln) => fnName.get(ln.functionId)).reverse().join(';')]));
+  const locName = new Map(
+    p.location.map((l) => [
+      l.id,
+      l.line
+        .map((ln) => fnName.get(ln.functionId))
+        .reverse()
+        .join(';'),
+    ]),
+  );
   const out = new Map<string, number>();
   for (const s of p.sample) {
-    const key = [...s.locationId].reverse().map((id) => locName.get(id)).join(';');
+    const key = [...s.locationId]
+      .reverse()
+      .map((id) => locName.get(id))
+      .join(';');
     out.set(key, (out.get(key) ?? 0) + Number(s.value[idx]));
   }
   return out;

@@ -30,7 +30,15 @@ describe('official Connect client -> Push', () => {
   it.each([true, false])('pushes (binary: %s) and the profile is rendered', async (binary) => {
     const app = `connect-${binary ? 'bin' : 'json'}`;
     const res = await client(binary).push({
-      series: [{ labels: [{ name: 'service_name', value: app }, { name: '__name__', value: 'process_cpu' }], samples: [{ rawProfile: pprof, ID: `${app}-1` }] }],
+      series: [
+        {
+          labels: [
+            { name: 'service_name', value: app },
+            { name: '__name__', value: 'process_cpu' },
+          ],
+          samples: [{ rawProfile: pprof, ID: `${app}-1` }],
+        },
+      ],
     });
     expect(res.$typeName).toBe('push.v1.PushResponse');
     const r = await fetch(`${server.url}/render?${new URLSearchParams({ query: `${app}.cpu{}`, from: String(T - 60), until: String(T + 60) })}`);
@@ -39,8 +47,21 @@ describe('official Connect client -> Push', () => {
 
   it.each([true, false])('gets a typed invalid_argument for an unknown profile type (binary: %s)', async (binary) => {
     const err = await client(binary)
-      .push({ series: [{ labels: [{ name: 'service_name', value: 'x' }, { name: '__name__', value: 'nope' }], samples: [{ rawProfile: pprof }] }] })
-      .then(() => undefined, (e: unknown) => e);
+      .push({
+        series: [
+          {
+            labels: [
+              { name: 'service_name', value: 'x' },
+              { name: '__name__', value: 'nope' },
+            ],
+            samples: [{ rawProfile: pprof }],
+          },
+        ],
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(err).toBeInstanceOf(ConnectError);
     expect((err as ConnectError).code).toBe(Code.InvalidArgument);
     expect((err as ConnectError).rawMessage).toMatch(/unknown profile type "nope"/);
@@ -48,8 +69,21 @@ describe('official Connect client -> Push', () => {
 
   it('gets a typed resource_exhausted for a push over the body limit', async () => {
     const err = await client(true)
-      .push({ series: [{ labels: [{ name: 'service_name', value: 'big' }, { name: '__name__', value: 'process_cpu' }], samples: [{ rawProfile: new Uint8Array(20_000) }] }] })
-      .then(() => undefined, (e: unknown) => e);
+      .push({
+        series: [
+          {
+            labels: [
+              { name: 'service_name', value: 'big' },
+              { name: '__name__', value: 'process_cpu' },
+            ],
+            samples: [{ rawProfile: new Uint8Array(20_000) }],
+          },
+        ],
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect((err as ConnectError).code).toBe(Code.ResourceExhausted);
   });
 });

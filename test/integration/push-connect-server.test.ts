@@ -52,8 +52,7 @@ const ingest = async (name: string, body: string) => {
   expect(res.status).toBe(200);
 };
 it('delivers to a real Connect server, retries unavailable, drops invalid_argument', async () => {
-  const metric = async (name: string, extra: string) =>
-    metricValue(await edge.metrics(), name, `target_name="grafana",target_address="${url}",${extra}`);
+  const metric = async (name: string, extra: string) => metricValue(await edge.metrics(), name, `target_name="grafana",target_address="${url}",${extra}`);
 
   failNext.push(new ConnectError('ingesters not ready', Code.Unavailable));
   await ingest('shop.cpu{env=prod}', 'main;pay 3\nmain;cart 1\n');

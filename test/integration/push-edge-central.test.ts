@@ -1,4 +1,4 @@
-// Issue 14, must-show 4: edge pyrelay -> (protocol: push) -> central pyrelay, the central one flapping behind
+// Edge pyrelay -> (protocol: push) -> central pyrelay, the central one flapping behind
 // a proxy that answers 503, resets connections, or stores the push and then drops the answer (so the edge
 // re-sends what central already has). Central dedups on RawSample.ID: every profile is stored exactly once.
 import { afterEach, expect, it } from 'vitest';
@@ -65,6 +65,9 @@ it('edge -> push -> flapping central: every profile is stored exactly once on ce
   expect(metricValue(centralText, 'pyrelay_ingest_requests_total', 'format="push",status="200"')).toBeGreaterThan(0);
   await edge.stop();
   const edgeText = await edge.pyrelay.registry.metrics();
-  expect(metricValue(edgeText, 'pyrelay_remote_write_retries_total', `${labels},reason="unavailable"`) + metricValue(edgeText, 'pyrelay_remote_write_retries_total', `${labels},reason="status"`)).toBeGreaterThan(0);
+  expect(
+    metricValue(edgeText, 'pyrelay_remote_write_retries_total', `${labels},reason="unavailable"`) +
+      metricValue(edgeText, 'pyrelay_remote_write_retries_total', `${labels},reason="status"`),
+  ).toBeGreaterThan(0);
   expect(metricValue(edgeText, 'pyrelay_remote_write_backlog_items', labels)).toBe(0);
 });

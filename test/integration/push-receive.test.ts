@@ -1,4 +1,4 @@
-// Receiving Grafana's Push API (issue 14, must-show 1): requests built with the official generated types,
+// Receiving Grafana's Push API: requests built with the official generated types,
 // binary and JSON, gzip and not, are stored (exact /render totals) and forwarded; bad input and limits get
 // the right Connect error codes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,7 +39,12 @@ function varint(n: number): number[] {
 async function push(url: string, body: Buffer, headers: Record<string, string>, path = '/push.v1.PusherService/Push') {
   const res = await fetch(`${url}${path}`, { method: 'POST', body: new Uint8Array(body), headers });
   const text = await res.text();
-  return { status: res.status, text, contentType: res.headers.get('content-type'), json: text.startsWith('{') ? (JSON.parse(text) as { code?: string; message?: string }) : undefined };
+  return {
+    status: res.status,
+    text,
+    contentType: res.headers.get('content-type'),
+    json: text.startsWith('{') ? (JSON.parse(text) as { code?: string; message?: string }) : undefined,
+  };
 }
 
 async function render(url: string, query: string) {
@@ -152,7 +157,10 @@ describe('receiving Push', () => {
     const json = JSON.stringify({
       series: [
         {
-          labels: [{ name: 'service_name', value: 'annotated' }, { name: '__name__', value: 'process_cpu' }],
+          labels: [
+            { name: 'service_name', value: 'annotated' },
+            { name: '__name__', value: 'process_cpu' },
+          ],
           samples: [{ rawProfile: Buffer.from(cpuProfile(2)).toString('base64') }],
           annotations: [{ key: 'k', value: 'v' }],
         },

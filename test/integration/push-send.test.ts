@@ -1,4 +1,4 @@
-// Contract of `protocol: push` (issue 14, must-show 2): a real pyrelay forwards to a fake Grafana target
+// Contract of `protocol: push`: a real pyrelay forwards to a fake Grafana target
 // that decodes every request with the official generated types: labels, pprof bytes, IDs, the batching
 // bound, auth and tenant headers; folded and JFR input arrive as valid pprof whose totals equal the input.
 import { readFileSync } from 'node:fs';
@@ -196,7 +196,9 @@ describe('protocol: push', () => {
     for (const r of reqs) expect(r.body.length).toBeLessThanOrEqual(MAX_BATCH);
     expect(reqs.length).toBeLessThan(n + 1); // some requests carried several profiles
     expect(Math.max(...reqs.map((r) => decodePush(r.body).series.length))).toBeGreaterThan(1);
-    const ns = seriesOf(reqs).map((s) => Number(labelsOf(s).n)).sort((a, b) => a - b);
+    const ns = seriesOf(reqs)
+      .map((s) => Number(labelsOf(s).n))
+      .sort((a, b) => a - b);
     expect(ns).toEqual(Array.from({ length: n + 1 }, (_, i) => i));
     const m = await server.metrics();
     expect(metricValue(m, 'pyrelay_remote_write_sent_profiles_total', `target_name="grafana",target_address="${target.url}/prefix"`)).toBeGreaterThanOrEqual(n + 1);

@@ -63,21 +63,21 @@ export function registerPushRoutes(app: FastifyInstance, deps: PushRouteDeps): v
       if (CONNECT_STATUS[code] >= 500) deps.logger.error({ err: e, url: req.url }, 'push failed');
       return fail(reply, CONNECT_STATUS[code], code, e.message);
     }
-    return encoding === 'json'
-      ? reply.code(200).type('application/json').send('{}')
-      : reply.code(200).type('application/proto').send(Buffer.alloc(0));
+    return encoding === 'json' ? reply.code(200).type('application/json').send('{}') : reply.code(200).type('application/proto').send(Buffer.alloc(0));
   };
 
   // Errors raised before the handler runs (the body parser's size limit) or unexpected ones.
-  const errorHandler = (error: FastifyError | Error, req: FastifyRequest, reply: FastifyReply) => {
+  const errorHandler = (error: FastifyError | Error, req: FastifyRequest, reply: FastifyReply): void => {
     const fe = error as FastifyError;
     if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       deps.metrics.limitHits.inc({ limit: 'max-body-bytes' });
-      return fail(reply, 429, 'resource_exhausted', `request body is larger than the limit of ${req.routeOptions.bodyLimit} bytes`);
+      void fail(reply, 429, 'resource_exhausted', `request body is larger than the limit of ${req.routeOptions.bodyLimit} bytes`);
+    } else if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+      void fail(reply, 400, 'invalid_argument', fe.message);
+    } else {
+      deps.logger.error({ err: error, url: req.url }, 'push failed unexpectedly');
+      void fail(reply, 500, 'internal', 'internal error');
     }
-    if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) return fail(reply, 400, 'invalid_argument', fe.message);
-    deps.logger.error({ err: error, url: req.url }, 'push failed unexpectedly');
-    return fail(reply, 500, 'internal', 'internal error');
   };
 
   for (const url of [PUSH_PATH, `/pyroscope${PUSH_PATH}`]) {

@@ -1,4 +1,4 @@
-// Retry classification of Push targets (issue 14, must-show 3): every Connect code × the HTTP statuses
+// Retry classification of Push targets: every Connect code × the HTTP statuses
 // connect-go versions answer it with, plus bodies that are not Connect errors.
 import { describe, expect, it } from 'vitest';
 import { CONNECT_CODES, CONNECT_STATUS, type ConnectCode } from '../../../src/model/connect.js';

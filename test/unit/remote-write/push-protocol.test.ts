@@ -6,13 +6,7 @@ import { createDecoders } from '../../../src/ingest/formats/index.js';
 import { pprofUpload } from '../../../src/ingest/push-request.js';
 import { createPprofExporter } from '../../../src/ingest/pprof-export.js';
 import { systemClock } from '../../../src/lib/clock.js';
-import {
-  createBatchingQueue,
-  createPushEncoder,
-  createPushRequestBuilder,
-  isBatchLease,
-  type PushExporter,
-} from '../../../src/remote-write/push-protocol.js';
+import { createBatchingQueue, createPushEncoder, createPushRequestBuilder, isBatchLease, type PushExporter } from '../../../src/remote-write/push-protocol.js';
 import { createMemoryQueue } from '../../../src/remote-write/queue.js';
 import { buildPprof, decodePprof, decodePush, pprofStacks } from '../../helpers/push.js';
 import { item, target } from './fixtures.js';
@@ -74,7 +68,11 @@ describe('cumulative pprof uploads', () => {
   it('sends the difference of a multipart profile and its prev_profile, per series, as pyrelay stores it', () => {
     const fixture = (f: string) => readFileSync(new URL(`../../fixtures/pprof/${f}`, import.meta.url));
     const boundary = 'b0undary';
-    const part = (name: string, data: Buffer) => [Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${name}"\r\n\r\n`), data, Buffer.from('\r\n')];
+    const part = (name: string, data: Buffer) => [
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${name}"\r\n\r\n`),
+      data,
+      Buffer.from('\r\n'),
+    ];
     const body = Buffer.concat([...part('profile', fixture('go-heap-cur.pb.gz')), ...part('prev_profile', fixture('go-heap-prev.pb.gz')), Buffer.from(`--${boundary}--\r\n`)]);
     const contentType = `multipart/form-data; boundary=${boundary}`;
     const it0 = item({ appName: 'goheap', format: 'pprof', body, contentType });
@@ -112,10 +110,13 @@ describe('batching queue', () => {
     const one = encode(item({ appName: 'a.cpu', profileId: 'x' })).bytes.length;
     const errors: unknown[] = [];
     const q = createBatchingQueue(inner, { maxBatchBytes: one * 3, encode, onEncodeError: (_i, e) => errors.push(e) });
-    for (let i = 0; i < 5; i++) inner.push(item({ appName: 'a.cpu', profileId: `p${i}` }));
-    inner.push(item({ appName: 'a.cpu', profileId: 'bad', format: 'trie', body: Buffer.from([0xff]) }));
-    inner.push(item({ appName: 'a.cpu', profileId: 't1', tenant: 'team-b' }));
-    inner.push(item({ appName: 'a.cpu', profileId: 't2', tenant: 'team-b' }));
+    const items = [
+      ...Array.from({ length: 5 }, (_, i) => item({ appName: 'a.cpu', profileId: `p${i}` })),
+      item({ appName: 'a.cpu', profileId: 'bad', format: 'trie', body: Buffer.from([0xff]) }),
+      item({ appName: 'a.cpu', profileId: 't1', tenant: 'team-b' }),
+      item({ appName: 'a.cpu', profileId: 't2', tenant: 'team-b' }),
+    ];
+    for (const it of items) expect(inner.push(it)).toBe('accepted');
 
     const sizes: number[] = [];
     const tenants: (string | undefined)[] = [];
