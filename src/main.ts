@@ -13,8 +13,10 @@ import { createIngestPipeline } from './ingest/pipeline.js';
 import { createHttpServer } from './http/server.js';
 import { registerIngestRoutes } from './http/routes/ingest-routes.js';
 import { registerQueryRoutes } from './http/routes/query-routes.js';
+import { registerRemoteWriteRoutes } from './http/routes/remote-write-routes.js';
 import { openDurableBuffer } from './remote-write/durable-buffer.js';
 import { createRemoteWrite } from './remote-write/fan-out.js';
+import { createRemoteWriteStatus, type RemoteWriteStatus } from './remote-write/target-status.js';
 import type { RemoteWrite } from './remote-write/types.js';
 import { createLmdbStore } from './store/lmdb-store.js';
 
@@ -47,13 +49,15 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
   });
 
   let remoteWrite: RemoteWrite | undefined;
+  let remoteWriteStatus: RemoteWriteStatus | undefined;
   if (config.remoteWrite.enabled) {
+    remoteWriteStatus = createRemoteWriteStatus({ clock });
     const { targets } = config.remoteWrite;
     // Opening the backlog replays it: every unacknowledged item is pending again before we listen (/ready).
     const durable = targets.some((t) => t.durable)
       ? await openDurableBuffer({ path: join(config.storagePath, 'remote-write'), targets, clock, logger })
       : undefined;
-    remoteWrite = createRemoteWrite({ targets, clock, logger, registry, durable });
+    remoteWrite = createRemoteWrite({ targets, clock, logger, registry, durable, status: remoteWriteStatus });
   }
 
   const ingestMetrics = createIngestMetrics(registry);
@@ -94,6 +98,8 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     maxNodesRender: config.maxNodesRender,
     allowUnauthenticatedDelete: config.api.allowUnauthenticatedDelete,
   });
+
+  registerRemoteWriteRoutes(app, { status: remoteWriteStatus });
 
   let stopping: Promise<void> | undefined;
   return {

@@ -8,11 +8,12 @@ import type { Clock } from '../lib/clock.js';
 import { PyrelayError } from '../model/errors.js';
 import type { DurableBuffer } from './durable-buffer.js';
 import { createDurableQueue } from './durable-queue.js';
-import { bindTargetMetrics, createRemoteWriteMetrics } from './metrics.js';
+import { bindTargetMetrics, createRemoteWriteMetrics, type TargetMetrics } from './metrics.js';
 import { createMemoryQueue, type LeaseDropReason, type TargetQueue } from './queue.js';
 import { redactUrl } from './redact.js';
 import type { Sender } from './sender.js';
 import { createTarget, type Target } from './target.js';
+import type { RemoteWriteStatus } from './target-status.js';
 import type { ForwardItem, RemoteWrite } from './types.js';
 
 export interface RemoteWriteDeps {
@@ -30,6 +31,8 @@ export interface RemoteWriteDeps {
   random?: () => number;
   /** Minimum time between two log lines of the same kind per target (default 10 s). */
   logIntervalMs?: number;
+  /** Live per-target status (GET /api/remote-write/targets): observes each target through its metrics. */
+  status?: RemoteWriteStatus;
 }
 
 export function createRemoteWrite(deps: RemoteWriteDeps): RemoteWrite {
@@ -41,6 +44,8 @@ export function createRemoteWrite(deps: RemoteWriteDeps): RemoteWrite {
   }
   const targets: Target[] = [];
   const durableTargets: Target[] = [];
+  const track = (config: TargetConfig, durable: boolean, m: TargetMetrics) =>
+    deps.status ? deps.status.track({ name: config.name, address: redactUrl(config.address), durable }, m) : m;
   for (const config of deps.targets) {
     let target: Target | undefined;
     const onDrop = (reason: LeaseDropReason, count: number) => target?.recordDrop(reason, count);
@@ -53,7 +58,7 @@ export function createRemoteWrite(deps: RemoteWriteDeps): RemoteWrite {
       config,
       clock: deps.clock,
       logger: deps.logger,
-      metrics: bindTargetMetrics(metrics, config.name, redactUrl(config.address)),
+      metrics: track(config, durableQueue !== undefined, bindTargetMetrics(metrics, config.name, redactUrl(config.address))),
       queue,
       durable: durableQueue !== undefined,
       backlogStats: durableQueue?.backlogStats,
