@@ -14,6 +14,7 @@ import { createHttpServer } from './http/server.js';
 import { registerIngestRoutes } from './http/routes/ingest-routes.js';
 import { registerQueryRoutes } from './http/routes/query-routes.js';
 import { registerRemoteWriteRoutes } from './http/routes/remote-write-routes.js';
+import { registerWebRoutes, webAssetsDir } from './http/routes/web-routes.js';
 import { openDurableBuffer } from './remote-write/durable-buffer.js';
 import { createRemoteWrite } from './remote-write/fan-out.js';
 import { createRemoteWriteStatus, type RemoteWriteStatus } from './remote-write/target-status.js';
@@ -100,6 +101,7 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
   });
 
   registerRemoteWriteRoutes(app, { status: remoteWriteStatus });
+  registerWebRoutes(app, { dir: webAssetsDir(), logger });
 
   let stopping: Promise<void> | undefined;
   return {

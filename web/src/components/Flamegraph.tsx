@@ -1,0 +1,68 @@
+// The original's flamegraph component (flamegraph, sortable table, search, focus, reset, tooltips in the
+// profile's units) around /render and /render-diff JSON as the server sends it.
+import { FlamegraphRenderer } from '@pyroscope/flamegraph';
+import { Component, useEffect, useState, type ReactNode } from 'react';
+import type { RenderResponse } from '../api';
+
+declare global {
+  interface Window {
+    /** Milliseconds since navigation start at which each flamegraph was first painted (read by the browser tests). */
+    __pyrelayFlamegraphPaints?: number[];
+  }
+}
+
+class Boundary extends Component<{ children: ReactNode }, { error: Error | undefined }> {
+  state = { error: undefined as Error | undefined };
+  static getDerivedStateFromError(error: Error) {
+    return { error };
+  }
+  render() {
+    if (this.state.error) {
+      return (
+        <div className="error" role="alert">
+          The flamegraph could not be drawn: {this.state.error.message}
+        </div>
+      );
+    }
+    return this.props.children;
+  }
+}
+
+/**
+ * Past this many distinct frame names the table (one DOM row each, laid out at once by the library) takes
+ * seconds on a slow machine, so such profiles open as a flamegraph alone and the table is one click away.
+ */
+export const TABLE_ROWS_AT_ONCE = 2000;
+
+export function Flamegraph({ profile, testId }: { profile: RenderResponse; testId?: string }) {
+  const large = profile.flamebearer.names.length > TABLE_ROWS_AT_ONCE;
+  const [withTable, setWithTable] = useState(!large);
+  useEffect(() => setWithTable(!large), [large]);
+  useEffect(() => {
+    // The frame after the commit is the one that shows the canvas.
+    const id = requestAnimationFrame(() => (window.__pyrelayFlamegraphPaints ??= []).push(performance.now()));
+    return () => cancelAnimationFrame(id);
+  }, [profile]);
+  return (
+    <div className="flamegraph" data-testid={testId ?? 'flamegraph'}>
+      {large ? (
+        <p className="muted">
+          {profile.flamebearer.names.length.toLocaleString('en-US')} functions.{' '}
+          <button type="button" onClick={() => setWithTable(!withTable)} aria-pressed={withTable}>
+            {withTable ? 'Hide the table' : 'Show the table'}
+          </button>{' '}
+          {withTable ? null : 'It is off at first so the flamegraph draws fast.'}
+        </p>
+      ) : null}
+      <Boundary>
+        {/* The library's types come from its own models package; the JSON is the same shape. A view fixed by
+            onlyDisplay hides the library's view switch, so the large-profile case remounts (key) to change it. */}
+        {withTable ? (
+          <FlamegraphRenderer key="both" profile={profile as never} showCredit={false} showToolbar />
+        ) : (
+          <FlamegraphRenderer key="flamegraph" profile={profile as never} showCredit={false} showToolbar onlyDisplay="flamegraph" />
+        )}
+      </Boundary>
+    </div>
+  );
+}
