@@ -44,6 +44,7 @@ export function ComparisonControls({ p, apps }: { p: ComparisonParams; apps: App
         bands={[band(p.leftFrom, p.leftUntil, 'left'), band(p.rightFrom, p.rightUntil, 'right')]}
         onSelect={(f, u) => setParams(side === 'left' ? { leftFrom: unixSeconds(f), leftUntil: unixSeconds(u) } : { rightFrom: unixSeconds(f), rightUntil: unixSeconds(u) })}
         label="Timeline of the shared query"
+        hint={`drag to set the ${side === 'left' ? 'baseline' : 'comparison'} range`}
       />
       <ErrorBanner error={overview.error} what="Timeline" />
     </>

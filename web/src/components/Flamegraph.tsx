@@ -58,9 +58,9 @@ export function Flamegraph({ profile, testId }: { profile: RenderResponse; testI
         {/* The library's types come from its own models package; the JSON is the same shape. A view fixed by
             onlyDisplay hides the library's view switch, so the large-profile case remounts (key) to change it. */}
         {withTable ? (
-          <FlamegraphRenderer key="both" profile={profile as never} showCredit={false} showToolbar />
+          <FlamegraphRenderer key="both" profile={profile as never} showCredit={false} showToolbar colorMode="light" />
         ) : (
-          <FlamegraphRenderer key="flamegraph" profile={profile as never} showCredit={false} showToolbar onlyDisplay="flamegraph" />
+          <FlamegraphRenderer key="flamegraph" profile={profile as never} showCredit={false} showToolbar colorMode="light" onlyDisplay="flamegraph" />
         )}
       </Boundary>
     </div>

@@ -18,11 +18,13 @@ interface Props {
   bands?: Band[];
   onSelect: (fromMs: number, untilMs: number) => void;
   label?: string;
+  /** What a drag does, shown under the timeline. */
+  hint?: string;
 }
 
 const HEIGHT = 64;
 
-export function Timeline({ timeline, fromMs, untilMs, bands = [], onSelect, label = 'Timeline' }: Props) {
+export function Timeline({ timeline, fromMs, untilMs, bands = [], onSelect, label = 'Timeline', hint = 'drag to zoom in' }: Props) {
   const ref = useRef<SVGSVGElement>(null);
   const [drag, setDrag] = useState<{ start: number; end: number } | undefined>();
   const span = Math.max(1, untilMs - fromMs);
@@ -66,7 +68,7 @@ export function Timeline({ timeline, fromMs, untilMs, bands = [], onSelect, labe
           const t = start + i * step;
           if (v === 0 || t + step < fromMs || t > untilMs) return null;
           const h = (v / max) * (HEIGHT - 4);
-          return <rect key={i} className="bar" x={x(t)} width={Math.max(1, x(t + step) - x(t) - 0.5)} y={HEIGHT - h} height={h} />;
+          return <rect key={i} className="bar" x={x(t)} width={Math.max(3, x(t + step) - x(t) - 0.5)} y={HEIGHT - h} height={h} />;
         })}
         {bands.map((b, i) => (
           <rect key={`b${i}`} className={`band ${b.className}`} x={x(b.fromMs)} width={Math.max(2, x(b.untilMs) - x(b.fromMs))} y={0} height={HEIGHT} />
@@ -75,7 +77,7 @@ export function Timeline({ timeline, fromMs, untilMs, bands = [], onSelect, labe
       </svg>
       <figcaption>
         <span>{formatDate(fromMs)}</span>
-        {samples.length === 0 || total === 0 ? <span className="muted">no samples in this range</span> : <span className="muted">drag to zoom in</span>}
+        {samples.length === 0 || total === 0 ? <span className="muted">no samples in this range</span> : <span className="muted">{hint}</span>}
         <span>{formatDate(untilMs)}</span>
       </figcaption>
     </figure>
