@@ -9,7 +9,8 @@ import { startChildServer, type ChildServer } from '../helpers/child-server.js';
 import { startFakeTarget, type FakeTarget } from '../helpers/fake-target.js';
 import { buildWeb, launchBrowser, type Browser } from './browser.js';
 
-const SHOTS = process.env.PYRELAY_SCREENSHOTS ?? new URL('../../docs/screenshots/', import.meta.url).pathname;
+// Every run takes them (into .tmp/, ignored); `npm run screenshots` refreshes the committed ones in docs/screenshots/.
+const SHOTS = process.env.PYRELAY_SCREENSHOTS ?? new URL('../../.tmp/screenshots/', import.meta.url).pathname;
 const NOW_S = Math.floor(Date.now() / 1000);
 const EARLY = NOW_S - 40 * 60; // baseline window
 const LATE = NOW_S - 10 * 60; // comparison window

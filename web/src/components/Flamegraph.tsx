@@ -1,7 +1,7 @@
 // The original's flamegraph component (flamegraph, sortable table, search, focus, reset, tooltips in the
 // profile's units) around /render and /render-diff JSON as the server sends it.
 import { FlamegraphRenderer } from '@pyroscope/flamegraph';
-import { Component, useEffect, useState, type ReactNode } from 'react';
+import { Component, useEffect, useRef, useState, type ReactNode } from 'react';
 import type { RenderResponse } from '../api';
 
 declare global {
@@ -34,7 +34,26 @@ class Boundary extends Component<{ children: ReactNode }, { error: Error | undef
  */
 export const TABLE_ROWS_AT_ONCE = 2000;
 
+/** Below this width the table and the flamegraph are stacked instead of side by side. */
+const SIDE_BY_SIDE_MIN_PX = 1000;
+
+/** Whether the element is narrower than `px` (follows resizes). */
+function useNarrow(px: number) {
+  const ref = useRef<HTMLDivElement>(null);
+  const [narrow, setNarrow] = useState(() => window.innerWidth < px);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const ro = new ResizeObserver(([e]) => setNarrow(e.contentRect.width < px));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [px]);
+  return { ref, narrow };
+}
+
 export function Flamegraph({ profile, testId }: { profile: RenderResponse; testId?: string }) {
+  const { ref, narrow } = useNarrow(SIDE_BY_SIDE_MIN_PX);
+  const orientation = narrow ? 'vertical' : 'horizontal';
   const large = profile.flamebearer.names.length > TABLE_ROWS_AT_ONCE;
   const [withTable, setWithTable] = useState(!large);
   useEffect(() => setWithTable(!large), [large]);
@@ -44,7 +63,7 @@ export function Flamegraph({ profile, testId }: { profile: RenderResponse; testI
     return () => cancelAnimationFrame(id);
   }, [profile]);
   return (
-    <div className="flamegraph" data-testid={testId ?? 'flamegraph'}>
+    <div className="flamegraph" data-testid={testId ?? 'flamegraph'} ref={ref}>
       {large ? (
         <p className="muted">
           {profile.flamebearer.names.length.toLocaleString('en-US')} functions.{' '}
@@ -56,9 +75,10 @@ export function Flamegraph({ profile, testId }: { profile: RenderResponse; testI
       ) : null}
       <Boundary>
         {/* The library's types come from its own models package; the JSON is the same shape. A view fixed by
-            onlyDisplay hides the library's view switch, so the large-profile case remounts (key) to change it. */}
+            onlyDisplay hides the library's view switch, so the large-profile case remounts (key) to change it; the
+            orientation is read once at mount, so a change of width remounts too. */}
         {withTable ? (
-          <FlamegraphRenderer key="both" profile={profile as never} showCredit={false} showToolbar colorMode="light" />
+          <FlamegraphRenderer key={`both-${orientation}`} profile={profile as never} showCredit={false} showToolbar colorMode="light" panesOrientation={orientation} />
         ) : (
           <FlamegraphRenderer key="flamegraph" profile={profile as never} showCredit={false} showToolbar colorMode="light" onlyDisplay="flamegraph" />
         )}
