@@ -231,6 +231,47 @@ describe('web UI in chromium', () => {
     await page.close();
   });
 
+  it('empty states and API errors are shown, never a blank page', async () => {
+    const { page, errors } = await browser.page();
+    // A range without data.
+    await page.goto(`${server.url}/?query=${encodeURIComponent('shop.cpu{}')}&from=now-7d&until=now-6d`);
+    await expect.poll(() => page.getByRole('status').filter({ hasText: 'No data in this range' }).count()).toBe(1);
+    // A query the server refuses: its own message is shown.
+    await page.goto(`${server.url}/?query=${encodeURIComponent('shop.cpu{env=')}&from=now-1h&until=now`);
+    const alert = page.getByRole('alert').filter({ hasText: 'Profile' });
+    await expect.poll(() => alert.count()).toBe(1);
+    expect(await alert.textContent()).toMatch(/\/render: 400 /);
+    // The browser logs the refused request itself; nothing else may be logged.
+    expect(errors.filter((e) => !/status of 400/.test(e))).toEqual([]);
+    // A server without apps (stubbed: this one has data) tells how to send the first profile.
+    await page.route('**/api/apps', (r) => r.fulfill({ json: [] }));
+    await page.goto(`${server.url}/`);
+    await expect.poll(() => page.getByRole('heading', { name: 'No apps yet' }).count()).toBe(1);
+    expect(await page.locator('pre').textContent()).toContain(`${server.url}/ingest?name=`);
+    await page.close();
+  });
+
+  it('scrape targets render as a table with health and errors (stubbed /targets in the original shape)', async () => {
+    const { page, errors } = await browser.page();
+    await page.route('**/targets', (r) =>
+      r.fulfill({
+        json: [
+          { job: 'pods', url: 'http://10.0.0.1:6060/debug/pprof/profile', discoveredLabels: { __address__: '10.0.0.1:6060' }, labels: { service_name: 'api' }, health: 'up', lastScrape: '2026-11-30T19:00:00Z', lastError: '', lastScrapeDuration: '12ms' },
+          { job: 'pods', url: 'http://10.0.0.2:6060/debug/pprof/profile', discoveredLabels: { __address__: '10.0.0.2:6060' }, labels: { service_name: 'db' }, health: 'down', lastScrape: '2026-11-30T19:00:01Z', lastError: 'server returned HTTP status 500', lastScrapeDuration: '3ms' },
+        ],
+      }),
+    );
+    await page.goto(`${server.url}/scrape-targets`);
+    const rows = page.getByTestId('scrape-table').locator('tbody tr');
+    await expect.poll(() => rows.count()).toBe(2);
+    expect(await rows.nth(0).textContent()).toContain('up');
+    expect(await rows.nth(1).textContent()).toContain('server returned HTTP status 500');
+    expect(await rows.nth(1).locator('.badge').getAttribute('class')).toContain('failing');
+    await shot(page, 'scrape-targets-table');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('scrape targets page shows the pull-mode state without errors', async () => {
     const { page, errors } = await browser.page();
     await page.goto(`${server.url}/scrape-targets`);

@@ -39,6 +39,8 @@ const labelList = (l: Record<string, string> | undefined) =>
     <span className="muted">none</span>
   );
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 export function ScrapeTargets() {
   const res = usePolling((s) => api.scrapeTargets(s), REFRESH_MS);
   const notConfigured = res.error instanceof ApiError && res.error.status === 404;
@@ -80,7 +82,7 @@ export function ScrapeTargets() {
                   <td>{labelList(t.labels)}</td>
                   <td>
                     <details>
-                      <summary>{Object.keys(t.discoveredLabels ?? {}).length} labels</summary>
+                      <summary>{plural(Object.keys(t.discoveredLabels ?? {}).length, 'label')}</summary>
                       {labelList(t.discoveredLabels)}
                     </details>
                   </td>
