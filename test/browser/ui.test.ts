@@ -182,6 +182,14 @@ describe('web UI in chromium', () => {
     const url = new URL(page.url());
     expect(url.searchParams.get('from')).toMatch(/^\d{10}$/);
     expect(url.searchParams.get('until')).toMatch(/^\d{10}$/);
+    // The keyboard does the same: - zooms out to twice the span around the same middle.
+    const span = Number(url.searchParams.get('until')) - Number(url.searchParams.get('from'));
+    await page.getByTestId('timeline').focus();
+    await page.keyboard.press('-');
+    await expect.poll(() => {
+      const u = new URL(page.url()).searchParams;
+      return Number(u.get('until')) - Number(u.get('from'));
+    }).toBeGreaterThanOrEqual(2 * span - 2);
     expect(errors).toEqual([]);
     await page.close();
   });

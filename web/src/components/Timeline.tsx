@@ -44,10 +44,27 @@ export function Timeline({ timeline, fromMs, untilMs, bands = [], onSelect, labe
       <svg
         ref={ref}
         role="img"
-        aria-label={`${label}: ${total} in ${samples.length} intervals; drag to select a range`}
+        aria-label={`${label}: ${total} in ${samples.length} intervals; drag to select a range, or use the arrow keys to move it and + or - to zoom`}
         viewBox={`0 0 1000 ${HEIGHT}`}
         preserveAspectRatio="none"
         data-testid="timeline"
+        tabIndex={0}
+        onKeyDown={(e) => {
+          // Keyboard: arrows move the range by a quarter, + and - zoom in and out around its middle.
+          const quarter = span / 4;
+          const mid = fromMs + span / 2;
+          const keys: Record<string, [number, number]> = {
+            ArrowLeft: [fromMs - quarter, untilMs - quarter],
+            ArrowRight: [fromMs + quarter, untilMs + quarter],
+            '+': [mid - span / 4, mid + span / 4],
+            '=': [mid - span / 4, mid + span / 4],
+            '-': [mid - span, mid + span],
+          };
+          const next = keys[e.key];
+          if (next === undefined) return;
+          e.preventDefault();
+          onSelect(next[0], next[1]);
+        }}
         onPointerDown={(e) => {
           (e.target as Element).setPointerCapture?.(e.pointerId);
           const ms = msAt(e.clientX);
