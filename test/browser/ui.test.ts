@@ -87,6 +87,17 @@ describe('web UI in chromium', () => {
     for (const frame of ['checkout', 'charge_card', 'render_page', 'query_index']) expect(table).toContain(frame);
     await expect.poll(() => page.locator('#app').inputValue()).toBe('shop.cpu');
     await shot(page, 'single-view');
+    // Every view of the component's toolbar draws without errors, and search narrows the table.
+    // GraphViz is hidden: the component's own view crashes outside the original app (see styles.css).
+    expect(await page.locator('button[data-testid=graphviz]').isVisible()).toBe(false);
+    for (const view of ['table', 'flamegraph', 'sandwich', 'both']) {
+      await page.locator(`button[data-testid=${view}]`).click();
+      await page.waitForTimeout(50); // a frame for the view to draw: errors would surface as page errors
+    }
+    await page.getByTestId('flamegraph-search').fill('charge');
+    await expect.poll(() => page.locator('table.flamegraph-table tbody tr').count()).toBe(1);
+    await page.getByTestId('flamegraph-search').fill('');
+    await expect.poll(() => page.locator('table.flamegraph-table tbody tr').count()).toBe(6);
 
     await page.locator('#tag-label').selectOption('env');
     await expect.poll(() => page.locator('#tag-value option').allTextContents()).toEqual(['Select a value', 'dev', 'prod']);
