@@ -21,8 +21,8 @@ let target: FakeTarget;
 let targetPort: number;
 let browser: Browser;
 
-async function ingest(name: string, body: string, fromS: number) {
-  const qs = new URLSearchParams({ name, from: String(fromS), until: String(fromS + 10), spyName: 'gospy', sampleRate: '100' });
+async function ingest(name: string, body: string, fromS: number, extra: Record<string, string> = {}) {
+  const qs = new URLSearchParams({ name, from: String(fromS), until: String(fromS + 10), spyName: 'gospy', sampleRate: '100', ...extra });
   const res = await fetch(`${server.url}/ingest?${qs}`, { method: 'POST', body, headers: { 'content-type': 'text/plain' } });
   expect(res.status).toBe(200);
 }
@@ -63,6 +63,8 @@ beforeAll(async () => {
   await ingest('shop.cpu{env=prod}', 'checkout;charge_card 300\ncheckout;render_page 50', LATE);
   await ingest('shop.cpu{env=dev}', 'checkout;render_page 200\nsearch;query_index 100', LATE);
   await ingest('big.cpu', bigProfile(), LATE);
+  await ingest('mem.alloc_space', 'main;alloc_buffers 3145728\nmain;parse 1048576', LATE, { units: 'bytes', aggregation: 'sum' });
+  await ingest('mem.alloc_objects', 'main;alloc_buffers 1500\nmain;parse 500', LATE, { units: 'objects', aggregation: 'sum' });
   browser = await launchBrowser();
 }, 120_000);
 
@@ -94,6 +96,19 @@ describe('web UI in chromium', () => {
       await page.locator(`button[data-testid=${view}]`).click();
       await page.waitForTimeout(50); // a frame for the view to draw: errors would surface as page errors
     }
+    // Tooltip in the profile's units (samples at 100 Hz shown as CPU time), click to focus, reset.
+    const canvas = page.getByTestId('flamegraph-canvas');
+    const box = (await canvas.boundingBox())!;
+    await page.mouse.move(box.x + 20, box.y + 8);
+    const tooltip = page.locator('[data-testid=tooltip]:visible');
+    await expect.poll(() => tooltip.count()).toBe(1);
+    expect(await tooltip.innerText()).toMatch(/total[\s\S]*8(\.00)? seconds/);
+    const reset = page.locator('button#reset');
+    expect(await reset.isDisabled()).toBe(true);
+    await page.mouse.click(box.x + 20, box.y + 52); // third row: charge_card
+    await expect.poll(() => reset.isDisabled()).toBe(false);
+    await reset.click();
+    await expect.poll(() => reset.isDisabled()).toBe(true);
     await page.getByTestId('flamegraph-search').fill('charge');
     await expect.poll(() => page.locator('table.flamegraph-table tbody tr').count()).toBe(1);
     await page.getByTestId('flamegraph-search').fill('');
@@ -109,6 +124,25 @@ describe('web UI in chromium', () => {
     // Back to the unfiltered view through history, as with the original's links.
     await page.goBack();
     await expect.poll(() => page.getByTestId('total').textContent()).toBe('8 s');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('bytes and objects profiles show their units in the total and the tooltip', async () => {
+    const { page, errors } = await browser.page();
+    for (const [app, total, tip] of [
+      ['mem.alloc_space', '4 MiB', /total[\s\S]*4(\.00)? MB/],
+      ['mem.alloc_objects', '2K objects', /total[\s\S]*2(\.00)? K/],
+    ] as const) {
+      await page.goto(`${server.url}/?query=${encodeURIComponent(`${app}{}`)}&from=now-1h&until=now`);
+      await expect.poll(() => page.getByTestId('total').textContent()).toBe(total);
+      const box = (await page.getByTestId('flamegraph-canvas').boundingBox())!;
+      await page.mouse.move(box.x + 20, box.y + 8);
+      const tooltip = page.locator('[data-testid=tooltip]:visible');
+      await expect.poll(() => tooltip.count()).toBe(1);
+      const text = await tooltip.innerText();
+      expect(text).toMatch(tip);
+    }
     expect(errors).toEqual([]);
     await page.close();
   });

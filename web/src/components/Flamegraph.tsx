@@ -63,7 +63,7 @@ export function Flamegraph({ profile, testId }: { profile: RenderResponse; testI
     return () => cancelAnimationFrame(id);
   }, [profile]);
   return (
-    <div className="flamegraph" data-testid={testId ?? 'flamegraph-view'} ref={ref}>
+    <div className="flamegraph" data-testid={testId ?? 'profile-flamegraph'} ref={ref}>
       {large ? (
         <p className="muted">
           {profile.flamebearer.names.length.toLocaleString('en-US')} functions.{' '}
