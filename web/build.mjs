@@ -1,13 +1,15 @@
 // Bundles web/ into dist/web: hashed, immutable assets under assets/, index.html pointing at them, and a
 // .gz and .br copy of each text file so the server sends precompressed bytes. Run by `npm run build:web`.
 import { build } from 'esbuild';
-import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const out = join(root, 'dist', 'web');
+const final = join(root, 'dist', 'web');
+// Built beside the old output and swapped in at the end, so a server starting meanwhile sees a whole build.
+const out = join(root, 'dist', `web.tmp-${process.pid}`);
 const assets = join(out, 'assets');
 const started = performance.now();
 
@@ -53,8 +55,13 @@ const compress = (file) => {
 for (const f of readdirSync(assets)) if (/\.(js|css|html|svg|txt|json|map)$/.test(f)) compress(join(assets, f));
 compress(join(out, 'index.html'));
 
+const old = join(root, 'dist', `web.old-${process.pid}`);
+if (existsSync(final)) renameSync(final, old);
+renameSync(out, final);
+rmSync(old, { recursive: true, force: true });
+
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
 for (const s of sizes) console.log(`${s.file.padEnd(40)} ${kib(s.raw).padStart(11)} raw ${kib(s.gzip).padStart(10)} gzip ${kib(s.brotli).padStart(10)} br`);
-const other = readdirSync(assets).filter((f) => !/\.(gz|br)$/.test(f) && !sizes.some((s) => s.file.endsWith(f)));
-for (const f of other) console.log(`${('assets/' + f).padEnd(40)} ${kib(statSync(join(assets, f)).size).padStart(11)} raw`);
-console.log(`web UI built into ${relative(root, out)} in ${Math.round(performance.now() - started)} ms`);
+const other = readdirSync(join(final, 'assets')).filter((f) => !/\.(gz|br)$/.test(f) && !sizes.some((s) => s.file.endsWith(f)));
+for (const f of other) console.log(`${('assets/' + f).padEnd(40)} ${kib(statSync(join(final, 'assets', f)).size).padStart(11)} raw`);
+console.log(`web UI built into ${relative(root, final)} in ${Math.round(performance.now() - started)} ms`);

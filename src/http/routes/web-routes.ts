@@ -92,26 +92,34 @@ const NOT_BUILT = `<!doctype html><html lang="en"><meta charset="utf-8"><title>p
 export function registerWebRoutes(app: FastifyInstance, opts: WebRouteOptions): void {
   const indexPath = join(opts.dir, 'index.html');
   const assetsDir = join(opts.dir, 'assets');
-  if (!existsSync(indexPath)) {
-    // A clear page instead of a 404 or a blank: the server still starts, the API still works.
+  let index: StaticFile | undefined;
+  const assets = new Map<string, StaticFile>();
+  try {
+    if (existsSync(indexPath)) {
+      index = load(indexPath);
+      for (const name of readdirSync(assetsDir)) {
+        if (/\.(gz|br)$/.test(name) || !statSync(join(assetsDir, name)).isFile()) continue;
+        assets.set(name, load(join(assetsDir, name)));
+      }
+    }
+  } catch (err) {
+    // A build being replaced right now, or unreadable files: the UI is off, the server still starts.
+    opts.logger.warn({ dir: opts.dir, err: String(err) }, 'web UI could not be read');
+    index = undefined;
+  }
+  if (index === undefined) {
+    // A clear page instead of a 404 or a blank: the API still works.
     opts.logger.warn({ dir: opts.dir }, 'web UI not built: run npm run build:web');
     for (const page of UI_PAGES) {
       app.get(page, async (_req, reply) => reply.code(503).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(NOT_BUILT));
     }
     return;
   }
-  const index = load(indexPath);
-  const assets = new Map<string, StaticFile>();
-  if (existsSync(assetsDir)) {
-    for (const name of readdirSync(assetsDir)) {
-      if (/\.(gz|br)$/.test(name) || !statSync(join(assetsDir, name)).isFile()) continue;
-      assets.set(name, load(join(assetsDir, name)));
-    }
-  }
+  const page = index;
 
-  for (const page of UI_PAGES) {
+  for (const path of UI_PAGES) {
     // no-cache: the browser revalidates (ETag, 304) so a new build's asset names are picked up at once.
-    app.get(page, async (req, reply) => send(req, reply, index, 'no-cache'));
+    app.get(path, async (req, reply) => send(req, reply, page, 'no-cache'));
   }
   app.get('/assets/:name', async (req, reply) => {
     const f = assets.get((req.params as { name: string }).name);
