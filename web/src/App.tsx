@@ -1,4 +1,5 @@
 import type { MouseEvent } from 'react';
+import { Boundary } from './components/Boundary';
 import { Comparison } from './pages/Comparison';
 import { Diff } from './pages/Diff';
 import { RemoteWrite } from './pages/RemoteWrite';
@@ -52,6 +53,8 @@ export function App() {
         </nav>
       </header>
       <main id="main" tabIndex={-1}>
+        {/* Keyed by page: an error on one page is cleared by going to another. */}
+        <Boundary key={pathname} what="This page">
         {pathname === '/' ? <SingleView search={search} /> : null}
         {pathname === '/comparison' ? <Comparison search={search} /> : null}
         {pathname === '/comparison-diff' ? <Diff search={search} /> : null}
@@ -62,6 +65,7 @@ export function App() {
             No page at <code>{pathname}</code>.
           </p>
         ) : null}
+        </Boundary>
       </main>
     </>
   );

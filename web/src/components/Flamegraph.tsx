@@ -1,30 +1,14 @@
 // The original's flamegraph component (flamegraph, sortable table, search, focus, reset, tooltips in the
 // profile's units) around /render and /render-diff JSON as the server sends it.
 import { FlamegraphRenderer } from '@pyroscope/flamegraph';
-import { Component, useEffect, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { RenderResponse } from '../api';
+import { Boundary } from './Boundary';
 
 declare global {
   interface Window {
     /** Milliseconds since navigation start at which each flamegraph was first painted (read by the browser tests). */
     __pyrelayFlamegraphPaints?: number[];
-  }
-}
-
-class Boundary extends Component<{ children: ReactNode }, { error: Error | undefined }> {
-  state = { error: undefined as Error | undefined };
-  static getDerivedStateFromError(error: Error) {
-    return { error };
-  }
-  render() {
-    if (this.state.error) {
-      return (
-        <div className="error" role="alert">
-          The flamegraph could not be drawn: {this.state.error.message}
-        </div>
-      );
-    }
-    return this.props.children;
   }
 }
 
@@ -73,7 +57,7 @@ export function Flamegraph({ profile, testId }: { profile: RenderResponse; testI
           {withTable ? null : 'It is off at first so the flamegraph draws fast.'}
         </p>
       ) : null}
-      <Boundary>
+      <Boundary what="Drawing the flamegraph">
         {/* The library's types come from its own models package; the JSON is the same shape. A view fixed by
             onlyDisplay hides the library's view switch, so the large-profile case remounts (key) to change it; the
             orientation is read once at mount, so a change of width remounts too. */}
