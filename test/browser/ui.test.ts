@@ -201,6 +201,20 @@ describe('web UI in chromium', () => {
     expect(await tableText(page, '[data-testid=side-right]')).toContain('charge_card');
     await shot(page, 'comparison');
 
+    // The shared timeline sets the side picked: a drag over the last third moves only the comparison range.
+    await page.getByLabel('comparison (right) range').check();
+    const box = (await page.getByTestId('timeline').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.67, box.y + 10);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.99, box.y + 10, { steps: 5 });
+    await page.mouse.up();
+    await expect.poll(() => new URL(page.url()).searchParams.get('rightFrom')).not.toBe(String(LATE - 60));
+    expect(new URL(page.url()).searchParams.get('leftFrom')).toBe(String(EARLY - 60));
+    // The late window (3.5 s of prod) is inside the new right range.
+    await expect.poll(() => page.getByTestId('total-right').textContent()).toBe('3.5 s');
+    await page.goBack();
+    await expect.poll(() => new URL(page.url()).searchParams.get('rightFrom')).toBe(String(LATE - 60));
+
     await page.getByRole('link', { name: 'Diff' }).click();
     await expect.poll(() => page.getByTestId('left-ticks').textContent()).toBe('1.5 s');
     await expect.poll(() => page.getByTestId('right-ticks').textContent()).toBe('3.5 s');
