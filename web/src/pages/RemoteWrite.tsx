@@ -22,7 +22,7 @@ export function RemoteWrite() {
   return (
     <section aria-labelledby="page-title">
       <h1 id="page-title">Remote write</h1>
-      <p className="muted" role="status" aria-live="polite">
+      <p className="muted">
         {status.updatedAt ? `Updated ${new Date(status.updatedAt).toLocaleTimeString()}, every ${REFRESH_MS / 1000} s` : 'Loading…'}
         {data && data.windowSeconds > 0 ? `; rates over the last ${data.windowSeconds} s` : ''}
       </p>
