@@ -40,7 +40,9 @@ const js = outputs.find((p) => /^app-.*\.js$/.test(p));
 const css = outputs.find((p) => /^app-.*\.css$/.test(p));
 if (!js || !css) throw new Error(`esbuild did not produce app-*.js and app-*.css: ${outputs.join(', ')}`);
 
-const html = readFileSync(join(root, 'web', 'index.html'), 'utf8').replace('%JS%', `/assets/${js}`).replace('%CSS%', `/assets/${css}`);
+const html = readFileSync(join(root, 'web', 'index.html'), 'utf8')
+  .replace('%JS%', `/assets/${js}`)
+  .replace('%CSS%', `/assets/${css}`);
 writeFileSync(join(out, 'index.html'), html);
 
 // Precompress everything text-like once here, at the highest levels: the server never compresses per request.

@@ -60,7 +60,10 @@ export const uiFirstRender: Scenario = {
       const assets = join(repoRoot, 'dist', 'web', 'assets');
       const js = readdirSync(assets).find((f) => /^app-.*\.js$/.test(f))!;
       const raw = readFileSync(join(assets, js));
-      ctx.note('ui-first-render', `first paint in ms since navigation over ${runs} runs: ${paint.map((x) => Math.round(x)).join(', ')}; floor (fetch + parse of the same /render JSON in a blank page): ${floor.map((x) => Math.round(x)).join(', ')}. The first paint includes loading and compiling the ${Math.round(raw.length / 1024)} KiB bundle (${Math.round(gzipSync(raw).length / 1024)} KiB gzip), from the browser cache after the first run.`);
+      ctx.note(
+        'ui-first-render',
+        `first paint in ms since navigation over ${runs} runs: ${paint.map((x) => Math.round(x)).join(', ')}; floor (fetch + parse of the same /render JSON in a blank page): ${floor.map((x) => Math.round(x)).join(', ')}. The first paint includes loading and compiling the ${Math.round(raw.length / 1024)} KiB bundle (${Math.round(gzipSync(raw).length / 1024)} KiB gzip), from the browser cache after the first run.`,
+      );
       const m = median(paint);
       const rows: Row[] = [
         { scenario: 'ui-first-render', case: 'first flamegraph paint (median)', measured: ms(m), baseline: `${ms(median(floor))} fetch+parse`, ratio: m / median(floor) },

@@ -1,7 +1,7 @@
 // Debian's chromium driven by playwright-core (no browser download is possible here), with a fresh profile
 // directory per launch, plus a page wrapper that collects console and page errors for the tests to assert on.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -15,16 +15,7 @@ declare global {
 
 export const CHROMIUM = process.env.PYRELAY_CHROMIUM ?? '/usr/bin/chromium';
 
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 export interface Browser {
   context: BrowserContext;
@@ -58,7 +49,19 @@ export async function launchBrowser(): Promise<Browser> {
 
 const root = new URL('../..', import.meta.url).pathname;
 
-/** Bundles web/ as `npm run build:web` does, so the tests always exercise the current source. */
+/** Newest modification time under `dir` (ms). */
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/** Bundles web/ as `npm run build:web` does when the build is missing or older than the source (npm test builds first). */
 export function buildWeb(): void {
+  const index = join(root, 'dist', 'web', 'index.html');
+  if (existsSync(index) && statSync(index).mtimeMs >= newest(join(root, 'web'))) return;
   execFileSync(process.execPath, [join(root, 'web', 'build.mjs')], { cwd: root, stdio: 'pipe' });
 }

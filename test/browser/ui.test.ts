@@ -245,10 +245,12 @@ describe('web UI in chromium', () => {
     const span = Number(url.searchParams.get('until')) - Number(url.searchParams.get('from'));
     await page.getByTestId('timeline').focus();
     await page.keyboard.press('-');
-    await expect.poll(() => {
-      const u = new URL(page.url()).searchParams;
-      return Number(u.get('until')) - Number(u.get('from'));
-    }).toBeGreaterThanOrEqual(2 * span - 2);
+    await expect
+      .poll(() => {
+        const u = new URL(page.url()).searchParams;
+        return Number(u.get('until')) - Number(u.get('from'));
+      })
+      .toBeGreaterThanOrEqual(2 * span - 2);
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -323,8 +325,26 @@ describe('web UI in chromium', () => {
     await page.route('**/targets', (r) =>
       r.fulfill({
         json: [
-          { job: 'pods', url: 'http://10.0.0.1:6060/debug/pprof/profile', discoveredLabels: { __address__: '10.0.0.1:6060' }, labels: { service_name: 'api' }, health: 'up', lastScrape: '2026-11-30T19:00:00Z', lastError: '', lastScrapeDuration: '12ms' },
-          { job: 'pods', url: 'http://10.0.0.2:6060/debug/pprof/profile', discoveredLabels: { __address__: '10.0.0.2:6060' }, labels: { service_name: 'db' }, health: 'down', lastScrape: '2026-11-30T19:00:01Z', lastError: 'server returned HTTP status 500', lastScrapeDuration: '3ms' },
+          {
+            job: 'pods',
+            url: 'http://10.0.0.1:6060/debug/pprof/profile',
+            discoveredLabels: { __address__: '10.0.0.1:6060' },
+            labels: { service_name: 'api' },
+            health: 'up',
+            lastScrape: '2026-11-30T19:00:00Z',
+            lastError: '',
+            lastScrapeDuration: '12ms',
+          },
+          {
+            job: 'pods',
+            url: 'http://10.0.0.2:6060/debug/pprof/profile',
+            discoveredLabels: { __address__: '10.0.0.2:6060' },
+            labels: { service_name: 'db' },
+            health: 'down',
+            lastScrape: '2026-11-30T19:00:01Z',
+            lastError: 'server returned HTTP status 500',
+            lastScrapeDuration: '3ms',
+          },
         ],
       }),
     );

@@ -55,16 +55,16 @@ export function App() {
       <main id="main" tabIndex={-1}>
         {/* Keyed by page: an error on one page is cleared by going to another. */}
         <Boundary key={pathname} what="This page">
-        {pathname === '/' ? <SingleView search={search} /> : null}
-        {pathname === '/comparison' ? <Comparison search={search} /> : null}
-        {pathname === '/comparison-diff' ? <Diff search={search} /> : null}
-        {pathname === '/remote-write' ? <RemoteWrite /> : null}
-        {pathname === '/scrape-targets' ? <ScrapeTargets /> : null}
-        {current === undefined ? (
-          <p className="empty" role="alert">
-            No page at <code>{pathname}</code>.
-          </p>
-        ) : null}
+          {pathname === '/' ? <SingleView search={search} /> : null}
+          {pathname === '/comparison' ? <Comparison search={search} /> : null}
+          {pathname === '/comparison-diff' ? <Diff search={search} /> : null}
+          {pathname === '/remote-write' ? <RemoteWrite /> : null}
+          {pathname === '/scrape-targets' ? <ScrapeTargets /> : null}
+          {current === undefined ? (
+            <p className="empty" role="alert">
+              No page at <code>{pathname}</code>.
+            </p>
+          ) : null}
         </Boundary>
       </main>
     </>

@@ -98,12 +98,9 @@ export interface RenderResponse {
 
 export const api = {
   apps: (signal?: AbortSignal) => getJson<AppInfo[]>('/api/apps', {}, signal),
-  labels: (query: string, from: string, until: string, signal?: AbortSignal) =>
-    getJson<string[]>('/labels', { query, from, until }, signal),
-  labelValues: (label: string, query: string, from: string, until: string, signal?: AbortSignal) =>
-    getJson<string[]>('/label-values', { label, query, from, until }, signal),
-  render: (query: string, from: string, until: string, signal?: AbortSignal) =>
-    getJson<RenderResponse>('/render', { query, from, until, format: 'json' }, signal),
+  labels: (query: string, from: string, until: string, signal?: AbortSignal) => getJson<string[]>('/labels', { query, from, until }, signal),
+  labelValues: (label: string, query: string, from: string, until: string, signal?: AbortSignal) => getJson<string[]>('/label-values', { label, query, from, until }, signal),
+  render: (query: string, from: string, until: string, signal?: AbortSignal) => getJson<RenderResponse>('/render', { query, from, until, format: 'json' }, signal),
   renderDiff: (p: Record<string, string>, signal?: AbortSignal) => getJson<RenderResponse>('/render-diff', p, signal),
   remoteWriteTargets: (signal?: AbortSignal) => getJson<RemoteWriteTargets>('/api/remote-write/targets', {}, signal),
   scrapeTargets: (signal?: AbortSignal) => getJson<unknown>('/targets', {}, signal),

@@ -17,7 +17,6 @@ export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: unk
       (error: Error) => !ctl.signal.aborted && setState({ data: undefined, error, loading: false }),
     );
     return () => ctl.abort();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, deps);
   return state;
 }
@@ -29,19 +28,20 @@ export function usePolling<T>(load: (signal: AbortSignal) => Promise<T>, interva
     const ctl = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const tick = () => {
-      load(ctl.signal).then(
-        (data) => !ctl.signal.aborted && setState({ data, error: undefined, loading: false, updatedAt: Date.now() }),
-        (error: Error) => !ctl.signal.aborted && setState((s) => ({ ...s, error, loading: false })),
-      ).finally(() => {
-        if (!ctl.signal.aborted) timer = setTimeout(tick, intervalMs);
-      });
+      load(ctl.signal)
+        .then(
+          (data) => !ctl.signal.aborted && setState({ data, error: undefined, loading: false, updatedAt: Date.now() }),
+          (error: Error) => !ctl.signal.aborted && setState((s) => ({ ...s, error, loading: false })),
+        )
+        .finally(() => {
+          if (!ctl.signal.aborted) timer = setTimeout(tick, intervalMs);
+        });
     };
     tick();
     return () => {
       ctl.abort();
       clearTimeout(timer);
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [intervalMs]);
   return state;
 }

@@ -3,9 +3,9 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpServer } from '../../../src/http/server.js';
 import { registerRemoteWriteRoutes } from '../../../src/http/routes/remote-write-routes.js';
-import { systemClock } from '../../../src/lib/clock.js';
+import { deadlineIn, systemClock } from '../../../src/lib/clock.js';
 import { createLogger } from '../../../src/lib/logger.js';
-import { createRemoteWrite } from '../../../src/remote-write/fan-out.js';
+import { createRemoteWrite } from '../../../src/remote-write/remote-write.js';
 import { createRemoteWriteStatus, type TargetStatus } from '../../../src/remote-write/target-status.js';
 import { startFakeTarget } from '../../helpers/fake-target.js';
 import { item, target } from '../remote-write/fixtures.js';
@@ -62,7 +62,7 @@ describe('GET /api/remote-write/targets', () => {
       registry: new Registry(),
       status,
     });
-    cleanups.push(() => rw.stop(1000));
+    cleanups.push(() => rw.stop(deadlineIn(systemClock, 1000)));
     const app = server(status);
 
     const before = await targets(app);
@@ -97,10 +97,16 @@ describe('GET /api/remote-write/targets', () => {
     const stuck = await startFakeTarget({ kind: 'hold' });
     cleanups.push(() => stuck.close());
     const status = createRemoteWriteStatus({ clock: systemClock });
-    const rw = createRemoteWrite({ targets: [target({ name: 'stuck', address: stuck.url, queueWorkers: 1, queueSize: 2 })], clock: systemClock, logger, registry: new Registry(), status });
+    const rw = createRemoteWrite({
+      targets: [target({ name: 'stuck', address: stuck.url, queueWorkers: 1, queueSize: 2 })],
+      clock: systemClock,
+      logger,
+      registry: new Registry(),
+      status,
+    });
     cleanups.push(async () => {
       stuck.release(true);
-      await rw.stop(1000);
+      await rw.stop(deadlineIn(systemClock, 1000));
     });
     for (let i = 0; i < 6; i++) await rw.offer(item({ profileId: `p${i}` }));
     await stuck.waitForRequests(1);

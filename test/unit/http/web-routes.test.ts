@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpServer } from '../../../src/http/server.js';
+import { registerAppRoutes } from '../../../src/http/routes/app-routes.js';
 import { registerQueryRoutes } from '../../../src/http/routes/query-routes.js';
 import { UI_PAGES, registerWebRoutes, webAssetsDir } from '../../../src/http/routes/web-routes.js';
 import { FakeClock } from '../../../src/lib/clock.js';
@@ -41,12 +42,13 @@ function buildDir(opts: { compressed?: boolean } = {}): string {
 function server(dir: string, logger = createLogger('silent')): FastifyInstance {
   const app = createHttpServer({ logger, registry: new Registry(), bodyLimit: 1 << 20, requestTimeoutMs: 10_000, isReady: () => true });
   const NOW = 1_700_000_000_000;
+  const store = createMemoryStore([profile('app.cpu', {}, { 'a;b': 1 }, NOW - 60_000)]);
   registerQueryRoutes(app, {
-    store: createMemoryStore([profile('app.cpu', {}, { 'a;b': 1 }, NOW - 60_000)]),
+    store,
     clock: new FakeClock(NOW),
     maxNodesRender: 8192,
-    allowUnauthenticatedDelete: false,
   });
+  registerAppRoutes(app, { store, allowUnauthenticatedDelete: false });
   registerWebRoutes(app, { dir, logger });
   cleanups.push(() => app.close());
   return app;

@@ -68,7 +68,15 @@ describe('remote-write target status', () => {
 
   it('is healthy before any attempt, retrying after a failure, failing after three, healthy again after a success', async () => {
     const { clock, m, only } = setup();
-    expect(only()).toMatchObject({ name: 'central', address: 'http://***@central:4040', durable: false, state: 'healthy', consecutiveFailures: 0, lastError: null, lastSuccessAt: null });
+    expect(only()).toMatchObject({
+      name: 'central',
+      address: 'http://***@central:4040',
+      durable: false,
+      state: 'healthy',
+      consecutiveFailures: 0,
+      lastError: null,
+      lastSuccessAt: null,
+    });
     m.failed('network', 'connect ECONNREFUSED 127.0.0.1:4040');
     expect(only()).toMatchObject({
       state: 'retrying',
@@ -154,9 +162,9 @@ describe('memory queue stats', () => {
     let now = 1000;
     const q = createMemoryQueue(10, { now: () => now });
     expect(q.stats?.()).toEqual({ bytes: 0, oldestAtMs: undefined });
-    q.push(item({ body: Buffer.alloc(100) }));
+    expect(q.push(item({ body: Buffer.alloc(100) }))).toBe('accepted');
     now = 2000;
-    q.push(item({ body: Buffer.alloc(50) }));
+    expect(q.push(item({ body: Buffer.alloc(50) }))).toBe('accepted');
     expect(q.stats?.()).toEqual({ bytes: 150, oldestAtMs: 1000 });
     const first = await q.take();
     // Taken but unfinished: still pending, still the oldest.
@@ -167,8 +175,8 @@ describe('memory queue stats', () => {
     await second!.drop('too_old');
     await second!.ack(); // a second end is ignored
     expect(q.stats?.()).toEqual({ bytes: 0, oldestAtMs: undefined });
-    q.push(item({ body: Buffer.alloc(7) }));
-    q.drain();
+    expect(q.push(item({ body: Buffer.alloc(7) }))).toBe('accepted');
+    expect(q.drain()).toHaveLength(1);
     expect(q.stats?.()).toEqual({ bytes: 0, oldestAtMs: undefined });
   });
 });

@@ -27,7 +27,11 @@ export function ComparisonControls({ p, apps }: { p: ComparisonParams; apps: App
         <AppPicker apps={apps} value={parseQuery(p.query).appName} onChange={(a) => setQuery(withApp(p.query, a))} />
         <TagFilter query={p.query} from={p.from} until={p.until} onChange={setQuery} idPrefix="shared-tag" />
       </div>
-      <TimeRange from={p.from} until={p.until} onChange={(f, u) => setParams({ from: f, until: u, leftFrom: undefined, leftUntil: undefined, rightFrom: undefined, rightUntil: undefined })} />
+      <TimeRange
+        from={p.from}
+        until={p.until}
+        onChange={(f, u) => setParams({ from: f, until: u, leftFrom: undefined, leftUntil: undefined, rightFrom: undefined, rightUntil: undefined })}
+      />
       <div className="side-picker" role="radiogroup" aria-label="Range the timeline selects">
         <span>Drag on the timeline to set the</span>
         {(['left', 'right'] as const).map((s) => (

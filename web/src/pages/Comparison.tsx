@@ -40,10 +40,16 @@ function Side({ title, which, p, data }: { title: string; which: 'left' | 'right
       </h2>
       <TagFilter query={q} from={from} until={until} onChange={(nq) => setParams({ [`${which}Query`]: nq })} idPrefix={`${which}-tag`} />
       <ErrorBanner error={data.error} what={title} />
-      {data.loading && !data.data ? <p className="muted" role="status">Loading…</p> : null}
+      {data.loading && !data.data ? (
+        <p className="muted" role="status">
+          Loading…
+        </p>
+      ) : null}
       {data.data ? (
         data.data.flamebearer.numTicks === 0 ? (
-          <p className="empty" role="status">No data in this range.</p>
+          <p className="empty" role="status">
+            No data in this range.
+          </p>
         ) : (
           <>
             <ProfileSummary profile={data.data} testId={`total-${which}`} />

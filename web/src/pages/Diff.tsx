@@ -25,14 +25,19 @@ export function Diff({ search }: { search: URLSearchParams }) {
       <ErrorBanner error={apps.error} what="Applications" />
       <ComparisonControls p={p} apps={apps.data ?? []} />
       <p className="summary">
-        Baseline <code>{leftQuery}</code> {describeRange(leftFrom, leftUntil, Date.now())} against <code>{rightQuery}</code>{' '}
-        {describeRange(rightFrom, rightUntil, Date.now())}
+        Baseline <code>{leftQuery}</code> {describeRange(leftFrom, leftUntil, Date.now())} against <code>{rightQuery}</code> {describeRange(rightFrom, rightUntil, Date.now())}
       </p>
       <ErrorBanner error={diff.error} what="Diff" />
-      {diff.loading && !d ? <p className="muted" role="status">Loading…</p> : null}
+      {diff.loading && !d ? (
+        <p className="muted" role="status">
+          Loading…
+        </p>
+      ) : null}
       {d ? (
         (d.leftTicks ?? 0) === 0 && (d.rightTicks ?? 0) === 0 ? (
-          <p className="empty" role="status">No data in either range.</p>
+          <p className="empty" role="status">
+            No data in either range.
+          </p>
         ) : (
           <>
             <p className="summary">

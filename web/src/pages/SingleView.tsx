@@ -44,7 +44,11 @@ export function SingleView({ search }: { search: URLSearchParams }) {
       <TimeRange from={from} until={until} onChange={(f, u) => setParams({ from: f, until: u })} />
       <Timeline timeline={render.data?.timeline} fromMs={fromMs} untilMs={untilMs} onSelect={(f, u) => setParams({ from: unixSeconds(f), until: unixSeconds(u) })} />
       <ErrorBanner error={render.error} what="Profile" />
-      {render.loading && !render.data ? <p className="muted" role="status">Loading…</p> : null}
+      {render.loading && !render.data ? (
+        <p className="muted" role="status">
+          Loading…
+        </p>
+      ) : null}
       {render.data ? (
         render.data.flamebearer.numTicks === 0 ? (
           <p className="empty" role="status">
