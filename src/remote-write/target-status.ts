@@ -183,17 +183,17 @@ export function createRemoteWriteStatus(o: RemoteWriteStatusOptions): RemoteWrit
         },
         retried: (reason) => inner.retried(reason),
         permanent: (status) => inner.permanent(status),
-        sent(bytes) {
+        sent(bytes, profiles = 1) {
           const now = clock.now();
           t.consecutiveFailures = 0;
           t.streakStartMs = undefined;
           t.lastSuccessMs = now;
-          t.sentProfiles++;
+          t.sentProfiles += profiles;
           t.sentBytes += bytes;
           const b = bucket(t, now);
-          b.profiles++;
+          b.profiles += profiles;
           b.bytes += bytes;
-          inner.sent(bytes);
+          inner.sent(bytes, profiles);
         },
         responded: (status, seconds) => inner.responded(status, seconds),
         inFlight(delta) {

@@ -19,7 +19,7 @@ function innerMetrics() {
     failed: (r, d) => calls.push(`failed ${r} ${d}`),
     retried: (r) => calls.push(`retried ${r}`),
     permanent: (s) => calls.push(`permanent ${s}`),
-    sent: (b) => calls.push(`sent ${b}`),
+    sent: (b, p) => calls.push(`sent ${b} ${p}`),
     responded: (s, sec) => calls.push(`responded ${s} ${sec}`),
     inFlight: (d) => calls.push(`inFlight ${d}`),
   };
@@ -48,6 +48,7 @@ describe('remote-write target status', () => {
     m.permanent(400);
     m.dropped('queue_full', 4);
     m.sent(10);
+    m.sent(20, 3);
     m.inFlight(-1);
     unsample();
     expect(inner.calls).toEqual([
@@ -60,7 +61,8 @@ describe('remote-write target status', () => {
       'retried status',
       'permanent 400',
       'dropped queue_full 4',
-      'sent 10',
+      'sent 10 1',
+      'sent 20 3',
       'inFlight -1',
       'unsample',
     ]);
