@@ -5,7 +5,7 @@ import type { TargetConfig } from '../config/config.js';
 import type { Clock } from '../lib/clock.js';
 import { PyrelayError } from '../model/errors.js';
 import type { FormatId } from '../model/profile.js';
-import { createBacklog, type Backlog, type BacklogLogger, type DropReason } from './backlog/index.js';
+import { createBacklog, type Backlog, type BacklogLogger, type DropReason } from '../store/log/index.js';
 import type { ForwardItem } from './types.js';
 
 export type DropHandler = (reason: DropReason, count: number) => void;

@@ -2,7 +2,7 @@
 // metrics use snake_case labels, client metrics camelCase. Dashboards built on the original keep working.
 // pyrelay's delivery metrics sit beside them, snake_case only.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { DropReason as BacklogDropReason } from './backlog/types.js';
+import type { DropReason as BacklogDropReason } from '../store/log/types.js';
 
 export const RESPONSE_TIME_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
