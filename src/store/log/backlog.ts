@@ -13,7 +13,7 @@ import { createFinishWrites } from './finish-writes.js';
 import { createPayloadCache } from './payload-cache.js';
 import { createBufferPool } from './buffer-pool.js';
 import { decodeRecord, encodeHeader, encodeRecord, recordSize } from './record.js';
-import type { Backlog, BacklogItem, BacklogOptions, DropReason, TargetStats } from './types.js';
+import type { Backlog, BacklogItem, BacklogOptions, DropReason, LogRecord, TargetStats } from './types.js';
 
 interface Entry {
   bytes: number;
@@ -85,6 +85,9 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
   let corruptSkipped = 0;
   let closed = false;
   let nextSeq = 1;
+  // Consumers that persist their own checkpoint: no done markers, no cache entries for them.
+  const checkpoints = new Map(Object.entries(opts.checkpoints ?? {}).filter(([t]) => states.has(t)));
+  const isCheckpointed = (target: string) => checkpoints.has(target);
 
   const stateOf = (target: string): TargetState => {
     const s = states.get(target);
@@ -132,8 +135,10 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
     if (ref === undefined || closed) return true;
     ref.remaining--;
     if (ref.remaining > 0) {
-      ref.marked.push(target);
-      finishes.mark(target, seq);
+      if (!isCheckpointed(target)) {
+        ref.marked.push(target);
+        finishes.mark(target, seq);
+      }
       return true;
     }
     refs.delete(seq);
@@ -186,7 +191,7 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
       continue;
     }
     const { record } = decoded;
-    const pendingFor = record.targets.filter((t) => states.has(t) && !finished?.has(t));
+    const pendingFor = record.targets.filter((t) => states.has(t) && !finished?.has(t) && !(key <= (checkpoints.get(t) ?? 0)));
     if (pendingFor.length === 0) {
       // Every target finished (a crash between the last ack and the delete) or is no longer configured.
       if (record.targets.some((t) => !states.has(t))) forgotten++;
@@ -208,6 +213,32 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
   const reserved = state.get(SEQ_RESERVED);
   if (typeof reserved === 'number' && Number.isSafeInteger(reserved)) nextSeq = Math.max(nextSeq, reserved);
   let reservedUpTo = nextSeq;
+  // ---- in-order delivery to onAppend listeners ----
+  let lastSeq = nextSeq - 1;
+  const listeners = new Set<(r: LogRecord) => void>();
+  const settled = new Map<number, LogRecord | null>();
+  const delivered = new Map<number, () => void>();
+  /** Records the outcome of seq's append (null = failed or written for nobody) and delivers the settled prefix. */
+  const settle = (seq: number, rec: LogRecord | null) => {
+    settled.set(seq, rec);
+    while (settled.has(lastSeq + 1)) {
+      const next = settled.get(lastSeq + 1)!;
+      settled.delete(++lastSeq);
+      if (next !== null) {
+        for (const l of listeners) {
+          try {
+            l(next);
+          } catch (e) {
+            logger?.error({ err: errorText(e), seq: next.seq }, 'write-ahead log: a listener failed');
+          }
+        }
+      }
+      delivered.get(lastSeq)?.();
+      delivered.delete(lastSeq);
+    }
+  };
+  const untilDelivered = (seq: number): Promise<void> | undefined =>
+    seq <= lastSeq ? undefined : new Promise<void>((resolve) => delivered.set(seq, resolve));
   await Promise.all(stale).catch((e) =>
     logger?.error({ err: errorText(e) }, 'remote-write backlog: cleaning up at open failed'),
   );
@@ -249,22 +280,69 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
     get corruptSkipped() {
       return corruptSkipped;
     },
+    get lastSeq() {
+      return lastSeq;
+    },
+
+    onAppend(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+
+    async readFrom(consumer, afterSeq, limit) {
+      const s = stateOf(consumer);
+      const out: LogRecord[] = [];
+      for (const [seq, entry] of s.pending) {
+        if (out.length >= limit) break;
+        if (seq <= afterSeq || !entry.committed) continue;
+        const consumers = refs.get(seq)?.targets ?? [consumer];
+        const cached = cache.get(seq);
+        if (cached !== undefined) {
+          out.push({ seq, payload: cached.payload, meta: cached.meta, consumers });
+          continue;
+        }
+        let raw = payloads.getBinary(seq);
+        if (raw === undefined) {
+          env.resetReadTxn();
+          raw = payloads.getBinary(seq);
+        }
+        const decoded = raw === undefined ? ({ ok: false, why: 'record missing' } as const) : decodeRecord(raw);
+        if (!decoded.ok) {
+          skipCorrupt(seq, decoded.why);
+          for (const [t, st] of states) finish(t, st, seq);
+          opts.onCorrupt?.(1);
+          continue;
+        }
+        out.push({ seq, payload: decoded.record.payload, meta: decoded.record.meta, consumers });
+      }
+      return out;
+    },
+
+    ackUpTo(consumer, seq) {
+      const s = stateOf(consumer);
+      const done: number[] = [];
+      for (const [k, entry] of s.pending) {
+        if (k > seq) break;
+        if (entry.committed) done.push(k);
+      }
+      for (const k of done) finish(consumer, s, k);
+    },
 
     async append(payload, meta, targets) {
       if (closed) throw new PyrelayError('unavailable', 'remote-write backlog cannot persist: it is closed');
       const unique = [...new Set(targets)];
       for (const t of unique) stateOf(t);
+      const at = clock.now();
+      const accepted: string[] = [];
+      const header = () => encodeHeader(at, accepted, meta);
+      header(); // throws on non-JSON meta before any state changes (and before a seq is taken: seqs all settle)
       const seq = nextSeq++;
       if (seq >= reservedUpTo) {
         reservedUpTo = seq + SEQ_BLOCK;
         void bestEffort(state.put(SEQ_RESERVED, reservedUpTo), 'reserving sequence numbers', seq);
       }
-      const at = clock.now();
       const bytes = payload.length;
       const entry: Entry = { bytes, at, committed: false };
-      const accepted: string[] = [];
-      const header = () => encodeHeader(at, accepted, meta);
-      header(); // throws on non-JSON meta before any state changes
       for (const t of unique) {
         const s = states.get(t)!;
         const max = opts.maxBytesPerTarget[t] ?? Infinity;
@@ -278,7 +356,11 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
         s.bytes += bytes;
         accepted.push(t);
       }
-      if (accepted.length === 0) return seq;
+      if (accepted.length === 0) {
+        settle(seq, null);
+        await untilDelivered(seq);
+        return seq;
+      }
       refs.set(seq, { remaining: accepted.length, targets: accepted, marked: [] });
       const head = header();
       const buf = recordBuffers.acquire(recordSize(head, payload));
@@ -291,6 +373,7 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
           const s = states.get(t)!;
           if (s.pending.delete(seq)) s.bytes -= bytes;
         }
+        settle(seq, null);
         throw new PyrelayError('unavailable', `remote-write backlog cannot persist: ${await writeErrorText(e)}`, {
           cause: e,
         });
@@ -300,8 +383,10 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
       }
       entry.committed = true;
       // Only for the targets a budget did not drop it for while the write ran.
-      const waiting = accepted.filter((t) => states.get(t)!.pending.has(seq));
+      const waiting = accepted.filter((t) => states.get(t)!.pending.has(seq) && !isCheckpointed(t));
       if (waiting.length > 0) cache.put(seq, { payload, meta }, waiting);
+      settle(seq, { seq, payload, meta, consumers: accepted });
+      await untilDelivered(seq);
       return seq;
     },
 
