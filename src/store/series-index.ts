@@ -47,6 +47,8 @@ export function createSeriesIndex(dbs: SeriesIndexDbs): SeriesIndex {
   const ids = new Map<string, number>();
   // Time extents of series written since open, so a put inside the known extent reads nothing.
   const extents = new Map<number, SeriesRecord>();
+  // Kept in memory: writes are asynchronous, so reading the counter back could see a stale value.
+  let nextId: number | undefined;
 
   const entries = (rec: SeriesRecord): [string, string][] => [
     [APP_LABEL, rec.app],
@@ -63,8 +65,9 @@ export function createSeriesIndex(dbs: SeriesIndexDbs): SeriesIndex {
             throw invalidParameter(`tag ${n} is too long to index (${Buffer.byteLength(v)} bytes)`);
           }
         }
-        id = dbs.meta.get(NEXT_ID) ?? 1;
-        dbs.meta.put(NEXT_ID, id + 1);
+        id = nextId ?? dbs.meta.get(NEXT_ID) ?? 1;
+        nextId = id + 1;
+        dbs.meta.put(NEXT_ID, nextId);
         dbs.seriesIds.put(idKey(norm), id);
         const rec: SeriesRecord = { key: norm, app: key.appName, labels: { ...key.labels }, minMs: startMs, maxMs: endMs };
         dbs.series.put(id, rec);
@@ -107,6 +110,7 @@ export function createSeriesIndex(dbs: SeriesIndexDbs): SeriesIndex {
       extents.delete(id);
     },
     reset: () => {
+      nextId = undefined;
       ids.clear();
       extents.clear();
     },
