@@ -192,7 +192,15 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
     checkpoint: () => stats!.checkpoint,
     records(records, epoch) {
       if (dead || closing) return;
-      worker.postMessage({ id: 0, op: 'records', records, epoch, now: clock.now() } satisfies StoreCall);
+      // Each body is copied into its own buffer and moved (not cloned): a payload may be a view of a larger
+      // pooled buffer, which structured cloning would copy whole.
+      const transfer: ArrayBuffer[] = [];
+      const own = records.map((r) => {
+        const payload = new Uint8Array(r.payload);
+        transfer.push(payload.buffer);
+        return { seq: r.seq, meta: r.meta, payload };
+      });
+      worker.postMessage({ id: 0, op: 'records', records: own, epoch, now: clock.now() } satisfies StoreCall, transfer);
     },
     onCheckpoint: (fn) => void (onCheckpoint = fn),
     onReset: (fn) => void (onReset = fn),

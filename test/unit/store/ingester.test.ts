@@ -1,0 +1,66 @@
+// The store ingesting from the write-ahead log: a record is visible to reads as soon as its append resolved
+// (head), survives close/reopen (flush + checkpoint), and the log forgets it only once the store wrote it.
+import { afterEach, describe, expect, it } from 'vitest';
+import { T0, folded } from './helpers.js';
+import { clockAt, openPipeline, tempDir } from './ingest-helpers.js';
+
+let cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c();
+  cleanups = [];
+});
+
+const q = (name: string, fromSec: number, untilSec = fromSec + 10) => ({ name, from: String(fromSec), until: String(untilSec) });
+const S0 = T0 / 1000;
+const all = (appName: string) => ({ appName, matchers: [] });
+const DAY = { startMs: T0, endMs: T0 + 86_400_000 };
+
+describe('store ingester', () => {
+  it('shows a logged profile to reads right after its append resolves, before any flush', async () => {
+    const { dir, cleanup } = await tempDir();
+    cleanups.push(cleanup);
+    // Flushes every minute at most: what reads see comes from the head.
+    const p = await openPipeline(dir, clockAt(T0), { flushIntervalMs: 60_000 });
+    cleanups.unshift(() => p.close());
+    for (let i = 0; i < 20; i++) await p.append(q('app.cpu{host=a}', S0 + i * 10), `main;work ${i + 1}\nmain;idle 1\n`);
+    const r = await p.store.select(all('app.cpu'), DAY);
+    expect(folded(r.tree)).toEqual({ 'main;idle': 20, 'main;work': 210 });
+    expect(r.timeline.samples.slice(0, 20)).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
+    expect(p.store.stats()).toMatchObject({ records: 20, flushes: 0 });
+    expect(await p.store.labelValues('host')).toEqual(['a']);
+    expect((await p.store.apps()).map((a) => a.name)).toEqual(['app.cpu']);
+  });
+
+  it('writes the head and the checkpoint together on close; the log then has nothing left for the store', async () => {
+    const { dir, cleanup } = await tempDir();
+    cleanups.push(cleanup);
+    const clock = clockAt(T0);
+    let p = await openPipeline(dir, clock, { flushIntervalMs: 60_000 });
+    let last = 0;
+    for (let i = 0; i < 30; i++) last = await p.append(q('app.cpu', S0 + i * 10), 'a;b 1\na;c 2\n');
+    await p.close();
+    p = await openPipeline(dir, clock, { flushIntervalMs: 60_000 });
+    cleanups.unshift(() => p.close());
+    expect(p.store.checkpoint()).toBe(last);
+    expect(await p.log.readFrom('@store', 0, 100)).toEqual([]);
+    expect(p.store.stats().records).toBe(0); // nothing replayed
+    const r = await p.store.select(all('app.cpu'), DAY);
+    expect(folded(r.tree)).toEqual({ 'a;b': 30, 'a;c': 60 });
+  });
+
+  it('decodes every format the log holds, not only folded (pprof through the tree path)', async () => {
+    const { dir, cleanup } = await tempDir();
+    cleanups.push(cleanup);
+    const p = await openPipeline(dir, clockAt(T0));
+    cleanups.unshift(() => p.close());
+    const { readFile } = await import('node:fs/promises');
+    const pprof = await readFile(new URL('../../fixtures/pprof/go-cpu.pb.gz', import.meta.url));
+    await p.append({ ...q('lines.app', S0), format: 'lines' }, 'a;b\na;b\na;c\n');
+    const lines = await p.store.select(all('lines.app'), DAY);
+    expect(folded(lines.tree)).toEqual({ 'a;b': 2, 'a;c': 1 });
+    await p.append({ ...q('go.app', S0), format: 'pprof' }, pprof);
+    const cpu = await p.store.select(all('go.app.cpu'), DAY);
+    expect(cpu.tree.total).toBeGreaterThan(0);
+    expect(cpu.metadata?.units).toBe('samples');
+  });
+});
