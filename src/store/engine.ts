@@ -39,6 +39,11 @@ export interface EngineOptions {
   maxHeadEntries: number;
   /** Stacks remembered per app as folded text -> leaf path id (cleared when full). */
   stackCacheEntries: number;
+  /**
+   * Crash tests only: block the worker inside the nth flush or compaction transaction (after its writes, before
+   * its commit) and log `store: paused (test hook)`, so a test can SIGKILL the process right there.
+   */
+  pauseAt?: { point: 'flush' | 'compaction'; nth: number };
 }
 
 export interface EngineStats {
@@ -88,6 +93,15 @@ export interface Engine {
 }
 
 const CHECKPOINT = 'ingest-checkpoint';
+
+function pauseHook(opts: EngineOptions, events: EngineEvents) {
+  const counts = { flush: 0, compaction: 0 };
+  return (point: 'flush' | 'compaction') => {
+    if (opts.pauseAt?.point !== point || ++counts[point] !== opts.pauseAt.nth) return;
+    events.log('info', { point }, 'store: paused (test hook)');
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);
+  };
+}
 const COMPACT_BATCH = 256;
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 30_000;
@@ -148,6 +162,7 @@ export async function createEngine(opts: EngineOptions, events: EngineEvents, de
     },
   );
   const head = createHead(maxLevel);
+  const pause = pauseHook(opts, events);
   const stats: EngineStats = {
     puts: 0, commits: 0, treesWritten: 0, treesRead: 0, treesFromCache: 0, treesSwept: 0,
     records: 0, recordsFailed: 0, flushes: 0, compactions: 0, headEntries: 0, dirtyNodes: 0,
@@ -245,6 +260,7 @@ export async function createEngine(opts: EngineOptions, events: EngineEvents, de
       const written = await txn(() => {
         const n = segments.flush(series);
         if (upTo > checkpoint) metaDb.put(CHECKPOINT, upTo);
+        pause('flush');
         return n;
       });
       stats.flushes++;
@@ -287,7 +303,11 @@ export async function createEngine(opts: EngineOptions, events: EngineEvents, de
       const keys = segments.compactable(nowSec, all, COMPACT_BATCH);
       if (keys.length === 0) return;
       try {
-        const n = await txn(() => segments.compact(keys));
+        const n = await txn(() => {
+          const written = segments.compact(keys);
+          pause('compaction');
+          return written;
+        });
         root.resetReadTxn();
         segments.compacted(keys);
         stats.compactions += keys.length;

@@ -50,6 +50,8 @@ export interface LmdbStoreOptions {
   stackCacheEntries?: number;
   /** Module exporting `decodeRecord: RecordDecoder`, loaded in the worker to apply log records. */
   decoderModule?: URL;
+  /** Crash tests only (see EngineOptions.pauseAt). */
+  pauseAt?: EngineOptions['pauseAt'];
 }
 
 export interface StoreStats extends EngineStats {}
@@ -101,6 +103,7 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
     flushIntervalMs: options.flushIntervalMs ?? 2000,
     maxHeadEntries: options.maxHeadEntries ?? 2_000_000,
     stackCacheEntries: options.stackCacheEntries ?? 100_000,
+    ...(options.pauseAt ? { pauseAt: options.pauseAt } : {}),
   };
   const data: StoreWorkerData = { options: engineOptions, ...(options.decoderModule ? { decoderModule: options.decoderModule.href } : {}) };
   const worker: Worker = startWorker(new URL(`./store-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url), { workerData: data });
