@@ -10,6 +10,8 @@ import { createDedupWindow } from './ingest/dedup.js';
 import { createDecoders } from './ingest/formats/index.js';
 import { createIngestMetrics } from './ingest/metrics.js';
 import { createIngestPipeline } from './ingest/pipeline.js';
+import { createDecodePool } from './ingest/decode-pool.js';
+import type { Backlog } from './store/log/index.js';
 import { createHttpServer } from './http/server.js';
 import { registerIngestRoutes } from './http/routes/ingest-routes.js';
 import { registerQueryRoutes } from './http/routes/query-routes.js';
@@ -21,6 +23,8 @@ import { createLmdbStore } from './store/lmdb-store.js';
 export interface PyrelayDeps {
   clock?: Clock;
   logger?: Logger;
+  /** The metrics registry (the CLI passes one so its process guard counts there too). */
+  registry?: Registry;
 }
 
 export interface Pyrelay {
@@ -34,7 +38,7 @@ export interface Pyrelay {
 export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Promise<Pyrelay> {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createLogger(config.logLevel);
-  const registry = new Registry();
+  const registry = deps.registry ?? new Registry();
   collectDefaultMetrics({ register: registry });
 
   mkdirSync(config.storagePath, { recursive: true });
@@ -47,17 +51,39 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
   });
 
   let remoteWrite: RemoteWrite | undefined;
+  let log: Backlog | undefined;
+  const logConsumers: string[] = [];
   if (config.remoteWrite.enabled) {
     const { targets } = config.remoteWrite;
     // Opening the backlog replays it: every unacknowledged item is pending again before we listen (/ready).
     const durable = targets.some((t) => t.durable)
       ? await openDurableBuffer({ path: join(config.storagePath, 'remote-write'), targets, clock, logger })
       : undefined;
+    log = durable?.backlog;
+    if (durable) logConsumers.push(...durable.targets);
     remoteWrite = createRemoteWrite({ targets, clock, logger, registry, durable });
   }
 
   const ingestMetrics = createIngestMetrics(registry);
+  const decodePool = createDecodePool({
+    limits: {
+      maxDecompressedBytes: config.ingest.maxDecompressedBytes,
+      maxSeriesPerRequest: config.ingest.maxSeriesPerRequest,
+      maxLabelsPerSeries: config.ingest.maxLabelsPerSeries,
+      maxNodesPerRequest: config.ingest.maxNodesPerRequest,
+    },
+    size: config.ingest.decodeWorkers,
+    heapBytes: config.ingest.decodeWorkerMemoryBytes,
+    inlineMaxBytes: config.ingest.decodeInlineMaxBytes,
+    decoders: createDecoders({ clock, onCumulativeSkipped: () => {} }),
+    logger,
+    onOutOfMemory: () => ingestMetrics.limitHits.inc({ limit: 'decode-worker-memory' }),
+  });
+  await decodePool.ready();
   const pipeline = createIngestPipeline({
+    pool: decodePool,
+    log,
+    logConsumers,
     decoders: createDecoders({ clock, onCumulativeSkipped: () => ingestMetrics.discarded.inc({ reason: 'cumulative_without_prev' }) }),
     store: config.remoteWrite.disableLocalWrites ? undefined : store,
     remoteWrite,
@@ -110,6 +136,7 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
         const deadline = clock.now() + config.shutdownTimeoutMs;
         // In-flight requests finish (they may still enqueue); new ones get 503 until the socket closes.
         await app.close();
+        await decodePool.close();
         if (remoteWrite) await remoteWrite.stop(deadline);
         await store.close();
         logger.info('pyrelay stopped');

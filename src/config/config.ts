@@ -52,6 +52,10 @@ export interface Config {
     maxLabelsPerSeries: number;
     requestTimeoutMs: number;
     dedupWindowMs: number;
+    maxNodesPerRequest: number;
+    decodeWorkers: number;
+    decodeWorkerMemoryBytes: number;
+    decodeInlineMaxBytes: number;
   };
   api: { allowUnauthenticatedDelete: boolean };
   remoteWrite: { enabled: boolean; disableLocalWrites: boolean; targets: TargetConfig[] };
@@ -83,6 +87,10 @@ export function toConfig(raw: RawConfig): Config {
       maxLabelsPerSeries: raw.ingest['max-labels-per-series'],
       requestTimeoutMs: raw.ingest['request-timeout'],
       dedupWindowMs: raw.ingest['dedup-window'],
+      maxNodesPerRequest: raw.ingest['max-nodes-per-request'],
+      decodeWorkers: raw.ingest['decode-workers'],
+      decodeWorkerMemoryBytes: raw.ingest['decode-worker-memory'],
+      decodeInlineMaxBytes: raw.ingest['decode-inline-max-bytes'],
     },
     api: { allowUnauthenticatedDelete: raw.api['allow-unauthenticated-delete'] },
     remoteWrite: {

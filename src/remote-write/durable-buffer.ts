@@ -28,6 +28,12 @@ export interface DurableBufferOptions {
   targets: TargetConfig[];
   clock: Clock;
   logger?: BacklogLogger;
+  /** Consumers of the same log besides the durable targets (the local store's `@store`). */
+  extraConsumers?: string[];
+  /** Checkpoints of consumers that keep their own (see BacklogOptions.checkpoints). */
+  checkpoints?: Record<string, number>;
+  /** The log is shared with the store: close() leaves it open and the composition root closes it last. */
+  shared?: boolean;
 }
 
 /** Opens the backlog and rebuilds every target's progress from disk (the replay) before resolving. */
@@ -38,7 +44,8 @@ export async function openDurableBuffer(o: DurableBufferOptions): Promise<Durabl
   const early: { target: string; reason: DropReason; count: number }[] = [];
   const backlog = await createBacklog({
     path: o.path,
-    targets: names,
+    targets: [...names, ...(o.extraConsumers ?? [])],
+    checkpoints: o.checkpoints,
     clock: o.clock,
     maxBytesPerTarget: Object.fromEntries(durable.map((t) => [t.name, t.maxBacklogBytes])),
     logger: o.logger,
@@ -58,7 +65,7 @@ export async function openDurableBuffer(o: DurableBufferOptions): Promise<Durabl
       handlers.set(target, handler);
       for (const e of early.filter((x) => x.target === target)) handler(e.reason, e.count);
     },
-    close: () => backlog.close(),
+    close: () => (o.shared ? Promise.resolve() : backlog.close()),
   };
 }
 

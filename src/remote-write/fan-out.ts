@@ -13,7 +13,7 @@ import { createMemoryQueue, type LeaseDropReason, type TargetQueue } from './que
 import { redactUrl } from './redact.js';
 import type { Sender } from './sender.js';
 import { createTarget, type Target } from './target.js';
-import type { ForwardItem, RemoteWrite } from './types.js';
+import type { ForwardItem, OfferOptions, RemoteWrite } from './types.js';
 
 export interface RemoteWriteDeps {
   targets: TargetConfig[];
@@ -85,10 +85,10 @@ export function createRemoteWrite(deps: RemoteWriteDeps): RemoteWrite {
       : new PyrelayError('unavailable', `remote write cannot keep the profile: ${String(err)}`, { cause: err });
 
   return {
-    async offer(item: ForwardItem): Promise<void> {
+    async offer(item: ForwardItem, opts: OfferOptions = {}): Promise<void> {
       if (stopping) throw new PyrelayError('unavailable', 'remote write is stopping');
       // Persist first: /ingest answers 200 only once every durable target has the profile on disk.
-      if (buffer && durableTargets.length > 0) {
+      if (buffer && durableTargets.length > 0 && opts.persisted !== true) {
         try {
           await buffer.append(item);
         } catch (err) {
