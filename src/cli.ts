@@ -1,7 +1,9 @@
 // `pyrelay server --config server.yml [--flags]`: flags are generated from the config schema's scalar keys.
 import { Command, Option } from 'commander';
 import { loadConfig, scalarSettings } from './config/load.js';
+import { Registry } from 'prom-client';
 import { createLogger } from './lib/logger.js';
+import { guardUnhandledRejections } from './lib/rejection-guard.js';
 import { isPyrelayError } from './model/errors.js';
 import { createPyrelay } from './main.js';
 
@@ -32,8 +34,11 @@ server.action(async (opts: Record<string, string | undefined>) => {
   }
   const logger = createLogger(loaded.config.logLevel);
   for (const w of loaded.warnings) logger.warn(w);
+  // Before anything can reject: a stray rejection during start-up must not end the process either.
+  const registry = new Registry();
+  guardUnhandledRejections(process, { logger, registry });
   try {
-    const relay = await createPyrelay(loaded.config, { logger });
+    const relay = await createPyrelay(loaded.config, { logger, registry });
     await relay.start();
     let signals = 0;
     const onSignal = (sig: string) => {

@@ -6,7 +6,7 @@
 // before they resolve; acks and drops are written in batches (finish-writes.ts), so after a crash an item
 // finished shortly before may come back, never an unfinished one go missing. Fresh payloads are served
 // from memory (payload-cache.ts) instead of being read back and re-checksummed per target.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, statfs } from 'node:fs/promises';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { PyrelayError } from '../../model/errors.js';
 import { createFinishWrites } from './finish-writes.js';
@@ -102,6 +102,43 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
       async (e) => logger?.error({ err: await writeErrorText(e), seq }, `remote-write backlog: ${what} failed`),
     );
 
+  // ---- a failed write (disk full) ----
+  // Appends are refused at once (503) until the filesystem has room again, instead of each one failing an lmdb
+  // commit: repeated failed commits are slow, leave stray rejections, and lmdb's native side has crashed after
+  // a run of them. A probe looks at the free space once per recoveryProbeMs; then the next append tries again.
+  let degraded: { reason: string; needBytes: number; since: number } | undefined;
+  let probe: NodeJS.Timeout | undefined;
+  const probeMs = opts.recoveryProbeMs ?? 1000;
+  const checkSpace = async () => {
+    probe = undefined;
+    if (degraded === undefined || closed) return;
+    let free = 0;
+    try {
+      const s = await statfs(opts.path);
+      free = s.bavail * s.bsize;
+    } catch {
+      free = 0;
+    }
+    if (degraded !== undefined && free >= degraded.needBytes) {
+      logger?.info({ freeBytes: free, afterMs: clock.now() - degraded.since }, 'write-ahead log: free space is back; accepting writes again');
+      degraded = undefined;
+      return;
+    }
+    probe = setTimeout(() => void checkSpace(), probeMs);
+    probe.unref();
+  };
+  const degrade = (reason: string, recordBytes: number) => {
+    if (degraded === undefined) {
+      logger?.error({ err: reason }, 'write-ahead log cannot persist: refusing writes until the disk has room');
+    }
+    // lmdb needs room for copied pages and the free list besides the record itself.
+    degraded = { reason, needBytes: 2 * recordBytes + (1 << 20), since: clock.now() };
+    if (probe === undefined && !closed) {
+      probe = setTimeout(() => void checkSpace(), probeMs);
+      probe.unref();
+    }
+  };
+
   const recordBuffers = createBufferPool();
   const cache = createPayloadCache({ maxBytes: opts.cacheBytes ?? DEFAULT_CACHE_BYTES, laggardMs: LAGGARD_MS, now: () => clock.now() });
   const finishes = createFinishWrites({
@@ -110,6 +147,7 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
     flushMs: opts.finishFlushMs ?? DEFAULT_FINISH_FLUSH_MS,
     // writeErrorText also consumes lmdb's rejected commitError, which would otherwise go unhandled.
     onError: (e, what) => void writeErrorText(e).then((err) => logger?.error({ err }, `remote-write backlog: ${what} failed`)),
+    paused: () => degraded !== undefined,
   });
 
   /** Used at open only (awaited there); finished items go through `finishes`. */
@@ -283,6 +321,9 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
     get lastSeq() {
       return lastSeq;
     },
+    get unavailableReason() {
+      return degraded?.reason;
+    },
 
     onAppend(listener) {
       listeners.add(listener);
@@ -330,6 +371,9 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
 
     async append(payload, meta, targets) {
       if (closed) throw new PyrelayError('unavailable', 'remote-write backlog cannot persist: it is closed');
+      if (degraded !== undefined) {
+        throw new PyrelayError('unavailable', `write-ahead log cannot persist: ${degraded.reason} (waiting for free disk space)`);
+      }
       const unique = [...new Set(targets)];
       for (const t of unique) stateOf(t);
       const at = clock.now();
@@ -374,9 +418,9 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
           if (s.pending.delete(seq)) s.bytes -= bytes;
         }
         settle(seq, null);
-        throw new PyrelayError('unavailable', `remote-write backlog cannot persist: ${await writeErrorText(e)}`, {
-          cause: e,
-        });
+        const reason = await writeErrorText(e);
+        degrade(reason, recordSize(head, payload));
+        throw new PyrelayError('unavailable', `remote-write backlog cannot persist: ${reason}`, { cause: e });
       } finally {
         // lmdb holds the buffer's address until the put settles, and not after.
         recordBuffers.release(buf);
@@ -480,13 +524,17 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
     async close() {
       if (closed) return;
       closed = true;
+      if (probe !== undefined) clearTimeout(probe);
       await finishes.flush();
+      // Unwritable (disk full): what is queued is lost as in a crash (items may be sent again, never lost).
+      if (degraded !== undefined) finishes.discard();
       await env.close(); // waits for queued writes
     },
 
     async abandon() {
       if (closed) return;
       closed = true;
+      if (probe !== undefined) clearTimeout(probe);
       finishes.discard();
       await env.close();
     },

@@ -46,6 +46,8 @@ export interface BacklogOptions {
    * checkpoint they persisted: records with seq <= it are done for them. They ack with ackUpTo().
    */
   checkpoints?: Record<string, number>;
+  /** How often a log that could not persist checks for free space again (default 1 s). */
+  recoveryProbeMs?: number;
 }
 
 /** A record as the log's readers see it. */
@@ -92,6 +94,8 @@ export interface Backlog {
   stats(target: string): TargetStats;
   /** Records skipped as corrupted since open. */
   readonly corruptSkipped: number;
+  /** Why appends are refused right now (a write failed and the disk has no room yet), or undefined. */
+  readonly unavailableReason: string | undefined;
   /** Every seq up to this one is settled (durable, or failed and never delivered). */
   readonly lastSeq: number;
   /**
