@@ -5,6 +5,7 @@
 // Exactly-once replay: write-ahead-log records are applied to the head; a flush writes the head's level-0
 // nodes and the highest record sequence applied (the checkpoint) in ONE transaction. After a crash the head
 // is gone, the stored nodes hold exactly the records up to the checkpoint, and the log replays the rest.
+import { statfs } from 'node:fs/promises';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { PyrelayError, invalidParameter, isPyrelayError } from '../model/errors.js';
 import type { ProfileMetadata } from '../model/profile.js';
@@ -105,6 +106,8 @@ function pauseHook(opts: EngineOptions, events: EngineEvents) {
 const COMPACT_BATCH = 256;
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 30_000;
+/** Free bytes the store's disk must have before writing is tried again after a failure. */
+const MIN_FREE_BYTES = 16 * 1024 * 1024;
 
 export async function createEngine(opts: EngineOptions, events: EngineEvents, decode: RecordDecoder | undefined): Promise<Engine> {
   const { maxLevel, retentionMs, maxWriteSpanMs } = opts;
@@ -228,9 +231,15 @@ export async function createEngine(opts: EngineOptions, events: EngineEvents, de
     setTimeout(() => void serial(probe), wait).unref();
   };
 
-  // After a failure: writes work again once the checkpoint can be rewritten.
+  // After a failure: writes work again once the disk has room and the checkpoint can be rewritten. Free space
+  // is checked first because lmdb does not take a storm of failed commits well (the log does the same).
   const probe = async () => {
     if (closed) return;
+    const free = await statfs(opts.path).then((s) => s.bavail * s.bsize, () => Infinity);
+    if (free < MIN_FREE_BYTES) {
+      setTimeout(() => void serial(probe), retryMs).unref();
+      return;
+    }
     try {
       await txn(() => metaDb.put(CHECKPOINT, checkpoint));
       failing = false;
@@ -336,7 +345,12 @@ export async function createEngine(opts: EngineOptions, events: EngineEvents, de
   };
   /** A direct put waits for a commit: at once for a lone writer, after the gather window once writers are concurrent. */
   const schedulePut = () => {
-    if (waiters.length >= opts.maxBatch) return flushSoon();
+    if (waiters.length >= opts.maxBatch) {
+      // A full batch commits at once (its snapshot is taken now), so one commit never holds more than maxBatch puts.
+      cancelScheduled();
+      void flush();
+      return;
+    }
     if (scheduled !== undefined) return;
     if (opts.batchWindowMs > 0 && lastBatchSize > 1) {
       scheduled = setTimeout(() => {

@@ -47,6 +47,8 @@ try {
   process.exit(1);
 }
 post({ event: 'ready', stats: engine.stats() });
+// An unhandled rejection would end this thread (and with it the store): log it instead, as the main thread does.
+process.on('unhandledRejection', (e) => post({ event: 'log', level: 'error', obj: { err: (e as Error)?.message ?? String(e) }, msg: 'store worker: unhandled rejection' }));
 
 function errorOf(e: unknown) {
   return isPyrelayError(e) ? { code: e.code, message: e.message } : { message: (e as Error)?.message ?? String(e) };
