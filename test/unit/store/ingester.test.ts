@@ -64,3 +64,27 @@ describe('store ingester', () => {
     expect(cpu.metadata?.units).toBe('samples');
   });
 });
+
+describe('store metrics', () => {
+  it('exposes the ingester progress, the head and the lag behind the log', async () => {
+    const { Registry } = await import('prom-client');
+    const { registerStoreMetrics } = await import('../../../src/store/metrics.js');
+    const { dir, cleanup } = await tempDir();
+    cleanups.push(cleanup);
+    const p = await openPipeline(dir, clockAt(T0), { flushIntervalMs: 60_000 });
+    cleanups.unshift(() => p.close());
+    const registry = new Registry();
+    registerStoreMetrics(registry, { stats: () => p.store.stats(), lastLogSeq: () => p.log.lastSeq });
+    for (let i = 0; i < 3; i++) await p.append(q('m.cpu', S0 + i * 10), 'a;b 1\n');
+    await p.store.select(all('m.cpu'), DAY); // replies carry the worker's stats
+    const text = await registry.metrics();
+    expect(text).toMatch(/^pyrelay_store_log_records_total 3$/m);
+    expect(text).toMatch(/^pyrelay_store_log_lag_records 3$/m);
+    expect(text).toMatch(/^pyrelay_store_head_entries [1-9]/m);
+    await p.store.settle();
+    const after = await registry.metrics();
+    expect(after).toMatch(/^pyrelay_store_log_lag_records 0$/m);
+    expect(after).toMatch(/^pyrelay_store_flushes_total [1-9]/m);
+    expect(after).toMatch(/^pyrelay_store_head_entries 0$/m);
+  });
+});
