@@ -44,7 +44,7 @@ export interface LmdbStoreOptions {
   anchoredRegex?: boolean;
   /** How often log records in the head are written (default 2 s); a crash replays them from the log. */
   flushIntervalMs?: number;
-  /** Path entries the head holds before it is written at once (default 2,000,000, roughly 100 MB). */
+  /** Path entries the head holds before it is written at once (default 1,000,000, roughly 80 MB of Map entries). */
   maxHeadEntries?: number;
   /** Folded stacks remembered per app for the ingester's stack -> path cache (default 100,000). */
   stackCacheEntries?: number;
@@ -101,7 +101,7 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
     maxWriteSpanMs: options.maxWriteSpanMs ?? 86_400_000,
     anchoredRegex: options.anchoredRegex ?? false,
     flushIntervalMs: options.flushIntervalMs ?? 2000,
-    maxHeadEntries: options.maxHeadEntries ?? 2_000_000,
+    maxHeadEntries: options.maxHeadEntries ?? 1_000_000,
     stackCacheEntries: options.stackCacheEntries ?? 100_000,
     ...(options.pauseAt ? { pauseAt: options.pauseAt } : {}),
   };
