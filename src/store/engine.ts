@@ -14,6 +14,7 @@ import type { SeriesSelector } from '../model/selector.js';
 import type { SeriesKey } from '../model/series-key.js';
 import { Tree } from '../model/tree.js';
 import { createHead, type HeadSeries } from './head.js';
+import { checkStorable } from './limits.js';
 import type { Entries } from './path-codec.js';
 import { treeEntries } from './path-codec.js';
 import { createPathDict, type AppPaths } from './path-dict.js';
@@ -367,15 +368,8 @@ export async function createEngine(opts: EngineOptions, events: EngineEvents, de
   // ---- applying profiles to the head ----
   const retentionBoundaryMs = (nowMs: number) => (retentionMs > 0 ? nowMs - retentionMs : -Infinity);
   const appMeta = new Map<string, string>();
-  const checkRange = (startMs: number, endMs: number, nowMs: number) => {
-    if (!Number.isFinite(startMs) || !Number.isFinite(endMs) || endMs < startMs) {
-      throw invalidParameter(`invalid profile time range [${startMs}, ${endMs}]`);
-    }
-    if (endMs - startMs > maxWriteSpanMs) {
-      throw invalidParameter(`profile spans ${endMs - startMs} ms, more than the ${maxWriteSpanMs} ms a write may cover`);
-    }
-    if (endMs <= retentionBoundaryMs(nowMs)) throw invalidParameter('profile is older than the retention period');
-  };
+  const checkRange = (key: SeriesKey, startMs: number, endMs: number, nowMs: number) =>
+    checkStorable(key, startMs, endMs, nowMs, { retentionMs, maxWriteSpanMs });
   const apply = (p: { key: SeriesKey; metadata: ProfileMetadata; startMs: number; endMs: number }, entries: Entries, total: number) => {
     const seriesId = index.ensure(p.key, p.startMs, p.endMs);
     const m = p.metadata;
@@ -414,7 +408,7 @@ export async function createEngine(opts: EngineOptions, events: EngineEvents, de
     const out: Pending[] = [];
     const sink: ProfileSink = {
       series(p) {
-        checkRange(p.startMs, p.endMs, nowMs);
+        checkRange(p.key, p.startMs, p.endMs, nowMs);
         const paths = dict.of(p.key.appName);
         const pending: Pending = { p, ids: [], values: [], total: 0, trees: [] };
         out.push(pending);
@@ -450,7 +444,7 @@ export async function createEngine(opts: EngineOptions, events: EngineEvents, de
       try {
         if (closed) throw new PyrelayError('unavailable', 'store is closed');
         if (failing) throw new PyrelayError('unavailable', 'store cannot write at the moment');
-        checkRange(p.startMs, p.endMs, nowMs);
+        checkRange(p.key, p.startMs, p.endMs, nowMs);
         const entries = tree.total > 0 ? treeEntries(tree, dict.of(p.key.appName)) : { ids: [], values: [] };
         apply(p, entries, tree.total);
         stats.puts++;
