@@ -45,7 +45,7 @@ export interface EngineOptions {
    * Crash tests only: block the worker inside the nth flush or compaction transaction (after its writes, before
    * its commit) and log `store: paused (test hook)`, so a test can SIGKILL the process right there.
    */
-  pauseAt?: { point: 'flush' | 'compaction'; nth: number };
+  pauseAt?: { point: 'flush' | 'compaction'; nth: number; /** Throw (the transaction aborts) instead of blocking. */ fail?: boolean };
 }
 
 export interface EngineStats {
@@ -100,6 +100,7 @@ function pauseHook(opts: EngineOptions, events: EngineEvents) {
   const counts = { flush: 0, compaction: 0 };
   return (point: 'flush' | 'compaction') => {
     if (opts.pauseAt?.point !== point || ++counts[point] !== opts.pauseAt.nth) return;
+    if (opts.pauseAt.fail) throw new Error(`injected ${point} failure (test hook)`);
     events.log('info', { point }, 'store: paused (test hook)');
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);
   };
@@ -198,7 +199,9 @@ export async function createEngine(opts: EngineOptions, events: EngineEvents, de
   };
 
   const txn = async <T>(fn: () => T): Promise<T> => {
-    const r = await root.transaction(() => {
+    // A child transaction of lmdb's async write batch: unlike transaction(cb), it is rolled back when `fn`
+    // throws (transaction(cb) commits the writes made before the throw, which would break exactly-once).
+    const r = await root.childTransaction(() => {
       inTransaction = true;
       try {
         return fn();

@@ -88,3 +88,30 @@ describe('store metrics', () => {
     expect(after).toMatch(/^pyrelay_store_head_entries 0$/m);
   });
 });
+
+describe('store ingester: a failed write', () => {
+  it('drops the head, replays the log from the checkpoint and ends with every record exactly once', async () => {
+    const { dir, cleanup } = await tempDir();
+    cleanups.push(cleanup);
+    const warnings: string[] = [];
+    const p = await openPipeline(dir, clockAt(T0), {
+      flushIntervalMs: 30,
+      pauseAt: { point: 'flush', nth: 3, fail: true },
+      logger: { info: () => {}, warn: (_o, m) => warnings.push(m), error: (_o, m) => warnings.push(m) },
+    });
+    cleanups.unshift(() => p.close());
+    let last = 0;
+    for (let i = 0; i < 60; i++) {
+      last = await p.append(q('f.cpu', S0 + i * 10), `main;r${i} 1\n`);
+      if (i % 10 === 9) await new Promise((r) => setTimeout(r, 40)); // let flushes happen between appends
+    }
+    // The failure's retry waits at least 0.5 s; then the log is replayed and flushed.
+    await expect.poll(() => p.store.stats().checkpoint, { timeout: 10_000 }).toBe(last);
+    expect(warnings.some((m) => /write failed/.test(m)), JSON.stringify([warnings, p.store.stats()])).toBe(true);
+    const r = await p.store.select(all('f.cpu'), DAY);
+    const stacks = folded(r.tree);
+    expect(Object.keys(stacks)).toHaveLength(60);
+    expect(Object.entries(stacks).filter(([, v]) => v !== 1)).toEqual([]);
+    expect(r.timeline.samples.reduce((a, b) => a + b, 0)).toBe(60);
+  });
+});
