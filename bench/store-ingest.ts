@@ -106,9 +106,9 @@ export interface IngestRow {
   unit: string;
 }
 
-export async function run({ smoke = false, records }: { smoke?: boolean; records?: number } = {}): Promise<IngestRow[]> {
+export async function run({ smoke = false, records, only }: { smoke?: boolean; records?: number; only?: string } = {}): Promise<IngestRow[]> {
   const rows: IngestRow[] = [];
-  for (const b of bodies()) {
+  for (const b of bodies().filter((x) => only === undefined || x.name.toLowerCase().startsWith(only))) {
     const n = records ?? (smoke ? 40 : b.name.startsWith('Go') ? 600 : 2000);
     const ours = await viaIngester(b, n);
     const base = await viaTrees(b, n);
@@ -120,5 +120,6 @@ export async function run({ smoke = false, records }: { smoke?: boolean; records
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const arg = process.argv.find((a) => a.startsWith('--records='));
-  await run({ smoke: process.argv.includes('--smoke'), ...(arg ? { records: Number(arg.slice(10)) } : {}) });
+  const only = process.argv.find((a) => a.startsWith('--only='));
+  await run({ smoke: process.argv.includes('--smoke'), ...(arg ? { records: Number(arg.slice(10)) } : {}), ...(only ? { only: only.slice(7) } : {}) });
 }
