@@ -1,7 +1,8 @@
 // The composition root: config in, every component built and wired here, nothing constructed anywhere else.
 // Shutdown runs in the reverse order of dependencies: stop accepting, drain sends, close the store.
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from './config/config.js';
 import { systemClock, type Clock } from './lib/clock.js';
@@ -11,7 +12,8 @@ import { createDecoders } from './ingest/formats/index.js';
 import { createIngestMetrics } from './ingest/metrics.js';
 import { createIngestPipeline } from './ingest/pipeline.js';
 import { createDecodePool } from './ingest/decode-pool.js';
-import type { Backlog } from './store/log/index.js';
+import { STORE_CONSUMER, type Backlog } from './store/log/index.js';
+import { createIngester } from './store/ingester.js';
 import { createHttpServer } from './http/server.js';
 import { registerIngestRoutes } from './http/routes/ingest-routes.js';
 import { registerQueryRoutes } from './http/routes/query-routes.js';
@@ -48,20 +50,36 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     retentionMs: config.retentionMs,
     maxNodesPerTree: config.maxNodesSerialization,
     logger,
+    // The store's worker decodes log records with the ingest formats (loaded by URL: store may not import ingest).
+    decoderModule: new URL(`./ingest/wal-decoder${extname(fileURLToPath(import.meta.url))}`, import.meta.url),
   });
 
-  let remoteWrite: RemoteWrite | undefined;
-  let log: Backlog | undefined;
-  const logConsumers: string[] = [];
-  if (config.remoteWrite.enabled) {
-    const { targets } = config.remoteWrite;
-    // Opening the backlog replays it: every unacknowledged item is pending again before we listen (/ready).
-    const durable = targets.some((t) => t.durable)
-      ? await openDurableBuffer({ path: join(config.storagePath, 'remote-write'), targets, clock, logger })
+  // The write-ahead log: one record per accepted request, read by the store's ingester (`@store`) and by every
+  // durable target. It keeps the remote-write backlog's directory, so a backlog written before stays readable.
+  const localWrites = !config.remoteWrite.disableLocalWrites;
+  const rwTargets = config.remoteWrite.enabled ? config.remoteWrite.targets : [];
+  const hasDurable = rwTargets.some((t) => t.durable);
+  const durable =
+    localWrites || hasDurable
+      ? await openDurableBuffer({
+          path: join(config.storagePath, 'remote-write'),
+          targets: rwTargets,
+          clock,
+          logger,
+          extraConsumers: localWrites ? [STORE_CONSUMER] : [],
+          checkpoints: localWrites ? { [STORE_CONSUMER]: store.checkpoint() } : undefined,
+          shared: true,
+        })
       : undefined;
-    log = durable?.backlog;
-    if (durable) logConsumers.push(...durable.targets);
-    remoteWrite = createRemoteWrite({ targets, clock, logger, registry, durable });
+  const log: Backlog | undefined = durable?.backlog;
+  const logConsumers = [...(durable?.targets ?? []), ...(localWrites ? [STORE_CONSUMER] : [])];
+  // Replays what the store has not written yet (before we listen), then follows the log.
+  const ingester = localWrites && log ? createIngester({ store, log, logger }) : undefined;
+  await ingester?.start();
+
+  let remoteWrite: RemoteWrite | undefined;
+  if (config.remoteWrite.enabled) {
+    remoteWrite = createRemoteWrite({ targets: rwTargets, clock, logger, registry, durable: hasDurable ? durable : undefined });
   }
 
   const ingestMetrics = createIngestMetrics(registry);
@@ -85,7 +103,8 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     log,
     logConsumers,
     decoders: createDecoders({ clock, onCumulativeSkipped: () => ingestMetrics.discarded.inc({ reason: 'cumulative_without_prev' }) }),
-    store: config.remoteWrite.disableLocalWrites ? undefined : store,
+    // The store ingests from the log; nothing writes it on the request path.
+    store: undefined,
     remoteWrite,
     dedup: createDedupWindow({ clock, windowMs: config.ingest.dedupWindowMs, maxEntries: 1_000_000 }),
     limits: {
@@ -138,7 +157,9 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
         await app.close();
         await decodePool.close();
         if (remoteWrite) await remoteWrite.stop(deadline);
+        ingester?.stop();
         await store.close();
+        await log?.close();
         logger.info('pyrelay stopped');
       })();
       return stopping;
