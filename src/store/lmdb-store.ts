@@ -68,6 +68,10 @@ export interface LmdbStore extends ProfileStore {
   onCheckpoint(fn: (seq: number) => void): void;
   /** The store lost its head after a failed write: send the records after `seq` again, tagged `epoch`. */
   onReset(fn: (seq: number, epoch: number) => void): void;
+  /** The worker took records of `bytes` body bytes off its queue. */
+  onApplied(fn: (bytes: number) => void): void;
+  /** Reads (select, labels, label values, apps) wait for this first: the ingester's read-your-writes. */
+  setReadBarrier(fn: () => Promise<void>): void;
   /** Writes the head and compacts every coarse node now (tests, benchmarks). */
   settle(): Promise<void>;
 }
@@ -78,7 +82,8 @@ interface Reply {
   value?: unknown;
   error?: { code?: ErrorCode; message: string };
   stats?: EngineStats;
-  event?: 'ready' | 'failed' | 'log' | 'checkpoint' | 'reset';
+  event?: 'ready' | 'failed' | 'log' | 'checkpoint' | 'reset' | 'applied';
+  bytes?: number;
   level?: 'info' | 'warn' | 'error';
   obj?: Record<string, unknown>;
   msg?: string;
@@ -113,6 +118,8 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
   let nextId = 1;
   let onCheckpoint: (seq: number) => void = () => {};
   let onReset: (seq: number, epoch: number) => void = () => {};
+  let onApplied: (bytes: number) => void = () => {};
+  let readBarrier: () => Promise<void> = () => Promise.resolve();
   let dead: PyrelayError | undefined;
 
   const ready = new Promise<void>((resolve, reject) => {
@@ -130,6 +137,8 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
           return onCheckpoint(m.seq!);
         case 'reset':
           return onReset(m.seq!, m.epoch!);
+        case 'applied':
+          return onApplied(m.bytes!);
       }
       const call = calls.get(m.id!);
       if (call === undefined) return;
@@ -181,13 +190,14 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
       return call({ op: 'put', tree: profile.tree, p: { key, metadata, startMs, endMs }, now: clock.now() });
     },
     async select(selector: SeriesSelector, range: TimeRange) {
+      await readBarrier();
       const r = await call<SelectResult>({ op: 'select', args: [selector, range, clock.now()] });
       Object.setPrototypeOf(r.tree, Tree.prototype);
       return r;
     },
-    labelNames: (selector, range) => call<string[]>({ op: 'labelNames', args: [selector, range] }),
-    labelValues: (label, selector, range) => call<string[]>({ op: 'labelValues', args: [label, selector, range] }),
-    apps: () => call<AppInfo[]>({ op: 'apps' }),
+    labelNames: (selector, range) => readBarrier().then(() => call<string[]>({ op: 'labelNames', args: [selector, range] })),
+    labelValues: (label, selector, range) => readBarrier().then(() => call<string[]>({ op: 'labelValues', args: [label, selector, range] })),
+    apps: () => readBarrier().then(() => call<AppInfo[]>({ op: 'apps' })),
     deleteApp: (app) => call<boolean>({ op: 'deleteApp', app }),
     sweepRetention: () => call<number>({ op: 'sweepRetention', now: clock.now() }),
     settle: () => call<void>({ op: 'settle', now: clock.now() }),
@@ -207,6 +217,8 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
     },
     onCheckpoint: (fn) => void (onCheckpoint = fn),
     onReset: (fn) => void (onReset = fn),
+    onApplied: (fn) => void (onApplied = fn),
+    setReadBarrier: (fn) => void (readBarrier = fn),
     close() {
       closing ??= (async () => {
         if (sweepTimer !== undefined) clearInterval(sweepTimer);

@@ -79,7 +79,14 @@ const run = (call: Exclude<StoreCall, { op: 'records' }>): Promise<unknown> => {
 
 port.on('message', (call: StoreCall) => {
   if (call.op === 'records') {
-    engine.records(call.records, call.epoch, call.now);
+    try {
+      engine.records(call.records, call.epoch, call.now);
+    } finally {
+      // Lets the main thread bound what it has queued here (counted even for records of an old epoch).
+      let bytes = 0;
+      for (const r of call.records) bytes += r.payload.length;
+      post({ event: 'applied', bytes });
+    }
     return;
   }
   run(call).then(

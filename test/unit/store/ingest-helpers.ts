@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeClock, type Clock } from '../../../src/lib/clock.js';
 import { parseIngestRequest } from '../../../src/ingest/request.js';
-import { createIngester, type Ingester } from '../../../src/store/ingester.js';
+import { createIngester, type Ingester, type IngesterOptions } from '../../../src/store/ingester.js';
 import { createLmdbStore, type LmdbStore, type LmdbStoreOptions } from '../../../src/store/lmdb-store.js';
 import { createBacklog, entryMeta, STORE_CONSUMER, type Backlog } from '../../../src/store/log/index.js';
 
@@ -26,7 +26,12 @@ export interface Pipeline {
   close(): Promise<void>;
 }
 
-export async function openPipeline(dir: string, clock: Clock, over: Partial<LmdbStoreOptions> = {}): Promise<Pipeline> {
+export async function openPipeline(
+  dir: string,
+  clock: Clock,
+  over: Partial<LmdbStoreOptions> = {},
+  ingest: Partial<Pick<IngesterOptions, 'maxInFlightBytes' | 'logger'>> = {},
+): Promise<Pipeline> {
   const store = await createLmdbStore({ path: join(dir, 'store'), clock, retentionMs: 0, maxNodesPerTree: 2048, decoderModule: DECODER, ...over });
   const log = await createBacklog({
     path: join(dir, 'log'),
@@ -35,7 +40,7 @@ export async function openPipeline(dir: string, clock: Clock, over: Partial<Lmdb
     maxBytesPerTarget: {},
     checkpoints: { [STORE_CONSUMER]: store.checkpoint() },
   });
-  const ingester = createIngester({ store, log });
+  const ingester = createIngester({ store, log, ...ingest });
   await ingester.start();
   return {
     dir,

@@ -115,3 +115,22 @@ describe('store ingester: a failed write', () => {
     expect(r.timeline.samples.reduce((a, b) => a + b, 0)).toBe(60);
   });
 });
+
+describe('store ingester: a slow store', () => {
+  it('holds at most the in-flight budget in the worker queue, catches up from the log, and reads still see every 200', async () => {
+    const { dir, cleanup } = await tempDir();
+    cleanups.push(cleanup);
+    const infos: string[] = [];
+    const logger = { info: (_o: object, m: string) => infos.push(m), warn: (_o: object, m: string) => infos.push(m) };
+    const p = await openPipeline(dir, clockAt(T0), {}, { maxInFlightBytes: 64, logger }); // ~3 records in flight
+    cleanups.unshift(() => p.close());
+    const body = (i: number) => `main;work;r${i} 1\n`;
+    await Promise.all(Array.from({ length: 80 }, (_, i) => p.append(q('s.cpu', S0 + (i % 30) * 10), body(i))));
+    // Read right after the last 200: the barrier waits until every durable record was posted.
+    const r = await p.store.select(all('s.cpu'), DAY);
+    expect(r.tree.total).toBe(80);
+    expect(Object.keys(folded(r.tree))).toHaveLength(80);
+    expect(infos).toContain('store ingester: the store is behind; reading the log from disk until it catches up');
+    expect(p.store.stats().records).toBe(80);
+  });
+});
