@@ -41,7 +41,12 @@ server.action(async (opts: Record<string, string | undefined>) => {
     const relay = await createPyrelay(loaded.config, { logger, registry });
     await relay.start();
     let signals = 0;
+    let firstAt = 0;
     const onSignal = (sig: string) => {
+      // Under `npm start` the process group's signal also arrives relayed by tsx a moment later: only a second
+      // signal sent on purpose (over a second after the first) cuts the orderly shutdown short.
+      if (signals > 0 && Date.now() - firstAt < 1000) return;
+      firstAt ||= Date.now();
       if (++signals > 1) {
         logger.warn({ signal: sig }, 'second signal: exiting now');
         process.exit(1);
