@@ -82,8 +82,8 @@ export function createSegmentData(
     if (level > maxLevel) return;
     const k: NodeKey = [sid, level, t];
     const id = keyId(k);
-    if (dirty.has(id)) return;
-    dirty.set(id, k);
+    // Written even when already known: after a rolled-back transaction memory may hold a marker the disk lacks.
+    if (!dirty.has(id)) dirty.set(id, k);
     dbs.dirty.put(k, 1);
   };
   const parentOf = (level: number, t: number): [number, number] => {
