@@ -31,12 +31,15 @@ export interface IngesterOptions {
   replayBatch?: number;
   /** Body bytes posted to the worker and not applied yet, at most (default 32 MiB). */
   maxInFlightBytes?: number;
+  /** Longest a read waits for records durable before it to reach the store (default 5 s). */
+  maxReadWaitMs?: number;
 }
 
 export function createIngester(opts: IngesterOptions): Ingester {
   const { store, log, logger } = opts;
   const replayBatch = opts.replayBatch ?? 64;
   const maxInFlight = opts.maxInFlightBytes ?? 32 * 1024 * 1024;
+  const maxReadWaitMs = opts.maxReadWaitMs ?? 5000;
   let epoch = 0;
   /** Every record for the store with seq <= posted was handed to the worker (in the current epoch). */
   let posted = store.checkpoint();
@@ -121,7 +124,17 @@ export function createIngester(opts: IngesterOptions): Ingester {
   store.setReadBarrier(() => {
     const want = log.lastSeq;
     if (stopped || posted >= want) return Promise.resolve();
-    return new Promise<void>((resolve) => waiting.push({ seq: want, resolve }));
+    // A store far behind (sustained overload) must not hold reads for as long as it lags: past the wait limit
+    // the read answers with what the store has (the lag is in pyrelay_store_log_lag_records).
+    return new Promise<void>((resolve) => {
+      const w = { seq: want, resolve };
+      waiting.push(w);
+      setTimeout(() => {
+        const i = waiting.indexOf(w);
+        if (i >= 0) waiting.splice(i, 1);
+        resolve();
+      }, maxReadWaitMs).unref();
+    });
   });
 
   return {
