@@ -102,16 +102,8 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     pool: decodePool,
     log,
     logConsumers,
-    decoders: createDecoders({ clock, onCumulativeSkipped: () => ingestMetrics.discarded.inc({ reason: 'cumulative_without_prev' }) }),
-    // The store ingests from the log; nothing writes it on the request path.
-    store: undefined,
     remoteWrite,
     dedup: createDedupWindow({ clock, windowMs: config.ingest.dedupWindowMs, maxEntries: 1_000_000 }),
-    limits: {
-      maxDecompressedBytes: config.ingest.maxDecompressedBytes,
-      maxSeriesPerRequest: config.ingest.maxSeriesPerRequest,
-      maxLabelsPerSeries: config.ingest.maxLabelsPerSeries,
-    },
     metrics: ingestMetrics,
     clock,
     logger,

@@ -4,11 +4,9 @@
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { PyrelayError } from '../model/errors.js';
-import type { DecodeLimits, FormatId, ProfileDecoder } from '../model/profile.js';
 import { normalizeKey } from '../model/series-key.js';
 import type { RemoteWrite } from '../remote-write/types.js';
 import { entryMeta, type Backlog } from '../store/log/index.js';
-import type { ProfileStore } from '../store/types.js';
 import type { DecodePool } from './decode-pool.js';
 import type { DedupWindow } from './dedup.js';
 import type { IngestMetrics } from './metrics.js';
@@ -36,18 +34,10 @@ export interface IngestPipelineDeps {
   pool: DecodePool;
   /** The write-ahead log; undefined when nobody reads it (relay mode with memory-only targets). */
   log: Backlog | undefined;
-  /** Who each record is for: the durable targets and, when the store ingests from the log, `@store`. */
+  /** Who each record is for: the durable targets and, unless in relay mode, the store's ingester `@store`. */
   logConsumers: string[];
-  /**
-   * The store when it is written on the request path (it does not consume the log): decoded here and put
-   * after the append. undefined in relay mode or when the store ingests from the log.
-   */
-  store: ProfileStore | undefined;
-  /** Decoders of the request-path store writes (their cumulative baselines are the authoritative ones). */
-  decoders: Record<FormatId, ProfileDecoder>;
   remoteWrite: RemoteWrite | undefined;
   dedup: DedupWindow;
-  limits: DecodeLimits;
   metrics: IngestMetrics;
   clock: Clock;
   logger: Logger;
@@ -80,26 +70,11 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
       const profiler = request.spyName || 'unknown';
       deps.metrics.parserRequests.inc({ profiler });
       deps.metrics.parserBytes.inc({ profiler }, body.length);
-
-      // The request-path store decodes again for its trees (the pool only validated).
-      const profiles =
-        deps.store === undefined
-          ? undefined
-          : deps.decoders[request.format]({
-              body,
-              contentType: request.contentType,
-              key: request.key,
-              spyName: request.spyName,
-              sampleRate: request.sampleRate,
-              sampleRateGiven: request.sampleRateGiven,
-              units: request.units,
-              aggregation: request.aggregation,
-              limits: deps.limits,
-            });
-      if (profiles === undefined && v.cumulativeSkipped > 0) {
+      // In relay mode nothing else sees the body; with the store, its ingester counts what it skips.
+      if (!storesFromLog && v.cumulativeSkipped > 0) {
         deps.metrics.discarded.inc({ reason: 'cumulative_without_prev' }, v.cumulativeSkipped);
       }
-      const series = profiles?.length ?? v.series;
+      const series = v.series;
       if (series === 0) deps.metrics.empty.inc({ format: request.format });
 
       // The id travels to targets (dedup between pyrelays); hashing the body is skipped when nothing needs it.
@@ -136,20 +111,8 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
           await deps.remoteWrite.offer(item, { persisted: deps.log !== undefined });
           forwarded = true;
         }
-        if (deps.store !== undefined && profiles !== undefined) {
-          const startMs = request.from.ms;
-          const endMs = Math.max(request.until.ms, startMs);
-          for (const p of profiles) {
-            try {
-              await deps.store.put({ ...p, startMs, endMs });
-            } catch (e) {
-              if (e instanceof PyrelayError) throw e;
-              throw new PyrelayError('storage_error', (e as Error).message, { cause: e });
-            }
-          }
-        }
         claim?.commit();
-        const stored = deps.store !== undefined ? series : storesFromLog && body.length > 0 ? series : 0;
+        const stored = storesFromLog && body.length > 0 ? series : 0;
         return { stored, forwarded, duplicate: false, bytes: body.length };
       } catch (e) {
         claim?.abort();
