@@ -20,7 +20,13 @@ const LIMITS: DecodeLimits = {
 
 const COUNT = /^[0-9]+$/;
 // pprof cumulative baselines live here, in the one thread that sees every logged record in order.
-const decoders = createDecoders({ clock: systemClock, onCumulativeSkipped: () => {} });
+let report: (reason: string) => void = () => {};
+const decoders = createDecoders({ clock: systemClock, onCumulativeSkipped: () => report('cumulative_without_prev') });
+
+/** The store worker's metric hook: a raw cumulative upload that only became a baseline is counted by reason. */
+export function setReporter(fn: (reason: string) => void): void {
+  report = fn;
+}
 
 function folded(body: Uint8Array, sink: ReturnType<ProfileSink['series']>): void {
   forEachLine(textOf(body), (line, n) => {

@@ -23,3 +23,10 @@ export interface ProfileSink {
  * body that does not decode (the record is then skipped whole, never half-applied).
  */
 export type RecordDecoder = (meta: Record<string, unknown>, payload: Uint8Array, sink: ProfileSink) => void;
+
+/** What a decoder module loaded by the store's worker exports. */
+export interface RecordDecoderModule {
+  decodeRecord: RecordDecoder;
+  /** Optional: the worker passes a callback for events worth a metric (e.g. `cumulative_without_prev`). */
+  setReporter?(report: (reason: string) => void): void;
+}

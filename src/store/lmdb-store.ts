@@ -68,6 +68,8 @@ export interface LmdbStore extends ProfileStore {
   onCheckpoint(fn: (seq: number) => void): void;
   /** The store lost its head after a failed write: send the records after `seq` again, tagged `epoch`. */
   onReset(fn: (seq: number, epoch: number) => void): void;
+  /** The decoder module reported an event worth counting (e.g. `cumulative_without_prev`). */
+  onDecoderEvent(fn: (reason: string) => void): void;
   /** The worker took records of `bytes` body bytes off its queue. */
   onApplied(fn: (bytes: number) => void): void;
   /** Reads (select, labels, label values, apps) wait for this first: the ingester's read-your-writes. */
@@ -82,7 +84,8 @@ interface Reply {
   value?: unknown;
   error?: { code?: ErrorCode; message: string };
   stats?: EngineStats;
-  event?: 'ready' | 'failed' | 'log' | 'checkpoint' | 'reset' | 'applied';
+  event?: 'ready' | 'failed' | 'log' | 'checkpoint' | 'reset' | 'applied' | 'decoder';
+  reason?: string;
   bytes?: number;
   level?: 'info' | 'warn' | 'error';
   obj?: Record<string, unknown>;
@@ -119,6 +122,7 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
   let onCheckpoint: (seq: number) => void = () => {};
   let onReset: (seq: number, epoch: number) => void = () => {};
   let onApplied: (bytes: number) => void = () => {};
+  let onDecoderEvent: (reason: string) => void = () => {};
   let readBarrier: () => Promise<void> = () => Promise.resolve();
   let dead: PyrelayError | undefined;
 
@@ -139,6 +143,8 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
           return onReset(m.seq!, m.epoch!);
         case 'applied':
           return onApplied(m.bytes!);
+        case 'decoder':
+          return onDecoderEvent(m.reason!);
       }
       const call = calls.get(m.id!);
       if (call === undefined) return;
@@ -218,6 +224,7 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
     onCheckpoint: (fn) => void (onCheckpoint = fn),
     onReset: (fn) => void (onReset = fn),
     onApplied: (fn) => void (onApplied = fn),
+    onDecoderEvent: (fn) => void (onDecoderEvent = fn),
     setReadBarrier: (fn) => void (readBarrier = fn),
     close() {
       closing ??= (async () => {

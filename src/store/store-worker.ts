@@ -2,7 +2,7 @@
 // calls (lmdb-store.ts) one message at a time. Results travel by structured clone; errors as {code, message}.
 import { parentPort, workerData } from 'node:worker_threads';
 import { isPyrelayError } from '../model/errors.js';
-import type { RecordDecoder } from '../model/profile-sink.js';
+import type { RecordDecoderModule } from '../model/profile-sink.js';
 import { Tree } from '../model/tree.js';
 import { createEngine, type Engine, type EngineOptions } from './engine.js';
 
@@ -26,11 +26,10 @@ export type StoreCall =
 
 const port = parentPort!;
 const data = workerData as StoreWorkerData;
-const decode = data.decoderModule
-  ? ((await import(data.decoderModule)) as { decodeRecord: RecordDecoder }).decodeRecord
-  : undefined;
-
 const post = (m: Record<string, unknown>) => port.postMessage(m);
+const mod = data.decoderModule ? ((await import(data.decoderModule)) as RecordDecoderModule) : undefined;
+mod?.setReporter?.((reason) => post({ event: 'decoder', reason }));
+const decode = mod?.decodeRecord;
 let engine: Engine;
 try {
   engine = await createEngine(

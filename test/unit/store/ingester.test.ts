@@ -134,3 +134,20 @@ describe('store ingester: a slow store', () => {
     expect(p.store.stats().records).toBe(80);
   });
 });
+
+describe('store ingester: decoder events', () => {
+  it('reports a raw cumulative pprof upload that only became a baseline, for the ingest discard metric', async () => {
+    const { dir, cleanup } = await tempDir();
+    cleanups.push(cleanup);
+    const p = await openPipeline(dir, clockAt(T0));
+    cleanups.unshift(() => p.close());
+    const reasons: string[] = [];
+    p.store.onDecoderEvent((r) => reasons.push(r));
+    const { readFile } = await import('node:fs/promises');
+    const heap = await readFile(new URL('../../fixtures/pprof/go-heap.pb', import.meta.url));
+    await p.append({ ...q('heap.app', S0), format: 'pprof', spyName: 'gospy' }, heap);
+    await p.store.apps(); // a read after the append: the worker has applied it
+    expect(reasons.length).toBeGreaterThan(0);
+    expect(new Set(reasons)).toEqual(new Set(['cumulative_without_prev']));
+  });
+});
