@@ -86,7 +86,17 @@ async function viaTrees(b: Body, records: number): Promise<number> {
   for (let i = 0; i < records; i++) {
     const query = b.query(i);
     const r = parseIngestRequest(query, { contentType: b.contentType }, clock.now());
-    const profiles = decoders[r.format]({ body: b.body(i), contentType: b.contentType, key: r.key, spyName: r.spyName, sampleRate: r.sampleRate, sampleRateGiven: r.sampleRateGiven, units: r.units, aggregation: r.aggregation, limits });
+    const profiles = decoders[r.format]({
+      body: b.body(i),
+      contentType: b.contentType,
+      key: r.key,
+      spyName: r.spyName,
+      sampleRate: r.sampleRate,
+      sampleRateGiven: r.sampleRateGiven,
+      units: r.units,
+      aggregation: r.aggregation,
+      limits,
+    });
     for (const p of profiles) inFlight.push(store.put({ ...p, startMs: r.from.ms, endMs: Math.max(r.until.ms, r.from.ms) }));
     if (inFlight.length >= 64) await Promise.all(inFlight.splice(0));
   }
@@ -112,7 +122,9 @@ export async function run({ smoke = false, records, only }: { smoke?: boolean; r
     const n = records ?? (smoke ? 40 : b.name.startsWith('Go') ? 600 : 2000);
     const ours = await viaIngester(b, n);
     const base = await viaTrees(b, n);
-    console.log(`${b.name.padEnd(52)} ingester ${ours.toFixed(0).padStart(6)} profiles/s   decode-to-tree + put ${base.toFixed(0).padStart(6)} profiles/s   ${(ours / base).toFixed(2)}x  (${n} records)`);
+    console.log(
+      `${b.name.padEnd(52)} ingester ${ours.toFixed(0).padStart(6)} profiles/s   decode-to-tree + put ${base.toFixed(0).padStart(6)} profiles/s   ${(ours / base).toFixed(2)}x  (${n} records)`,
+    );
     rows.push({ name: `store ingester, ${b.name}`, ours, baseline: base, ratio: ours / base, unit: 'profiles/s' });
   }
   return rows;

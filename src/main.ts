@@ -5,7 +5,7 @@ import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from './config/config.js';
-import { systemClock, type Clock } from './lib/clock.js';
+import { deadlineIn, systemClock, type Clock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { createDedupWindow } from './ingest/dedup.js';
 import { createDecoders } from './ingest/formats/index.js';
@@ -16,10 +16,11 @@ import { STORE_CONSUMER, type Backlog } from './store/log/index.js';
 import { createIngester } from './store/ingester.js';
 import { createHttpServer } from './http/server.js';
 import { registerIngestRoutes } from './http/routes/ingest-routes.js';
+import { registerAppRoutes } from './http/routes/app-routes.js';
 import { registerQueryRoutes } from './http/routes/query-routes.js';
-import { openDurableBuffer } from './remote-write/durable-buffer.js';
-import { createRemoteWrite } from './remote-write/fan-out.js';
-import type { RemoteWrite } from './remote-write/types.js';
+import { openSharedBacklog } from './remote-write/shared-backlog.js';
+import { createRemoteWrite } from './remote-write/remote-write.js';
+import type { RemoteWrite } from './model/forward.js';
 import { createLmdbStore } from './store/lmdb-store.js';
 
 export interface PyrelayDeps {
@@ -61,7 +62,7 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
   const hasDurable = rwTargets.some((t) => t.durable);
   const durable =
     localWrites || hasDurable
-      ? await openDurableBuffer({
+      ? await openSharedBacklog({
           path: join(config.storagePath, 'remote-write'),
           targets: rwTargets,
           clock,
@@ -83,6 +84,8 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
   }
 
   const ingestMetrics = createIngestMetrics(registry);
+  // The store's worker decodes for the store: what it discards (a cumulative pprof baseline) is counted here.
+  store.onDecoderEvent((reason) => ingestMetrics.discarded.inc({ reason }));
   const decodePool = createDecodePool({
     limits: {
       maxDecompressedBytes: config.ingest.maxDecompressedBytes,
@@ -129,8 +132,8 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     store,
     clock,
     maxNodesRender: config.maxNodesRender,
-    allowUnauthenticatedDelete: config.api.allowUnauthenticatedDelete,
   });
+  registerAppRoutes(app, { store, allowUnauthenticatedDelete: config.api.allowUnauthenticatedDelete });
 
   let stopping: Promise<void> | undefined;
   return {
@@ -144,7 +147,7 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     stop() {
       stopping ??= (async () => {
         draining = true;
-        const deadline = clock.now() + config.shutdownTimeoutMs;
+        const deadline = deadlineIn(clock, config.shutdownTimeoutMs);
         // In-flight requests finish (they may still enqueue); new ones get 503 until the socket closes.
         await app.close();
         await decodePool.close();

@@ -3,6 +3,8 @@
 // Each worker's JS heap is capped (resourceLimits): a body needing more gets a 422 and the worker is
 // replaced, never the process. A worker that handled a large body is replaced too, so its memory goes back.
 import { availableParallelism } from 'node:os';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../lib/worker.js';
 import type { Logger } from '../lib/logger.js';
@@ -75,7 +77,8 @@ export function createDecodePool(o: DecodePoolOptions): DecodePool {
   const readyFailures: ((e: Error) => void)[] = [];
 
   const spawn = (): Slot => {
-    const worker = startWorker(new URL('./decode-worker.ts', import.meta.url), {
+    // Next to this module: .ts under tsx (development, tests), .js in the built dist/.
+    const worker = startWorker(new URL(`./decode-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url), {
       workerData: { limits: { ...o.limits, maxTextBytes: Math.floor(o.heapBytes / 4) } },
       resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
       // The worker never writes to stdout; keep its streams from holding the process open.

@@ -5,13 +5,13 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { PyrelayError } from '../model/errors.js';
 import { normalizeKey } from '../model/series-key.js';
-import type { RemoteWrite } from '../remote-write/types.js';
+import type { RemoteWrite } from '../model/forward.js';
 import { entryMeta, type Backlog } from '../store/log/index.js';
 import type { DecodePool } from './decode-pool.js';
 import type { DedupWindow } from './dedup.js';
 import type { IngestMetrics } from './metrics.js';
 import { profileIdOf } from './profile-id.js';
-import type { IngestRequest } from './request.js';
+import type { IngestRequest } from '../model/ingest-request.js';
 
 export interface IngestInput {
   request: IngestRequest;
@@ -99,17 +99,26 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
       try {
         const item = { body, contentType: request.contentType, format: request.format, request, rawQuery, profileId };
         // The one durable write of the request: the 200 waits for this commit to be flushed.
+        let kept = false;
         if (deps.log !== undefined && deps.logConsumers.length > 0 && body.length > 0) {
           try {
             await deps.log.append(body, entryMeta(item), deps.logConsumers);
+            kept = true;
           } catch (e) {
             throw unavailable(e);
           }
         }
         let forwarded = false;
         if (deps.remoteWrite !== undefined && body.length > 0) {
-          await deps.remoteWrite.offer(item, { persisted: deps.log !== undefined });
-          forwarded = true;
+          try {
+            await deps.remoteWrite.offer(item, { persisted: deps.log !== undefined });
+            forwarded = true;
+          } catch (e) {
+            // Kept in the log (the store and durable targets have it): a 503 now would make the client send a
+            // duplicate. Only memory-only targets miss this copy, as when their queue is full.
+            if (!kept) throw e;
+            deps.logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'remote write refused a profile that was already kept');
+          }
         }
         claim?.commit();
         const stored = storesFromLog && body.length > 0 ? series : 0;

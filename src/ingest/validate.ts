@@ -39,12 +39,7 @@ export interface Validated {
   nodes: number;
 }
 
-export function validateBody(
-  decoders: Record<FormatId, ProfileDecoder>,
-  task: ValidateTask,
-  raw: Uint8Array,
-  limits: ValidateLimits,
-): Validated {
+export function validateBody(decoders: Record<FormatId, ProfileDecoder>, task: ValidateTask, raw: Uint8Array, limits: ValidateLimits): Validated {
   const body = task.contentEncoding === undefined ? raw : decodeContentEncoding(asBuffer(raw), task.contentEncoding, limits.maxDecompressedBytes);
   if (limits.maxTextBytes !== undefined && body.length > limits.maxTextBytes && TEXT_FORMATS.has(task.format)) {
     throw new PyrelayError(

@@ -15,10 +15,7 @@ export function createNodeBudget(limit: number): NodeBudget {
   return {
     take() {
       if (++used > limit) {
-        throw new PyrelayError(
-          'too_many_nodes',
-          `the profile has more than ${limit} distinct call-tree nodes (ingest.max-nodes-per-request)`,
-        );
+        throw new PyrelayError('too_many_nodes', `the profile has more than ${limit} distinct call-tree nodes (ingest.max-nodes-per-request)`);
       }
     },
     get used() {

@@ -7,7 +7,7 @@
 // is gone, the stored nodes hold exactly the records up to the checkpoint, and the log replays the rest.
 import { statfs } from 'node:fs/promises';
 import { open, type Database, type RootDatabase } from 'lmdb';
-import { PyrelayError, invalidParameter, isPyrelayError } from '../model/errors.js';
+import { PyrelayError, isPyrelayError } from '../model/errors.js';
 import type { ProfileMetadata } from '../model/profile.js';
 import type { ProfileSink, RecordDecoder, SeriesSink } from '../model/profile-sink.js';
 import type { SeriesSelector } from '../model/selector.js';
@@ -145,8 +145,7 @@ export async function createEngine(opts: EngineOptions, events: EngineEvents, de
         };
       },
     });
-  const db = <V, K extends import('lmdb').Key>(name: string, encoding?: 'binary'): Database<V, K> =>
-    watched(root.openDB<V, K>({ name, ...(encoding ? { encoding } : {}) }));
+  const db = <V, K extends import('lmdb').Key>(name: string, encoding?: 'binary'): Database<V, K> => watched(root.openDB<V, K>({ name, ...(encoding ? { encoding } : {}) }));
   const appsDb = db<ProfileMetadata, string>('apps');
   const metaDb = db<number, string>('meta');
   const dict = createPathDict(db<[number, number], [string, number]>('paths'), createSymbolDict(db<string, [string, number]>('dict')));
@@ -156,21 +155,27 @@ export async function createEngine(opts: EngineOptions, events: EngineEvents, de
     series: db<SeriesRecord, number>('series'),
     labels: db<true, [string, string, number]>('labels'),
   });
-  const segments = createSegmentData(
-    { trees: db<Buffer, NodeKey>('stacks', 'binary'), nodes: db<NodeStats, NodeKey>('nodes'), dirty: db<number, NodeKey>('dirty') },
-    dict,
-    {
-      maxLevel,
-      maxNodesPerTree: opts.maxNodesPerTree,
-      ...(opts.decodedCacheEntries !== undefined ? { decodedCacheEntries: opts.decodedCacheEntries } : {}),
-      seriesApp: (sid) => index.get(sid)?.app,
-    },
-  );
+  const segments = createSegmentData({ trees: db<Buffer, NodeKey>('stacks', 'binary'), nodes: db<NodeStats, NodeKey>('nodes'), dirty: db<number, NodeKey>('dirty') }, dict, {
+    maxLevel,
+    maxNodesPerTree: opts.maxNodesPerTree,
+    ...(opts.decodedCacheEntries !== undefined ? { decodedCacheEntries: opts.decodedCacheEntries } : {}),
+    seriesApp: (sid) => index.get(sid)?.app,
+  });
   const head = createHead(maxLevel);
   const pause = pauseHook(opts, events);
   const stats: EngineStats = {
-    puts: 0, commits: 0, treesWritten: 0, treesRead: 0, treesFromCache: 0, treesSwept: 0,
-    records: 0, recordsFailed: 0, flushes: 0, compactions: 0, headEntries: 0, dirtyNodes: 0,
+    puts: 0,
+    commits: 0,
+    treesWritten: 0,
+    treesRead: 0,
+    treesFromCache: 0,
+    treesSwept: 0,
+    records: 0,
+    recordsFailed: 0,
+    flushes: 0,
+    compactions: 0,
+    headEntries: 0,
+    dirtyNodes: 0,
     checkpoint: metaDb.get(CHECKPOINT) ?? 0,
   };
 
@@ -212,8 +217,7 @@ export async function createEngine(opts: EngineOptions, events: EngineEvents, de
     return r as T;
   };
 
-  const asStorageError = (e: unknown) =>
-    isPyrelayError(e) ? e : new PyrelayError('storage_error', `store write failed: ${(e as Error)?.message ?? e}`, { cause: e });
+  const asStorageError = (e: unknown) => (isPyrelayError(e) ? e : new PyrelayError('storage_error', `store write failed: ${(e as Error)?.message ?? e}`, { cause: e }));
 
   /** A write failed: forget everything not stored, ask for the log again, retry with backoff. */
   const fail = (e: unknown) => {
@@ -239,7 +243,10 @@ export async function createEngine(opts: EngineOptions, events: EngineEvents, de
   // is checked first because lmdb does not take a storm of failed commits well (the log does the same).
   const probe = async () => {
     if (closed) return;
-    const free = await statfs(opts.path).then((s) => s.bavail * s.bsize, () => Infinity);
+    const free = await statfs(opts.path).then(
+      (s) => s.bavail * s.bsize,
+      () => Infinity,
+    );
     if (free < MIN_FREE_BYTES) {
       setTimeout(() => void serial(probe), retryMs).unref();
       return;
@@ -371,8 +378,7 @@ export async function createEngine(opts: EngineOptions, events: EngineEvents, de
   // ---- applying profiles to the head ----
   const retentionBoundaryMs = (nowMs: number) => (retentionMs > 0 ? nowMs - retentionMs : -Infinity);
   const appMeta = new Map<string, string>();
-  const checkRange = (key: SeriesKey, startMs: number, endMs: number, nowMs: number) =>
-    checkStorable(key, startMs, endMs, nowMs, { retentionMs, maxWriteSpanMs });
+  const checkRange = (key: SeriesKey, startMs: number, endMs: number, nowMs: number) => checkStorable(key, startMs, endMs, nowMs, { retentionMs, maxWriteSpanMs });
   const apply = (p: { key: SeriesKey; metadata: ProfileMetadata; startMs: number; endMs: number }, entries: Entries, total: number) => {
     const seriesId = index.ensure(p.key, p.startMs, p.endMs);
     const m = p.metadata;

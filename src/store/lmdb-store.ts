@@ -54,7 +54,7 @@ export interface LmdbStoreOptions {
   pauseAt?: EngineOptions['pauseAt'];
 }
 
-export interface StoreStats extends EngineStats {}
+export type StoreStats = EngineStats;
 
 export interface LmdbStore extends ProfileStore {
   /** Deletes data entirely older than now - retention; returns the number of trees deleted. */
@@ -145,6 +145,8 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
           return onApplied(m.bytes!);
         case 'decoder':
           return onDecoderEvent(m.reason!);
+        case undefined:
+          break; // a reply to a call
       }
       const call = calls.get(m.id!);
       if (call === undefined) return;

@@ -9,7 +9,8 @@ import type { Database } from 'lmdb';
 import type { Tree } from '../model/tree.js';
 import { createDecodedCache } from './decoded-cache.js';
 import type { HeadSeries } from './head.js';
-import { addEntries, createTruncateScratch, decodeEntries, decodeSelfsInto, encodeSelfs, encodeSortedEntries, selfsToTree, truncatedEntries, type Selfs } from './path-codec.js';
+import { addEntries, decodeEntries, decodeSelfsInto, encodeSelfs, encodeSortedEntries, selfsToTree, type Selfs } from './path-codec.js';
+import { createTruncateScratch, truncatedEntries } from './path-truncate.js';
 import type { PathDict } from './path-dict.js';
 import { levelDuration, MULTIPLIER, type AlignedRange, type NodeRef } from './segment-math.js';
 

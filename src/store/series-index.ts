@@ -1,4 +1,4 @@
-// Series identity and the label index (spec 6): normalized key -> numeric series id, the series record
+// Series identity and the label index: normalized key -> numeric series id, the series record
 // (app, labels, time extent) and an ordered index [labelName, value, seriesId] that includes
 // `__name__` -> app. Mutating methods must run inside the store's write transaction.
 import { createHash } from 'node:crypto';
@@ -40,8 +40,7 @@ const NEXT_ID = 'nextSeriesId';
 // lmdb keys are limited to 1978 bytes: long normalized keys are stored by digest, and a label pair that
 // cannot fit the index is refused instead of failing the whole write batch.
 const MAX_KEY_BYTES = 1900;
-const idKey = (norm: string) =>
-  Buffer.byteLength(norm) <= MAX_KEY_BYTES ? norm : `sha256:${createHash('sha256').update(norm).digest('hex')}`;
+const idKey = (norm: string) => (Buffer.byteLength(norm) <= MAX_KEY_BYTES ? norm : `sha256:${createHash('sha256').update(norm).digest('hex')}`);
 
 export function createSeriesIndex(dbs: SeriesIndexDbs): SeriesIndex {
   const ids = new Map<string, number>();
@@ -50,10 +49,7 @@ export function createSeriesIndex(dbs: SeriesIndexDbs): SeriesIndex {
   // Kept in memory: writes are asynchronous, so reading the counter back could see a stale value.
   let nextId: number | undefined;
 
-  const entries = (rec: SeriesRecord): [string, string][] => [
-    [APP_LABEL, rec.app],
-    ...Object.entries(rec.labels),
-  ];
+  const entries = (rec: SeriesRecord): [string, string][] => [[APP_LABEL, rec.app], ...Object.entries(rec.labels)];
 
   return {
     ensure(key, startMs, endMs) {

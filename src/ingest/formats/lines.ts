@@ -1,4 +1,4 @@
-// Format `lines` (spec 1.7.2): one stack per line without a count; each occurrence counts 1, empty lines
+// Format `lines`: one stack per line without a count; each occurrence counts 1, empty lines
 // are skipped (CRLF tolerated). The whole line is the stack, spaces included, as in OG.
 import { DEFAULT_MAX_STACK_DEPTH, type ProfileDecoder } from '../../model/profile.js';
 import { Tree } from '../../model/tree.js';
@@ -17,8 +17,7 @@ export const decodeLines: ProfileDecoder = (input) => {
     if (seen === undefined) {
       input.limits.nodeBudget?.take(); // bounds this map too, before any tree exists
       counts.set(line, { n: 1, line: n });
-    }
-    else seen.n++;
+    } else seen.n++;
   });
   // Distinct lines were charged above; the tree's nodes are not charged a second time.
   const tree = new Tree();

@@ -60,7 +60,11 @@ describe('store ingester: crashes', () => {
       // 'ack': kill on the n-th acknowledgement, with 8 appends in flight. Else: kill when the hook fires.
       const r = await run(args, (line, a) => (kill === 'ack' ? a.length >= n : line.paused === kill));
       expect(r.signal, `${kill} ${n}: ${r.stderr}`).toBe('SIGKILL');
-      if (kill !== 'ack') expect(r.lines.some((l) => l.paused === kill), `${kill} ${n} never paused`).toBe(true);
+      if (kill !== 'ack')
+        expect(
+          r.lines.some((l) => l.paused === kill),
+          `${kill} ${n} never paused`,
+        ).toBe(true);
       for (const i of r.acked) acked.add(i);
       start += 1000;
     }

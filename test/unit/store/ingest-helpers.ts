@@ -47,8 +47,7 @@ export async function openPipeline(
     store,
     log,
     ingester,
-    append: (query, body, contentType) =>
-      log.append(typeof body === 'string' ? Buffer.from(body) : body, ingestMeta(query, contentType, clock.now()), [STORE_CONSUMER]),
+    append: (query, body, contentType) => log.append(typeof body === 'string' ? Buffer.from(body) : body, ingestMeta(query, contentType, clock.now()), [STORE_CONSUMER]),
     async close() {
       ingester.stop();
       await store.close();

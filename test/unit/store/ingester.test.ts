@@ -107,7 +107,10 @@ describe('store ingester: a failed write', () => {
     }
     // The failure's retry waits at least 0.5 s; then the log is replayed and flushed.
     await expect.poll(() => p.store.stats().checkpoint, { timeout: 10_000 }).toBe(last);
-    expect(warnings.some((m) => /write failed/.test(m)), JSON.stringify([warnings, p.store.stats()])).toBe(true);
+    expect(
+      warnings.some((m) => /write failed/.test(m)),
+      JSON.stringify([warnings, p.store.stats()]),
+    ).toBe(true);
     const r = await p.store.select(all('f.cpu'), DAY);
     const stacks = folded(r.tree);
     expect(Object.keys(stacks)).toHaveLength(60);

@@ -1,16 +1,15 @@
-// The shared durable buffer of every `durable: true` target: one lmdb backlog under
+// The shared backlog of every `durable: true` target: one lmdb backlog under
 // `<storage-path>/remote-write`, the payload written once whatever the number of targets. It also maps a
 // ForwardItem to a backlog record and back, and routes the backlog's drops to the target they belong to.
 import type { TargetConfig } from '../config/config.js';
 import type { Clock } from '../lib/clock.js';
-import { PyrelayError } from '../model/errors.js';
 import { createBacklog, type Backlog, type BacklogLogger, type DropReason } from '../store/log/index.js';
 import { entryFromRecord, entryMeta } from '../store/log/entry.js';
-import type { ForwardItem } from './types.js';
+import type { ForwardItem } from '../model/forward.js';
 
 export type DropHandler = (reason: DropReason, count: number) => void;
 
-export interface DurableBuffer {
+export interface SharedBacklog {
   readonly backlog: Backlog;
   /** Names of the durable targets, in config order. */
   readonly targets: string[];
@@ -22,7 +21,7 @@ export interface DurableBuffer {
   close(): Promise<void>;
 }
 
-export interface DurableBufferOptions {
+export interface SharedBacklogOptions {
   path: string;
   /** Every configured target; only the durable ones get a backlog. */
   targets: TargetConfig[];
@@ -37,7 +36,7 @@ export interface DurableBufferOptions {
 }
 
 /** Opens the backlog and rebuilds every target's progress from disk (the replay) before resolving. */
-export async function openDurableBuffer(o: DurableBufferOptions): Promise<DurableBuffer> {
+export async function openSharedBacklog(o: SharedBacklogOptions): Promise<SharedBacklog> {
   const durable = o.targets.filter((t) => t.durable);
   const names = durable.map((t) => t.name);
   const handlers = new Map<string, DropHandler>();
@@ -73,5 +72,4 @@ export async function openDurableBuffer(o: DurableBufferOptions): Promise<Durabl
 export const itemMeta = (item: ForwardItem): Record<string, unknown> => entryMeta(item);
 
 /** The inverse of itemMeta (typed error on a record this version cannot read). */
-export const itemFromRecord = (meta: Record<string, unknown>, payload: Uint8Array): ForwardItem =>
-  entryFromRecord<ForwardItem['request']>(meta, payload);
+export const itemFromRecord = (meta: Record<string, unknown>, payload: Uint8Array): ForwardItem => entryFromRecord<ForwardItem['request']>(meta, payload);
