@@ -169,13 +169,21 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
   await ready;
 
   type Op = Exclude<StoreCall, { op: 'records' }>;
+  let outbox: Op[] = [];
+  const sendOutbox = () => {
+    const batch = outbox;
+    outbox = [];
+    if (!dead) worker.postMessage({ batch });
+  };
   type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
   const call = <T>(msg: WithoutId<Op>): Promise<T> => {
     if (dead) return Promise.reject(dead);
     const id = nextId++;
     return new Promise<T>((resolve, reject) => {
       calls.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      worker.postMessage({ ...msg, id });
+      // Calls made in one turn travel in one message, so the worker sees concurrent puts together (one
+      // commit for them) however its own turns interleave with this thread's.
+      if (outbox.push({ ...msg, id } as Op) === 1) queueMicrotask(sendOutbox);
     });
   };
 

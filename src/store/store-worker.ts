@@ -76,7 +76,12 @@ const run = (call: Exclude<StoreCall, { op: 'records' }>): Promise<unknown> => {
   }
 };
 
-port.on('message', (call: StoreCall) => {
+port.on('message', (m: StoreCall | { batch: Exclude<StoreCall, { op: 'records' }>[] }) => {
+  if ('batch' in m) m.batch.forEach(handle);
+  else handle(m);
+});
+
+function handle(call: StoreCall): void {
   if (call.op === 'records') {
     try {
       engine.records(call.records, call.epoch, call.now);
@@ -92,4 +97,4 @@ port.on('message', (call: StoreCall) => {
     (value) => post({ id: call.id, ok: true, value, stats: engine.stats() }),
     (e: unknown) => post({ id: call.id, ok: false, error: errorOf(e), stats: engine.stats() }),
   );
-});
+}
