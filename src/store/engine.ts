@@ -278,6 +278,7 @@ export async function createEngine(opts: EngineOptions, events: EngineEvents, de
       await lastWrite;
       if (writeFailed !== undefined) throw writeFailed;
       const written = await txn(() => {
+        index.writeExtents();
         const n = segments.flush(series);
         if (upTo > checkpoint) metaDb.put(CHECKPOINT, upTo);
         pause('flush');
@@ -311,7 +312,6 @@ export async function createEngine(opts: EngineOptions, events: EngineEvents, de
     const done = serial(() => flushNow(batch, series, upTo, at));
     flushing.add(done);
     void done.finally(() => flushing.delete(done));
-    void serial(() => compactNow(false));
     return done;
   };
 
@@ -370,8 +370,11 @@ export async function createEngine(opts: EngineOptions, events: EngineEvents, de
       }, opts.batchWindowMs);
     } else flushSoon();
   };
+  // The background tick: write the head, then compact the windows that closed. Compaction is not chained to
+  // every flush (a put waiting for its commit would wait for it too); reads ask for it when they need it.
   const ticker = setInterval(() => {
-    if (head.size > 0 || applied !== checkpoint || segments.dirtyCount > 0) void flush();
+    if (head.size > 0 || applied !== checkpoint) void flush();
+    if (segments.dirtyCount > 0) void serial(() => compactNow(false));
   }, opts.flushIntervalMs);
   ticker.unref?.();
 
