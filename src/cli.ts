@@ -38,7 +38,11 @@ server.action(async (opts: Record<string, string | undefined>) => {
   const registry = new Registry();
   guardUnhandledRejections(process, { logger, registry });
   try {
-    const relay = await createPyrelay(loaded.config, { logger, registry });
+    const relay = await createPyrelay(loaded.config, {
+      logger,
+      registry,
+      loadConfig: () => loadConfig({ file: opts.config, env: process.env, flags }).config,
+    });
     await relay.start();
     let signals = 0;
     let firstAt = 0;
@@ -60,6 +64,8 @@ server.action(async (opts: Record<string, string | undefined>) => {
         },
       );
     };
+    // SIGHUP re-reads the config file (pull-mode changes apply live; an invalid file is refused and logged).
+    process.on('SIGHUP', () => void relay.reload());
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   } catch (e) {

@@ -14,12 +14,22 @@ import { createIngestPipeline } from './ingest/pipeline.js';
 import { createDecodePool } from './ingest/decode-pool.js';
 import { STORE_CONSUMER, type Backlog } from './store/log/index.js';
 import { createIngester } from './store/ingester.js';
+import { createPprofExporter } from './ingest/pprof-export.js';
 import { createHttpServer } from './http/server.js';
 import { registerIngestRoutes } from './http/routes/ingest-routes.js';
 import { registerAppRoutes } from './http/routes/app-routes.js';
+import { registerPushRoutes } from './http/routes/push-routes.js';
 import { registerQueryRoutes } from './http/routes/query-routes.js';
+import { registerScrapeRoutes } from './http/routes/scrape-routes.js';
+import { parseIngestRequest } from './ingest/request.js';
+import { createScrapeManager } from './scrape/manager.js';
+import { createScrapeMetrics } from './scrape/metrics.js';
+import { createReloader } from './reload.js';
+import { registerRemoteWriteRoutes } from './http/routes/remote-write-routes.js';
+import { registerWebRoutes, webAssetsDir } from './http/routes/web-routes.js';
 import { openSharedBacklog } from './remote-write/shared-backlog.js';
 import { createRemoteWrite } from './remote-write/remote-write.js';
+import { createRemoteWriteStatus, type RemoteWriteStatus } from './remote-write/target-status.js';
 import type { RemoteWrite } from './model/forward.js';
 import { createLmdbStore } from './store/lmdb-store.js';
 
@@ -28,6 +38,8 @@ export interface PyrelayDeps {
   logger?: Logger;
   /** The metrics registry (the CLI passes one so its process guard counts there too). */
   registry?: Registry;
+  /** Re-reads the config file for SIGHUP and POST /-/reload; without it a reload is refused. */
+  loadConfig?: () => Config;
 }
 
 export interface Pyrelay {
@@ -35,6 +47,8 @@ export interface Pyrelay {
   start(): Promise<{ url: string }>;
   /** Ordered, idempotent shutdown. */
   stop(): Promise<void>;
+  /** Re-reads the config and applies pull-mode changes; an invalid config is refused and the running one stays. */
+  reload(): Promise<{ ok: true } | { ok: false; error: string }>;
   readonly registry: Registry;
 }
 
@@ -54,6 +68,16 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     // The store's worker decodes log records with the ingest formats (loaded by URL: store may not import ingest).
     decoderModule: new URL(`./ingest/wal-decoder${extname(fileURLToPath(import.meta.url))}`, import.meta.url),
   });
+
+  const ingestMetrics = createIngestMetrics(registry);
+  // The store's worker decodes for the store: what it discards (a cumulative pprof baseline) is counted here.
+  store.onDecoderEvent((reason) => ingestMetrics.discarded.inc({ reason }));
+  const decoders = createDecoders({ clock, onCumulativeSkipped: () => ingestMetrics.discarded.inc({ reason: 'cumulative_without_prev' }) });
+  const decodeLimits = {
+    maxDecompressedBytes: config.ingest.maxDecompressedBytes,
+    maxSeriesPerRequest: config.ingest.maxSeriesPerRequest,
+    maxLabelsPerSeries: config.ingest.maxLabelsPerSeries,
+  };
 
   // The write-ahead log: one record per accepted request, read by the store's ingester (`@store`) and by every
   // durable target. It keeps the remote-write backlog's directory, so a backlog written before stays readable.
@@ -79,20 +103,24 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
   await ingester?.start();
 
   let remoteWrite: RemoteWrite | undefined;
+  let remoteWriteStatus: RemoteWriteStatus | undefined;
   if (config.remoteWrite.enabled) {
-    remoteWrite = createRemoteWrite({ targets: rwTargets, clock, logger, registry, durable: hasDurable ? durable : undefined });
+    remoteWriteStatus = createRemoteWriteStatus({ clock });
+    // `protocol: push` targets get every item as Grafana-labelled pprof, converted by the ingest decoders.
+    const exportPprof = createPprofExporter({ decoders, limits: decodeLimits });
+    remoteWrite = createRemoteWrite({
+      targets: rwTargets,
+      clock,
+      logger,
+      registry,
+      durable: hasDurable ? durable : undefined,
+      pushExporter: (item) => exportPprof(item),
+      status: remoteWriteStatus,
+    });
   }
 
-  const ingestMetrics = createIngestMetrics(registry);
-  // The store's worker decodes for the store: what it discards (a cumulative pprof baseline) is counted here.
-  store.onDecoderEvent((reason) => ingestMetrics.discarded.inc({ reason }));
   const decodePool = createDecodePool({
-    limits: {
-      maxDecompressedBytes: config.ingest.maxDecompressedBytes,
-      maxSeriesPerRequest: config.ingest.maxSeriesPerRequest,
-      maxLabelsPerSeries: config.ingest.maxLabelsPerSeries,
-      maxNodesPerRequest: config.ingest.maxNodesPerRequest,
-    },
+    limits: { ...decodeLimits, maxNodesPerRequest: config.ingest.maxNodesPerRequest },
     size: config.ingest.decodeWorkers,
     heapBytes: config.ingest.decodeWorkerMemoryBytes,
     inlineMaxBytes: config.ingest.decodeInlineMaxBytes,
@@ -112,6 +140,19 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     logger,
   });
 
+  // Pull mode: scraped profiles enter the same pipeline as POST /ingest, built as the same request.
+  const scrapeMetrics = createScrapeMetrics(registry);
+  const scrape = createScrapeManager({
+    clock,
+    logger,
+    metrics: scrapeMetrics,
+    sink: async (u) => {
+      const request = parseIngestRequest(u.query, { contentType: u.contentType }, clock.now());
+      await pipeline.ingest({ request, body: u.body, rawQuery: u.query });
+    },
+  });
+  const reloader = createReloader({ current: config, load: deps.loadConfig, apply: (c) => scrape.apply(c.scrape), metrics: scrapeMetrics, logger });
+
   let draining = false;
   let ready = false;
   const app = createHttpServer({
@@ -128,6 +169,15 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     maxDecompressedBytes: config.ingest.maxDecompressedBytes,
     isDraining: () => draining,
   });
+  registerScrapeRoutes(app, { targets: () => scrape.targets(), reload: () => reloader.reload() });
+  registerPushRoutes(app, {
+    pipeline,
+    metrics: ingestMetrics,
+    clock,
+    logger,
+    limits: { maxDecompressedBytes: config.ingest.maxDecompressedBytes, maxSamplesPerPush: config.ingest.maxProfilesPerPush },
+    isDraining: () => draining,
+  });
   registerQueryRoutes(app, {
     store,
     clock,
@@ -135,11 +185,16 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
   });
   registerAppRoutes(app, { store, allowUnauthenticatedDelete: config.api.allowUnauthenticatedDelete });
 
+  registerRemoteWriteRoutes(app, { status: remoteWriteStatus });
+  registerWebRoutes(app, { dir: webAssetsDir(), logger });
+
   let stopping: Promise<void> | undefined;
   return {
     registry,
+    reload: () => reloader.reload(),
     async start() {
       const address = await app.listen({ host: config.listen.host, port: config.listen.port });
+      await scrape.apply(config.scrape);
       ready = true;
       logger.info({ address, storagePath: config.storagePath, remoteWrite: config.remoteWrite.enabled }, 'pyrelay started');
       return { url: address };
@@ -147,6 +202,7 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     stop() {
       stopping ??= (async () => {
         draining = true;
+        await scrape.stop();
         const deadline = deadlineIn(clock, config.shutdownTimeoutMs);
         // In-flight requests finish (they may still enqueue); new ones get 503 until the socket closes.
         await app.close();

@@ -1,5 +1,8 @@
 // The validated configuration as the code sees it: camelCase, units in names. Built from the schema's output.
 import { configSchema, defaultQueueWorkers, targetSchema, type RawConfig } from './schema.js';
+import { toScrapeJob, type ScrapeConfig } from './scrape-config.js';
+
+export type { ScrapeConfig };
 
 type RawTarget = RawConfig['remote-write']['targets'][string];
 
@@ -37,6 +40,10 @@ export interface TargetConfig {
   maxAgeMs: number;
   retry: RetryConfig;
   rewriteDottedTagKeys: boolean;
+  /** `ingest` (POST /ingest, the default when absent) or `push` (Grafana's push.v1.PusherService/Push). */
+  protocol?: 'ingest' | 'push';
+  /** protocol push: bound of one batched request body (default DEFAULT_MAX_BATCH_BYTES). */
+  maxBatchBytes?: number;
 }
 
 export interface Config {
@@ -58,9 +65,12 @@ export interface Config {
     decodeWorkers: number;
     decodeWorkerMemoryBytes: number;
     decodeInlineMaxBytes: number;
+    maxProfilesPerPush: number;
   };
   api: { allowUnauthenticatedDelete: boolean };
   remoteWrite: { enabled: boolean; disableLocalWrites: boolean; targets: TargetConfig[] };
+  /** Pull mode (`scrape-configs`); no jobs = nothing scraped. */
+  scrape: ScrapeConfig;
 }
 
 export function parseListen(addr: string): { host: string; port: number } | undefined {
@@ -93,6 +103,7 @@ export function toConfig(raw: RawConfig): Config {
       decodeWorkers: raw.ingest['decode-workers'],
       decodeWorkerMemoryBytes: raw.ingest['decode-worker-memory'],
       decodeInlineMaxBytes: raw.ingest['decode-inline-max-bytes'],
+      maxProfilesPerPush: raw.ingest['max-profiles-per-push'],
     },
     api: { allowUnauthenticatedDelete: raw.api['allow-unauthenticated-delete'] },
     remoteWrite: {
@@ -115,8 +126,11 @@ export function toConfig(raw: RawConfig): Config {
         maxAgeMs: t['max-age'],
         retry: retryConfigOf(t),
         rewriteDottedTagKeys: t['rewrite-dotted-tag-keys'],
+        protocol: t.protocol,
+        maxBatchBytes: t['max-batch-bytes'],
       })),
     },
+    scrape: { maxConcurrency: raw.scrape['max-concurrency'], jobs: raw['scrape-configs'].map(toScrapeJob) },
   };
 }
 

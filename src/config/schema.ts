@@ -4,6 +4,7 @@ import { cpus } from 'node:os';
 import { z } from 'zod';
 import { DURATION_HELP, parseDurationMs } from './duration.js';
 import { SIZE_HELP, parseSizeBytes } from './size.js';
+import { scrapeConfigsSchema, scrapeSettingsSchema } from './scrape-schema.js';
 
 const duration = (def: string, desc: string) =>
   z
@@ -80,6 +81,11 @@ export const targetSchema = z
     'backoff-jitter': z.coerce.number().min(0).max(1).default(0.5).describe('Random spread of each delay (0.5 = ±50%)'),
     'max-429-retries': int(10, 0, 1_000_000, 'Retries of one item answered 429 before it is dropped'),
     'max-attempts': int(0, 0, 1_000_000, 'Attempts per item before it is dropped; 0 = no limit (max-age and the byte budget still bound it)'),
+    protocol: z
+      .enum(['ingest', 'push'])
+      .default('ingest')
+      .describe('`ingest`: POST <address>/ingest (original Pyroscope, pyrelay); `push`: Grafana Pyroscope Push API at <address>/push.v1.PusherService/Push'),
+    'max-batch-bytes': size('1MiB', 'protocol push: queued profiles sent in one Push request up to this many bytes (one larger profile goes alone)'),
     'rewrite-dotted-tag-keys': bool(false, 'Rewrite `.` to `_` in tag keys, for original Pyroscope targets that reject dots'),
   })
   .strict();
@@ -100,6 +106,7 @@ export const configSchema = z
         'max-series-per-request': int(10_000, 1, 10_000_000, 'Series one request may produce (422 past it)'),
         'max-labels-per-series': int(64, 1, 10_000, 'Tags per series (422 past it)'),
         'request-timeout': duration('15s', 'Server-side limit on one request, so a slow client cannot hold a slot'),
+        'max-profiles-per-push': int(1000, 1, 1_000_000, 'RawSamples one Push request may carry (resource_exhausted past it)'),
         'dedup-window': duration('10m', 'Window in which a repeated X-Pyrelay-Profile-Id is answered 200 and not stored'),
         'max-nodes-per-request': int(
           250_000,
@@ -132,6 +139,8 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    'scrape-configs': scrapeConfigsSchema,
+    scrape: scrapeSettingsSchema,
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -152,6 +161,11 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: at, message: 'min-backoff must not exceed max-backoff' });
       }
     }
+    const jobs = new Set<string>();
+    c['scrape-configs'].forEach((j, i) => {
+      if (jobs.has(j['job-name'])) ctx.addIssue({ code: 'custom', path: ['scrape-configs', i, 'job-name'], message: `job-name ${JSON.stringify(j['job-name'])} is used twice` });
+      jobs.add(j['job-name']);
+    });
   });
 
 export type RawConfig = z.output<typeof configSchema>;
@@ -182,7 +196,6 @@ export const ignoredOriginalKeys = [
   'admin-socket-path',
   'auth',
   'metrics-export-rules',
-  'scrape-configs',
   'tls-certificate-file',
   'tls-key-file',
   'cors',

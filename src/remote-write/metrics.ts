@@ -36,6 +36,8 @@ export type { DropReason };
 export interface TargetSample {
   pending: number;
   backlog?: { items: number; bytes: number; oldestAtMs: number | undefined };
+  /** Bytes and oldest item of a memory queue (the status page reads it; no gauge). */
+  queued?: { bytes: number; oldestAtMs: number | undefined };
   nowMs: number;
 }
 
@@ -46,14 +48,14 @@ export interface TargetMetrics {
   /** Registers the sampler of the pending/backlog gauges; returns its removal (takes a last sample first). */
   sampleWith(sample: () => TargetSample): () => void;
   dropped(reason: DropReason, n?: number): void;
-  /** A send attempt that did not end in 2xx; `reason` is the outcome's (network, timeout, status, non_retryable). */
-  failed(reason: string): void;
+  /** A send attempt that did not end in 2xx; `reason` is the outcome's (network, timeout, status, non_retryable), `detail` its text. */
+  failed(reason: string, detail?: string): void;
   /** A failed attempt that will be tried again. */
   retried(reason: string): void;
   /** A permanent failure answered with `status` (0: no response). */
   permanent(status: number): void;
-  /** A profile the target accepted (2xx) with its body bytes. */
-  sent(bytes: number): void;
+  /** A request the target accepted (2xx) with its body bytes and the profiles it carried (default 1). */
+  sent(bytes: number, profiles?: number): void;
   responded(status: number, seconds: number): void;
   inFlight(delta: 1 | -1): void;
 }
@@ -148,9 +150,9 @@ export function bindTargetMetrics(m: RemoteWriteMetrics, name: string, address: 
     failed: (reason) => m.sendFailures.labels({ ...q, reason }).inc(),
     retried: (reason) => m.retries.labels({ ...q, reason }).inc(),
     permanent: (status) => m.permanentFailures.labels({ ...q, code: String(status) }).inc(),
-    sent: (bytes) => {
+    sent: (bytes, profiles = 1) => {
       m.sentBytes.labels(c).inc(bytes);
-      m.sentProfiles.labels(q).inc();
+      m.sentProfiles.labels(q).inc(profiles);
     },
     responded: (status, seconds) => m.responseTime.labels({ ...c, code: String(status) }).observe(seconds),
     inFlight: (delta) => m.inFlight.labels(q).inc(delta),

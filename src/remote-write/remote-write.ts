@@ -8,11 +8,14 @@ import type { Clock, Deadline } from '../lib/clock.js';
 import { PyrelayError } from '../model/errors.js';
 import type { SharedBacklog } from './shared-backlog.js';
 import { createBacklogQueue } from './backlog-queue.js';
-import { bindTargetMetrics, createRemoteWriteMetrics } from './metrics.js';
+import { bindTargetMetrics, createRemoteWriteMetrics, type TargetMetrics } from './metrics.js';
 import { createMemoryQueue, type LeaseDropReason, type TargetQueue } from './queue.js';
 import { redactUrl } from './redact.js';
+import { createDeliveryProtocol } from './protocol.js';
+import type { PushExporter } from './push-protocol.js';
 import type { Sender } from './sender.js';
 import { createTarget, type Target } from './target.js';
+import type { RemoteWriteStatus } from './target-status.js';
 import type { ForwardItem, OfferOptions, RemoteWrite } from '../model/forward.js';
 
 export interface RemoteWriteDeps {
@@ -30,6 +33,10 @@ export interface RemoteWriteDeps {
   random?: () => number;
   /** Minimum time between two log lines of the same kind per target (default 10 s). */
   logIntervalMs?: number;
+  /** Live per-target status (GET /api/remote-write/targets): observes each target through its metrics. */
+  status?: RemoteWriteStatus;
+  /** Converts items to Grafana-labelled pprof for `protocol: push` targets (built from the ingest decoders). */
+  pushExporter?: PushExporter;
 }
 
 export function createRemoteWrite(deps: RemoteWriteDeps): RemoteWrite {
@@ -41,6 +48,8 @@ export function createRemoteWrite(deps: RemoteWriteDeps): RemoteWrite {
   }
   const targets: Target[] = [];
   const durableTargets: Target[] = [];
+  const track = (config: TargetConfig, durable: boolean, m: TargetMetrics) =>
+    deps.status ? deps.status.track({ name: config.name, address: redactUrl(config.address), durable }, m) : m;
   for (const config of deps.targets) {
     let target: Target | undefined;
     const onDrop = (reason: LeaseDropReason, count: number) => target?.recordDrop(reason, count);
@@ -53,13 +62,18 @@ export function createRemoteWrite(deps: RemoteWriteDeps): RemoteWrite {
       config,
       clock: deps.clock,
       logger: deps.logger,
-      metrics: bindTargetMetrics(metrics, config.name, redactUrl(config.address)),
+      metrics: track(config, backlogQueue !== undefined, bindTargetMetrics(metrics, config.name, redactUrl(config.address))),
       queue,
       durable: backlogQueue !== undefined,
       backlogStats: backlogQueue?.backlogStats,
       sender: deps.createSender?.(config),
       random: deps.random,
       logIntervalMs: deps.logIntervalMs,
+      protocol: createDeliveryProtocol(config, {
+        exporter: deps.pushExporter,
+        onEncodeError: (item, err) =>
+          deps.logger.error({ remote_target: config.name, key: item.request.rawName, err: String(err) }, 'remote write: profile cannot be converted for the Push API; dropped'),
+      }),
     });
     const t = target;
     if (backlogQueue) {

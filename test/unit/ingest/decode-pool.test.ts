@@ -1,6 +1,7 @@
 // The decode pool validates bodies in worker threads: typed errors come back as such, the node budget stops
 // a body with too many distinct stacks, a body that needs more heap than a worker has gets a 422 and the
 // pool keeps working, and the event loop stays mostly idle while a large body is decoded.
+import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../src/lib/clock.js';
