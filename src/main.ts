@@ -14,6 +14,7 @@ import { createIngestPipeline } from './ingest/pipeline.js';
 import { createDecodePool } from './ingest/decode-pool.js';
 import { STORE_CONSUMER, type Backlog } from './store/log/index.js';
 import { createIngester } from './store/ingester.js';
+import { registerStoreMetrics } from './store/metrics.js';
 import { createPprofExporter } from './ingest/pprof-export.js';
 import { createHttpServer } from './http/server.js';
 import { registerIngestRoutes } from './http/routes/ingest-routes.js';
@@ -101,6 +102,7 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
   // Replays what the store has not written yet (before we listen), then follows the log.
   const ingester = localWrites && log ? createIngester({ store, log, logger }) : undefined;
   await ingester?.start();
+  registerStoreMetrics(registry, { stats: () => store.stats(), ...(log && localWrites ? { lastLogSeq: () => log.lastSeq } : {}) });
 
   let remoteWrite: RemoteWrite | undefined;
   let remoteWriteStatus: RemoteWriteStatus | undefined;
