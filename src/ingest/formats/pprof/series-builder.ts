@@ -3,8 +3,8 @@
 // the series without it. Series and labels per series are bounded by the request limits.
 // Validate-only (the decode worker's check before the log append) runs the same walk, group and limit code
 // but builds no tree for non-cumulative series: it sums their values and charges the node budget once per
-// distinct stack, a lower bound of the nodes the trees would have had. Cumulative series still get trees,
-// because whether their delta is empty (the series count, the skipped-baseline count) needs a subtraction.
+// distinct stack hash, a lower bound of the nodes the trees would have had (a collision only lowers it).
+// Cumulative series still get trees: whether their delta is empty (series count, skipped baselines) needs one.
 import { malformedBody } from '../../../model/errors.js';
 import type { DecodeLimits } from '../../../model/profile.js';
 import { normalizeKey, type Labels, type SeriesKey } from '../../../model/series-key.js';
@@ -109,33 +109,35 @@ export function buildSeries(ix: PprofIndex, opts: BuildOptions): BuiltSeries[] {
   const nSlots = slots.length;
   const fast = opts.validateOnly === true ? slots.map((sl) => !sl.cumulative) : undefined;
   const budget = limits.nodeBudget;
-  const seenStacks = fast !== undefined && budget !== undefined ? new Set<string>() : undefined;
-  walkSamples(ix, opts.style, (stack, values, labels) => {
-    const g = labels.length === 0 ? (unlabelled ??= groupFor({})) : resolveGroup(labels);
-    let skipped = false;
-    for (let k = 0; k < nSlots; k++) {
-      const v = values[slots[k].valueIndex];
-      if (!(v > 0)) continue;
-      // Same order as before validate-only existed: series, its tree, then the exemplar's base series.
-      const noTree = fast !== undefined && fast[k];
-      if (noTree) skipped = true;
-      const s = seriesOf(g, k);
-      s.total += v;
-      if (!noTree) s.tree.insertStack(stack, v);
-      if (g.base !== undefined) {
-        const b = seriesOf(g.base, k);
-        b.total += v;
-        if (!noTree) b.tree.insertStack(stack, v);
+  const seenStacks = fast !== undefined && budget !== undefined ? new Set<number>() : undefined;
+  walkSamples(
+    ix,
+    opts.style,
+    (stack, values, labels, stackHash) => {
+      const g = labels.length === 0 ? (unlabelled ??= groupFor({})) : resolveGroup(labels);
+      let skipped = false;
+      for (let k = 0; k < nSlots; k++) {
+        const v = values[slots[k].valueIndex];
+        if (!(v > 0)) continue;
+        // Same order as before validate-only existed: series, its tree, then the exemplar's base series.
+        const noTree = fast !== undefined && fast[k];
+        if (noTree) skipped = true;
+        const s = seriesOf(g, k);
+        s.total += v;
+        if (!noTree) s.tree.insertStack(stack, v);
+        if (g.base !== undefined) {
+          const b = seriesOf(g.base, k);
+          b.total += v;
+          if (!noTree) b.tree.insertStack(stack, v);
+        }
       }
-    }
-    // An empty stack creates no node; a distinct non-empty one creates at least one in some tree.
-    if (skipped && seenStacks !== undefined && stack.length > 0) {
-      const id = stack.join('\u0000');
-      if (!seenStacks.has(id)) {
+      // An empty stack creates no node; a distinct non-empty one creates at least one in some tree.
+      if (skipped && seenStacks !== undefined && stack.length > 0 && !seenStacks.has(stackHash)) {
         budget!.take();
-        seenStacks.add(id);
+        seenStacks.add(stackHash);
       }
-    }
-  });
+    },
+    seenStacks !== undefined,
+  );
   return out;
 }
