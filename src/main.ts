@@ -33,6 +33,7 @@ import { createRemoteWrite } from './remote-write/remote-write.js';
 import { createRemoteWriteStatus, type RemoteWriteStatus } from './remote-write/target-status.js';
 import type { RemoteWrite } from './model/forward.js';
 import { createLmdbStore } from './store/lmdb-store.js';
+import { DEFAULT_MAX_WRITE_SPAN_MS, type StorableLimits } from './store/limits.js';
 
 export interface PyrelayDeps {
   clock?: Clock;
@@ -60,10 +61,12 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
   collectDefaultMetrics({ register: registry });
 
   mkdirSync(config.storagePath, { recursive: true });
+  // What the store refuses; the ingest pipeline checks the same limits before it acknowledges a write.
+  const storable: StorableLimits = { retentionMs: config.retentionMs, maxWriteSpanMs: DEFAULT_MAX_WRITE_SPAN_MS };
   const store = await createLmdbStore({
     path: join(config.storagePath, 'store'),
     clock,
-    retentionMs: config.retentionMs,
+    ...storable,
     maxNodesPerTree: config.maxNodesSerialization,
     logger,
     // The store's worker decodes log records with the ingest formats (loaded by URL: store may not import ingest).
@@ -137,6 +140,7 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     logConsumers,
     remoteWrite,
     dedup: createDedupWindow({ clock, windowMs: config.ingest.dedupWindowMs, maxEntries: 1_000_000 }),
+    storable: localWrites ? storable : undefined,
     metrics: ingestMetrics,
     clock,
     logger,

@@ -7,6 +7,7 @@ import { PyrelayError } from '../model/errors.js';
 import { normalizeKey } from '../model/series-key.js';
 import type { RemoteWrite } from '../model/forward.js';
 import { entryMeta, type Backlog } from '../store/log/index.js';
+import { checkStorable, type StorableLimits } from '../store/limits.js';
 import type { DecodePool } from './decode-pool.js';
 import type { DedupWindow } from './dedup.js';
 import type { IngestMetrics } from './metrics.js';
@@ -38,6 +39,8 @@ export interface IngestPipelineDeps {
   logConsumers: string[];
   remoteWrite: RemoteWrite | undefined;
   dedup: DedupWindow;
+  /** The store's limits, checked before the append so a profile it would skip gets a 400, not a 200; undefined in relay mode. */
+  storable?: StorableLimits;
   metrics: IngestMetrics;
   clock: Clock;
   logger: Logger;
@@ -73,6 +76,12 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
       // In relay mode nothing else sees the body; with the store, its ingester counts what it skips.
       if (!storesFromLog && v.cumulativeSkipped > 0) {
         deps.metrics.discarded.inc({ reason: 'cumulative_without_prev' }, v.cumulativeSkipped);
+      }
+      // The store's worker runs the same check when it applies the record (same range as the WAL decoder:
+      // until is never before from); refusing here keeps "200 means kept" and forwards nothing either.
+      if (storesFromLog && deps.storable !== undefined && body.length > 0) {
+        const startMs = request.from.ms;
+        checkStorable(request.key, startMs, Math.max(request.until.ms, startMs), deps.clock.now(), deps.storable, (limit) => deps.metrics.limitHits.inc({ limit }));
       }
       const series = v.series;
       if (series === 0) deps.metrics.empty.inc({ format: request.format });

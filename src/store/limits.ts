@@ -13,17 +13,31 @@ export interface StorableLimits {
   maxWriteSpanMs?: number;
 }
 
-/** Throws invalid_parameter (400) for a profile the store would refuse. */
-export function checkStorable(key: SeriesKey, startMs: number, endMs: number, nowMs: number, limits: StorableLimits): void {
+/** Which store limit refused a profile (a metric label on the accept path). */
+export type StorableLimit = 'max-write-span' | 'retention' | 'max-indexed-label-bytes';
+
+/**
+ * Throws invalid_parameter (400) for a profile the store would refuse. `onLimit` learns which limit bit, so a
+ * caller can count it without reading the message.
+ */
+export function checkStorable(key: SeriesKey, startMs: number, endMs: number, nowMs: number, limits: StorableLimits, onLimit?: (limit: StorableLimit) => void): void {
+  const refuse = (limit: StorableLimit, message: string) => {
+    onLimit?.(limit);
+    return invalidParameter(message);
+  };
   const maxSpan = limits.maxWriteSpanMs ?? DEFAULT_MAX_WRITE_SPAN_MS;
   if (!Number.isFinite(startMs) || !Number.isFinite(endMs) || endMs < startMs) {
     throw invalidParameter(`invalid profile time range [${startMs}, ${endMs}]`);
   }
-  if (endMs - startMs > maxSpan) throw invalidParameter(`profile spans ${endMs - startMs} ms, more than the ${maxSpan} ms a write may cover`);
-  if (limits.retentionMs > 0 && endMs <= nowMs - limits.retentionMs) throw invalidParameter('profile is older than the retention period');
+  if (endMs - startMs > maxSpan) {
+    throw refuse('max-write-span', `from/until: profile spans ${endMs - startMs} ms, more than the ${maxSpan} ms a write may cover`);
+  }
+  if (limits.retentionMs > 0 && endMs <= nowMs - limits.retentionMs) {
+    throw refuse('retention', `until: profile ends at ${new Date(endMs).toISOString()}, older than the retention period (${limits.retentionMs} ms)`);
+  }
   for (const [n, v] of Object.entries(key.labels)) {
     if (Buffer.byteLength(n) + Buffer.byteLength(v) > MAX_INDEXED_LABEL_BYTES) {
-      throw invalidParameter(`tag ${n} is too long to index (${Buffer.byteLength(v)} bytes)`);
+      throw refuse('max-indexed-label-bytes', `name: tag ${n} is too long to index (${Buffer.byteLength(v)} bytes)`);
     }
   }
 }

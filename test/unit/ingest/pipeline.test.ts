@@ -12,6 +12,7 @@ import { FakeClock } from '../../../src/lib/clock.js';
 import { createLogger } from '../../../src/lib/logger.js';
 import { PyrelayError } from '../../../src/model/errors.js';
 import type { ForwardItem, OfferOptions, RemoteWrite } from '../../../src/model/forward.js';
+import type { StorableLimits } from '../../../src/store/limits.js';
 import type { Backlog } from '../../../src/store/log/index.js';
 import { registryValue } from '../../helpers/registry.js';
 
@@ -25,7 +26,7 @@ function gate() {
   return { promise, open, fail };
 }
 
-function rig(o: { append?: () => Promise<void>; offer?: () => Promise<void>; noLog?: boolean } = {}) {
+function rig(o: { append?: () => Promise<void>; offer?: () => Promise<void>; noLog?: boolean; storable?: StorableLimits } = {}) {
   const clock = new FakeClock(NOW);
   const registry = new Registry();
   const events: string[] = [];
@@ -58,6 +59,7 @@ function rig(o: { append?: () => Promise<void>; offer?: () => Promise<void>; noL
     logConsumers: o.noLog ? [] : ['t', '@store'],
     remoteWrite,
     dedup: createDedupWindow({ clock, windowMs: 600_000, maxEntries: 100 }),
+    storable: o.storable,
     metrics: createIngestMetrics(registry),
     clock,
     logger: createLogger('silent'),
@@ -69,7 +71,9 @@ function rig(o: { append?: () => Promise<void>; offer?: () => Promise<void>; noL
     profileId,
   });
   const duplicates = () => registryValue(registry, 'pyrelay_ingest_discarded_total', { reason: 'duplicate_profile_id' });
-  return { pipeline, input, records, offered, events, duplicates };
+  const limitHits = (limit: string) => registryValue(registry, 'pyrelay_ingest_limit_hits_total', { limit });
+  const at = (q: Record<string, string>): IngestInput => ({ request: parseIngestRequest(q, {}, NOW), body: Buffer.from('a 1\n'), rawQuery: {} });
+  return { pipeline, input, at, records, offered, events, duplicates, limitHits };
 }
 
 const ok = { stored: 1, forwarded: true, duplicate: false, bytes: 4 };
@@ -141,5 +145,47 @@ describe('ingest pipeline', () => {
     const r = rig({ offer: async () => Promise.reject(new PyrelayError('unavailable', 'remote write is stopping')) });
     expect(await r.pipeline.ingest(r.input('up-5'))).toEqual({ stored: 1, forwarded: false, duplicate: false, bytes: 4 });
     expect(r.records).toHaveLength(1);
+  });
+
+  describe("the store's limits, checked before the append", () => {
+    const HOUR = 3_600_000;
+    const rejected = async (r: ReturnType<typeof rig>, q: Record<string, string>, message: RegExp) => {
+      const err = await r.pipeline.ingest(r.at(q)).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PyrelayError);
+      expect((err as PyrelayError).code).toBe('invalid_parameter');
+      expect((err as PyrelayError).status).toBe(400);
+      expect((err as PyrelayError).message).toMatch(message);
+      expect(r.events).toEqual([]); // neither appended nor offered
+      expect(r.records).toEqual([]);
+      expect(r.offered).toEqual([]);
+    };
+    const nowS = NOW / 1000;
+
+    it('a profile older than the retention is a 400 naming until, counted as a retention limit hit', async () => {
+      const r = rig({ storable: { retentionMs: 24 * HOUR } });
+      await rejected(r, { name: 'app.cpu', from: String(nowS - 48 * 3600), until: String(nowS - 47 * 3600) }, /^until: .*older than the retention period/);
+      expect(await r.limitHits('retention')).toBe(1);
+      // One just inside the retention is kept.
+      expect(await r.pipeline.ingest(r.at({ name: 'app.cpu', from: String(nowS - 23 * 3600), until: String(nowS - 23 * 3600 + 10) }))).toEqual(ok);
+    });
+
+    it('a span longer than the maximum is a 400 naming from/until, counted as a max-write-span limit hit', async () => {
+      const r = rig({ storable: { retentionMs: 0, maxWriteSpanMs: HOUR } });
+      await rejected(r, { name: 'app.cpu', from: String(nowS - 2 * 3600), until: String(nowS) }, /^from\/until: profile spans 7200000 ms, more than the 3600000 ms/);
+      expect(await r.limitHits('max-write-span')).toBe(1);
+      expect(await r.limitHits('retention')).toBe(0);
+    });
+
+    it('a tag too long to index is a 400 naming the tag', async () => {
+      const r = rig({ storable: { retentionMs: 0 } });
+      await rejected(r, { name: `app.cpu{k=${'v'.repeat(2000)}}`, from: String(nowS), until: String(nowS + 10) }, /^name: tag k is too long to index/);
+      expect(await r.limitHits('max-indexed-label-bytes')).toBe(1);
+    });
+
+    it('without the store (relay mode) nothing is checked: the old profile is forwarded', async () => {
+      const r = rig({ storable: undefined });
+      expect(await r.pipeline.ingest(r.at({ name: 'app.cpu', from: '1000000000', until: '1000000010' }))).toEqual(ok);
+      expect(r.offered).toHaveLength(1);
+    });
   });
 });
