@@ -4,6 +4,7 @@ import { loadConfig, scalarSettings } from './config/load.js';
 import { createLogger } from './lib/logger.js';
 import { isPyrelayError } from './model/errors.js';
 import { createPyrelay } from './main.js';
+import { keysCommand } from './keys-cli.js';
 
 const program = new Command('pyrelay').description('Pyroscope-compatible profiling server with reliable remote write');
 
@@ -57,5 +58,7 @@ server.action(async (opts: Record<string, string | undefined>) => {
     process.exit(1);
   }
 });
+
+program.addCommand(keysCommand());
 
 await program.parseAsync(process.argv);

@@ -17,6 +17,9 @@ import { openDurableBuffer } from './remote-write/durable-buffer.js';
 import { createRemoteWrite } from './remote-write/fan-out.js';
 import type { RemoteWrite } from './remote-write/types.js';
 import { createLmdbStore } from './store/lmdb-store.js';
+import { createTenantStores } from './store/tenant-stores.js';
+import { createKeyVerifier } from './auth/key-store.js';
+import { registerRequestGate } from './http/request-gate.js';
 
 export interface PyrelayDeps {
   clock?: Clock;
@@ -38,12 +41,24 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
   collectDefaultMetrics({ register: registry });
 
   mkdirSync(config.storagePath, { recursive: true });
-  const store = await createLmdbStore({
-    path: join(config.storagePath, 'store'),
+  // One store per tenant; the default tenant's is the store pyrelay always had.
+  const store = await createTenantStores({
+    storagePath: config.storagePath,
+    maxTenants: config.maxTenants,
+    open: (tenant, path) =>
+      createLmdbStore({
+        path,
+        clock,
+        retentionMs: config.tenants[tenant]?.retentionMs || config.retentionMs,
+        maxNodesPerTree: config.maxNodesSerialization,
+        logger,
+      }),
+  });
+  const keys = createKeyVerifier({
+    path: config.auth.keysFile,
     clock,
-    retentionMs: config.retentionMs,
-    maxNodesPerTree: config.maxNodesSerialization,
-    logger,
+    reloadIntervalMs: config.auth.keyReloadIntervalMs,
+    onReloadError: (e) => logger.error({ err: e.message }, 'API key file unreadable: keeping the keys loaded before'),
   });
 
   let remoteWrite: RemoteWrite | undefined;
@@ -81,6 +96,15 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     requestTimeoutMs: config.ingest.requestTimeoutMs,
     isReady: () => ready && !draining,
   });
+  registerRequestGate(app, {
+    verifier: keys,
+    ingestAuth: config.auth.ingestionEnabled,
+    queryAuth: config.auth.queryEnabled,
+    multitenancy: config.multitenancyEnabled,
+    registry,
+    logger,
+    clock,
+  });
   registerIngestRoutes(app, {
     pipeline,
     metrics: ingestMetrics,
@@ -101,7 +125,16 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     async start() {
       const address = await app.listen({ host: config.listen.host, port: config.listen.port });
       ready = true;
-      logger.info({ address, storagePath: config.storagePath, remoteWrite: config.remoteWrite.enabled }, 'pyrelay started');
+      logger.info(
+        {
+          address,
+          storagePath: config.storagePath,
+          remoteWrite: config.remoteWrite.enabled,
+          auth: { ingestion: config.auth.ingestionEnabled, query: config.auth.queryEnabled, activeKeys: keys.activeCount() },
+          multitenancy: config.multitenancyEnabled,
+        },
+        'pyrelay started',
+      );
       return { url: address };
     },
     stop() {

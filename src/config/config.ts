@@ -1,4 +1,5 @@
 // The validated configuration as the code sees it: camelCase, units in names. Built from the schema's output.
+import { join } from 'node:path';
 import { configSchema, defaultQueueWorkers, type RawConfig } from './schema.js';
 
 export interface RetryConfig {
@@ -54,6 +55,11 @@ export interface Config {
     dedupWindowMs: number;
   };
   api: { allowUnauthenticatedDelete: boolean };
+  auth: { ingestionEnabled: boolean; queryEnabled: boolean; keysFile: string; keyReloadIntervalMs: number };
+  multitenancyEnabled: boolean;
+  maxTenants: number;
+  /** Per-tenant overrides; `retentionMs` 0 = the global retention. */
+  tenants: Record<string, { retentionMs: number }>;
   remoteWrite: { enabled: boolean; disableLocalWrites: boolean; targets: TargetConfig[] };
 }
 
@@ -85,6 +91,15 @@ export function toConfig(raw: RawConfig): Config {
       dedupWindowMs: raw.ingest['dedup-window'],
     },
     api: { allowUnauthenticatedDelete: raw.api['allow-unauthenticated-delete'] },
+    auth: {
+      ingestionEnabled: raw.auth.ingestion.enabled,
+      queryEnabled: raw.auth.query.enabled,
+      keysFile: raw.auth['keys-file'] || join(raw['storage-path'], 'auth', 'keys.json'),
+      keyReloadIntervalMs: raw.auth['key-reload-interval'],
+    },
+    multitenancyEnabled: raw['multitenancy-enabled'],
+    maxTenants: raw['max-tenants'],
+    tenants: Object.fromEntries(Object.entries(raw.tenants).map(([id, t]) => [id, { retentionMs: t.retention }])),
     remoteWrite: {
       enabled: rw.enabled,
       disableLocalWrites: rw.enabled && rw['disable-local-writes'],

@@ -4,6 +4,7 @@ import { cpus } from 'node:os';
 import { z } from 'zod';
 import { DURATION_HELP, parseDurationMs } from './duration.js';
 import { SIZE_HELP, parseSizeBytes } from './size.js';
+import { tenantIdProblem } from '../model/tenant.js';
 
 const duration = (def: string, desc: string) =>
   z
@@ -114,6 +115,30 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    auth: z
+      .object({
+        ingestion: z
+          .object({ enabled: bool(false, 'Require an ingest or admin API key on /ingest and the Push API') })
+          .strict()
+          .prefault({}),
+        query: z
+          .object({ enabled: bool(false, 'Require a read or admin API key on queries, the querier, the UI and its APIs') })
+          .strict()
+          .prefault({}),
+        'keys-file': z.string().default('').describe('API key file written by `pyrelay keys`; empty = <storage-path>/auth/keys.json'),
+        'key-reload-interval': duration('1s', 'How often the key file is checked for changes (revocations apply within this)'),
+      })
+      .strict()
+      .prefault({}),
+    'multitenancy-enabled': bool(false, 'Partition data by X-Scope-OrgID (required on every request); false = one tenant, `anonymous`'),
+    'max-tenants': int(100, 1, 100_000, 'Tenants with stored data; a write for one more tenant is refused with 429'),
+    tenants: z
+      .record(
+        z.string().refine((t) => tenantIdProblem(t) === undefined, { message: 'invalid tenant id' }),
+        z.object({ retention: duration('0', 'Delete this tenant’s profiles older than this; 0 = the global retention') }).strict(),
+      )
+      .default({})
+      .describe('Per-tenant settings keyed by tenant id'),
     'remote-write': z
       .object({
         enabled: bool(false, 'Forward every ingested profile to the targets'),
@@ -164,7 +189,16 @@ export const ignoredOriginalKeys = [
   'analytics-opt-out', 'no-self-profiling', 'badger-log-level', 'badger-no-truncate', 'cache-evict-threshold',
   'cache-evict-volume', 'cache-dimensions-size', 'cache-dictonary-size', 'cache-segment-size', 'cache-tree-size',
   'max-nodes-serialization-legacy', 'hide-applications', 'retention-levels', 'exemplars-retention', 'sample-rate',
-  'disable-pprof-endpoint', 'enable-experimental-admin', 'base-url', 'admin-socket-path', 'auth', 'metrics-export-rules',
+  'disable-pprof-endpoint', 'enable-experimental-admin', 'base-url', 'admin-socket-path', 'metrics-export-rules',
   'scrape-configs', 'tls-certificate-file', 'tls-key-file', 'cors', 'database', 'enable-experimental-annotations',
   'remote-read', 'min-free-space-percentage', 'query-analytics', 'self-profiling', 'log-format', 'dedup',
+];
+
+/**
+ * Keys under `auth` of the original server (login, OAuth, JWT, bcrypt cost, the ingestion key cache) that
+ * pyrelay accepts and ignores with a warning: its keys are hashed with SHA-256 and re-read on change.
+ */
+export const ignoredOriginalAuthKeys = [
+  'internal', 'google', 'gitlab', 'github', 'jwt-secret', 'login-maximum-lifetime-days', 'signup-default-role',
+  'api-key-bcrypt-cost', 'cookie-same-site', 'cookie-secure',
 ];

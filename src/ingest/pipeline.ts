@@ -86,7 +86,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
           const endMs = Math.max(request.until.ms, startMs);
           for (const p of profiles) {
             try {
-              await deps.store.put({ ...p, startMs, endMs });
+              await deps.store.put({ ...p, startMs, endMs, tenant: request.storageTenant });
             } catch (e) {
               if (e instanceof PyrelayError) throw e;
               throw new PyrelayError('storage_error', (e as Error).message, { cause: e });

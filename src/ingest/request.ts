@@ -5,6 +5,7 @@ import type { Aggregation, FormatId } from '../model/profile.js';
 import type { SeriesKey } from '../model/series-key.js';
 import { parseName } from '../model/name.js';
 import { parseTime, type ParsedTime } from '../model/time.js';
+import { DEFAULT_TENANT } from '../model/tenant.js';
 import { detectFormat } from './detect.js';
 
 export interface IngestRequest {
@@ -21,14 +22,16 @@ export interface IngestRequest {
   aggregation: Aggregation;
   format: FormatId;
   contentType: string | undefined;
-  /** X-Scope-OrgID, or `anonymous` (decision 31). */
+  /** X-Scope-OrgID, or `anonymous` (decision 31): what remote write forwards for `tenant-id: passthrough`. */
   tenant: string;
+  /** The tenant whose store receives the profiles (always `anonymous` while multi-tenancy is off). */
+  storageTenant: string;
 }
 
 export type QueryParams = Record<string, string | string[] | undefined>;
 
 export const DEFAULT_SAMPLE_RATE = 100;
-export const DEFAULT_TENANT = 'anonymous';
+export { DEFAULT_TENANT };
 const MAX_UINT32 = 0xffff_ffff;
 
 /** First value of a parameter, like Go's url.Values.Get; empty means absent. */
@@ -51,7 +54,7 @@ export function parseAggregation(raw: string | undefined): Aggregation {
 
 export function parseIngestRequest(
   query: QueryParams,
-  headers: { contentType?: string; tenant?: string },
+  headers: { contentType?: string; tenant?: string; storageTenant?: string },
   nowMs: number,
 ): IngestRequest {
   const rawName = first(query, 'name') ?? '';
@@ -78,5 +81,6 @@ export function parseIngestRequest(
     format,
     contentType: headers.contentType,
     tenant: tenant ? tenant : DEFAULT_TENANT,
+    storageTenant: headers.storageTenant ?? DEFAULT_TENANT,
   };
 }

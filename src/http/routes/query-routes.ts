@@ -8,12 +8,15 @@ import { parseName } from '../../model/name.js';
 import type { SeriesSelector } from '../../model/selector.js';
 import { parseTime } from '../../model/time.js';
 import type { ProfileStore, TimeRange } from '../../store/types.js';
+import type { TenantStores } from '../../store/tenant-stores.js';
+import { tenantOf } from '../request-gate.js';
 import { encodeCollapsed } from '../../query/collapsed.js';
 import { parseFlameQL, parseQueryOrName } from '../../query/flameql.js';
 import { renderDiff, renderQuery } from '../../query/render.js';
 
 export interface QueryRouteDeps {
-  store: ProfileStore;
+  /** With tenants, each request reads the store of its tenant (set by the request gate). */
+  store: ProfileStore | TenantStores;
   clock: Clock;
   /** Default `max-nodes` for /render and /render-diff (OG `max-nodes-render`, 8192). */
   maxNodesRender: number;
@@ -56,7 +59,7 @@ const apiError = (reply: FastifyReply, status: number, message: string) =>
   reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify({ errors: [message] }));
 
 const DELETE_DENIED =
-  'permission denied: set api.allow-unauthenticated-delete: true to delete apps on a server without auth';
+  'permission denied: deleting apps needs an admin API key (or api.allow-unauthenticated-delete: true)';
 
 /** The body of DELETE /api/apps as a value, whichever parser ran (the server keeps raw buffers). */
 function jsonBody(body: unknown): { ok: true; value: unknown } | { ok: false; error: string } {
@@ -74,9 +77,12 @@ function jsonBody(body: unknown): { ok: true; value: unknown } | { ok: false; er
 }
 
 export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps): void {
-  const { store, clock } = deps;
+  const { clock } = deps;
+  const stores = deps.store;
+  const storeOf = (req: FastifyRequest): ProfileStore => ('forTenant' in stores ? stores.forTenant(tenantOf(req)) : stores);
 
   const render = async (req: FastifyRequest, reply: FastifyReply) => {
+    const store = storeOf(req);
     // Decision 23: `name` is an alias; it may also be a segment key (`app{k=v}`), `query` is strict FlameQL.
     const query = param(req, 'query');
     const name = param(req, 'name');
@@ -111,6 +117,7 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps):
   app.route({ method: ['GET', 'POST'], url: '/render', handler: render });
 
   app.get('/render-diff', async (req, reply) => {
+    const store = storeOf(req);
     const format = param(req, 'format') ?? 'json';
     if (format !== 'json') throw unknownFormat();
     const leftText = param(req, 'leftQuery');
@@ -146,6 +153,7 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps):
   const sendJson = (reply: FastifyReply, value: unknown) => reply.type('application/json; charset=utf-8').send(JSON.stringify(value));
 
   app.get('/labels', async (req, reply) => {
+    const store = storeOf(req);
     const { selector, range } = labelScope(req);
     try {
       return sendJson(reply, await store.labelNames(selector, range));
@@ -156,6 +164,7 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps):
   });
 
   app.get('/label-values', async (req, reply) => {
+    const store = storeOf(req);
     const label = param(req, 'label');
     if (label === undefined) throw invalidParameter('label parameter is required');
     const { selector, range } = labelScope(req);
@@ -167,7 +176,8 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps):
     }
   });
 
-  app.get('/api/apps', async (_req, reply) => {
+  app.get('/api/apps', async (req, reply) => {
+    const store = storeOf(req);
     try {
       const apps = await store.apps();
       // Fields other than `name` are omitted when empty (5.9).
@@ -189,8 +199,8 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps):
     method: 'DELETE',
     url: '/api/apps',
     // Checked before the body is read, so a denied request never reaches body parsing.
-    onRequest: async (_req, reply) => {
-      if (!deps.allowUnauthenticatedDelete) return apiError(reply, 403, DELETE_DENIED);
+    onRequest: async (req, reply) => {
+      if (!deps.allowUnauthenticatedDelete && req.apiKey?.role !== 'admin') return apiError(reply, 403, DELETE_DENIED);
     },
     // A JSON content-type parser (if the server has one) fails before the handler: same OG texts.
     errorHandler: (error: FastifyError, _req, reply) => {
@@ -215,7 +225,7 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps):
       }
       let deleted: boolean;
       try {
-        deleted = await store.deleteApp(appName);
+        deleted = await storeOf(req).deleteApp(appName);
       } catch {
         return reply.code(500).send();
       }

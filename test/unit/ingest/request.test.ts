@@ -32,6 +32,7 @@ describe('parseIngestRequest', () => {
       format: 'groups',
       contentType: undefined,
       tenant: 'anonymous',
+      storageTenant: 'anonymous',
     });
   });
 
