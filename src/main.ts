@@ -13,6 +13,7 @@ import { createIngestPipeline } from './ingest/pipeline.js';
 import { createHttpServer } from './http/server.js';
 import { registerIngestRoutes } from './http/routes/ingest-routes.js';
 import { registerQueryRoutes } from './http/routes/query-routes.js';
+import { registerQuerierRoutes } from './http/routes/querier-routes.js';
 import { openDurableBuffer } from './remote-write/durable-buffer.js';
 import { createRemoteWrite } from './remote-write/fan-out.js';
 import type { RemoteWrite } from './remote-write/types.js';
@@ -118,6 +119,7 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     maxNodesRender: config.maxNodesRender,
     allowUnauthenticatedDelete: config.api.allowUnauthenticatedDelete,
   });
+  registerQuerierRoutes(app, { store, clock, maxNodesRender: config.maxNodesRender, maxDecompressedBytes: config.ingest.maxDecompressedBytes });
 
   let stopping: Promise<void> | undefined;
   return {

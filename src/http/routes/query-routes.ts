@@ -13,6 +13,10 @@ import { tenantOf } from '../request-gate.js';
 import { encodeCollapsed } from '../../query/collapsed.js';
 import { parseFlameQL, parseQueryOrName } from '../../query/flameql.js';
 import { renderDiff, renderQuery } from '../../query/render.js';
+import { pprofTypesOfApp } from '../../query/grafana-querier.js';
+import { treeToPprof } from '../../query/pprof-out.js';
+import { ProfileSchema } from '../../proto/google/v1/profile_pb.js';
+import { toBinary } from '@bufbuild/protobuf';
 
 export interface QueryRouteDeps {
   /** With tenants, each request reads the store of its tenant (set by the request gate). */
@@ -88,11 +92,31 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps):
     const name = param(req, 'name');
     if (query === undefined && name === undefined) throw invalidParameter("'query' or 'name' parameter is required");
     const format = param(req, 'format') ?? 'json'; // decision 23: json by default
-    if (format !== 'json' && format !== 'collapsed') throw unknownFormat();
+    if (format !== 'json' && format !== 'collapsed' && format !== 'pprof') throw unknownFormat();
     const selector = query !== undefined ? parseFlameQL(query) : parseQueryOrName(name!);
     const range = rangeOf(req, 'from', 'until', clock.now());
     const maxNodes = maxNodesOf(req, deps.maxNodesRender);
     const groupBy = param(req, 'groupBy');
+    if (format === 'pprof') {
+      let result;
+      try {
+        result = await store.select(selector, range);
+      } catch (e) {
+        if (isPyrelayError(e)) throw e;
+        return retrievalFailed(reply, e);
+      }
+      const types = pprofTypesOfApp(selector.appName, result.metadata?.sampleRate ?? 0, result.metadata?.units);
+      const profile = treeToPprof(result.tree, {
+        ...types,
+        timeNanos: BigInt(range.startMs) * 1_000_000n,
+        durationNanos: BigInt(Math.max(0, range.endMs - range.startMs)) * 1_000_000n,
+      });
+      const filename = `${selector.appName} ${rfc3339(range.startMs)}.pprof`;
+      return reply
+        .type('application/octet-stream')
+        .header('content-disposition', `attachment; filename=${JSON.stringify(filename)}`)
+        .send(Buffer.from(toBinary(ProfileSchema, profile)));
+    }
     if (format === 'collapsed') {
       let tree;
       try {
