@@ -57,7 +57,6 @@ export interface Config {
   api: { allowUnauthenticatedDelete: boolean };
   auth: { ingestionEnabled: boolean; queryEnabled: boolean; keysFile: string; keyReloadIntervalMs: number };
   multitenancyEnabled: boolean;
-  maxTenants: number;
   /** Per-tenant overrides; `retentionMs` 0 = the global retention. */
   tenants: Record<string, { retentionMs: number }>;
   remoteWrite: { enabled: boolean; disableLocalWrites: boolean; targets: TargetConfig[] };
@@ -98,7 +97,6 @@ export function toConfig(raw: RawConfig): Config {
       keyReloadIntervalMs: raw.auth['key-reload-interval'],
     },
     multitenancyEnabled: raw['multitenancy-enabled'],
-    maxTenants: raw['max-tenants'],
     tenants: Object.fromEntries(Object.entries(raw.tenants).map(([id, t]) => [id, { retentionMs: t.retention }])),
     remoteWrite: {
       enabled: rw.enabled,

@@ -131,7 +131,6 @@ export const configSchema = z
       .strict()
       .prefault({}),
     'multitenancy-enabled': bool(false, 'Partition data by X-Scope-OrgID (required on every request); false = one tenant, `anonymous`'),
-    'max-tenants': int(100, 1, 100_000, 'Tenants with stored data; a write for one more tenant is refused with 429'),
     tenants: z
       .record(
         z.string().refine((t) => tenantIdProblem(t) === undefined, { message: 'invalid tenant id' }),

@@ -11,7 +11,6 @@ export type ErrorCode =
   | 'unsupported_format' // 422: a format we know but do not ingest (yet)
   | 'not_found' // 404
   | 'forbidden' // 403
-  | 'limit_exceeded' // 429: a configured limit (e.g. max-tenants) refuses more
   | 'unavailable' // 503: draining, or the backlog cannot persist
   | 'storage_error' // 500
   | 'invalid_config'; // start-up
@@ -26,7 +25,6 @@ const statusOf: Record<ErrorCode, number> = {
   unsupported_format: 422,
   not_found: 404,
   forbidden: 403,
-  limit_exceeded: 429,
   unavailable: 503,
   storage_error: 500,
   invalid_config: 1,

@@ -18,20 +18,3 @@ export function tenantIdProblem(id: string): string | undefined {
   if (!TENANT_ID.test(id)) return `tenant id ${JSON.stringify(id)} may only use [0-9A-Za-z] and ! - _ . * ' ( )`;
   return undefined;
 }
-
-/**
- * A directory name for a tenant that is safe on case-insensitive file systems: lowercase letters, digits,
- * `-` and `_` stay, everything else (upper case included) becomes `%XX`. Injective, so tenants never share a directory.
- */
-export function tenantDirName(id: string): string {
-  let out = '';
-  for (const b of Buffer.from(id, 'utf8')) {
-    const c = String.fromCharCode(b);
-    out += /[a-z0-9_-]/.test(c) ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return out;
-}
-
-export function tenantFromDirName(name: string): string {
-  return Buffer.from(name.replace(/%([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8');
-}

@@ -27,6 +27,8 @@ export interface LmdbStoreOptions {
   clock: Clock;
   /** 0 = keep forever. */
   retentionMs: number;
+  /** Retention of one app's data (0 = keep), overriding `retentionMs` (per-tenant retention). */
+  retentionMsOf?: (appName: string) => number;
   maxNodesPerTree: number;
   logger?: StoreLogger;
   /** Retention sweep period (default 10 min, as OG). */
@@ -110,7 +112,12 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
   let lastBatchSize = 0;
   let closing: Promise<void> | undefined;
 
-  const retentionBoundaryMs = () => (retentionMs > 0 ? clock.now() - retentionMs : -Infinity);
+  const retentionOf = options.retentionMsOf ?? (() => retentionMs);
+  const sweeps = retentionMs > 0 || options.retentionMsOf !== undefined;
+  const retentionBoundaryMs = (app: string) => {
+    const r = retentionOf(app);
+    return r > 0 ? clock.now() - r : -Infinity;
+  };
 
   // Last metadata written per app: rewriting an unchanged record on every put is pure write amplification.
   const appMeta = new Map<string, string>();
@@ -203,12 +210,13 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
   };
 
   const sweepNow = (): number => {
-    if (retentionMs <= 0) return 0;
-    const boundaryMs = retentionBoundaryMs();
-    const boundarySec = Math.floor(boundaryMs / 1000);
+    if (!sweeps) return 0;
     let deleted = 0;
     const emptiedApps = new Set<string>();
     for (const { id, record } of [...index.all()]) {
+      const boundaryMs = retentionBoundaryMs(record.app);
+      if (boundaryMs === -Infinity) continue;
+      const boundarySec = Math.floor(boundaryMs / 1000);
       inTxn(() => {
         deleted += segments.sweep(id, boundarySec);
         if (record.maxMs <= boundaryMs) {
@@ -233,7 +241,7 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
   };
 
   const sweepTimer =
-    retentionMs > 0
+    sweeps
       ? setInterval(() => {
           try {
             const n = sweepNow();
@@ -270,7 +278,7 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
         if (endMs - startMs > maxWriteSpanMs) {
           throw invalidParameter(`profile spans ${endMs - startMs} ms, more than the ${maxWriteSpanMs} ms a write may cover`);
         }
-        if (endMs <= retentionBoundaryMs()) throw invalidParameter('profile is older than the retention period');
+        if (endMs <= retentionBoundaryMs(profile.key.appName)) throw invalidParameter('profile is older than the retention period');
       } catch (e) {
         return Promise.reject(e);
       }

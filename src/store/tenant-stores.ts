@@ -1,111 +1,85 @@
-// Tenants partition the data by store: each tenant has its own store directory, so no key, index, symbol
-// dictionary or retention sweep is ever shared between tenants. The default tenant keeps the directory the
-// store always had (`<storage-path>/store`), so data written before tenants existed stays where it is;
-// others live in `<storage-path>/tenants/<tenant>/store`, opened on first use. Reads of a tenant that
-// never wrote see an empty store and create nothing; a write for a tenant past `maxTenants` is refused.
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { PyrelayError } from '../model/errors.js';
-import { DEFAULT_TENANT, tenantDirName, tenantFromDirName } from '../model/tenant.js';
-import { Tree } from '../model/tree.js';
-import { alignRange, levelDuration, timelineLevel } from './segment-math.js';
-import type { ProfileStore, SelectResult } from './types.js';
+// Tenants partition one store through its keys: a tenant's app `shop.cpu` is stored as `team-a|shop.cpu`
+// (`|` occurs in neither app names nor tenant ids), so its series ids, label index entries, symbol
+// dictionary, metadata and retention are all its own, and the default tenant's names are unchanged: data
+// written before tenants existed is tenant `anonymous`'s without a migration. `storedAppName` is the one
+// place the key is built; everything else here scopes reads to a tenant and strips the prefix again.
+import { DEFAULT_TENANT } from '../model/tenant.js';
+import { APP_LABEL } from './selector-eval.js';
+import type { ProfileStore, TimeRange } from './types.js';
+import type { SeriesSelector } from '../model/selector.js';
+
+const SEP = '|';
+
+/** The app name a tenant's app is stored under (unchanged for the default tenant). */
+export function storedAppName(tenant: string, appName: string): string {
+  return tenant === DEFAULT_TENANT ? appName : `${tenant}${SEP}${appName}`;
+}
+
+/** The tenant and app of a stored app name. */
+export function splitStoredAppName(stored: string): { tenant: string; appName: string } {
+  const i = stored.indexOf(SEP);
+  return i < 0 ? { tenant: DEFAULT_TENANT, appName: stored } : { tenant: stored.slice(0, i), appName: stored.slice(i + 1) };
+}
 
 export interface TenantStores extends ProfileStore {
-  /** The store holding one tenant's data (reads of an unknown tenant answer empty and create nothing). */
+  /** One tenant's view: its apps under their own names, nothing of any other tenant. */
   forTenant(tenant: string): ProfileStore;
-  /** Tenants with a store on disk or open, the default tenant first when it has one. */
-  tenants(): string[];
+  /** Tenants with stored apps, the default tenant first. */
+  tenants(): Promise<string[]>;
 }
 
-export interface TenantStoresOptions {
-  storagePath: string;
-  /** Opens (creating if needed) the store in `dir` for `tenant`, e.g. with that tenant's retention. */
-  open(tenant: string, dir: string): Promise<ProfileStore>;
-  maxTenants: number;
-}
+const sortedUnique = (values: Iterable<string>) => [...new Set(values)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 
-/** What a store without data answers: the same timeline buckets, all zero. */
-function emptySelect(startMs: number, endMs: number): SelectResult {
-  const aligned = alignRange(startMs, endMs);
-  const delta = levelDuration(timelineLevel(aligned, 6));
+export function createTenantStores(store: ProfileStore): TenantStores {
+  const forTenant = (tenant: string): ProfileStore => {
+    const q = (appName: string) => storedAppName(tenant, appName);
+    const scoped = (s: SeriesSelector): SeriesSelector => ({ ...s, appName: q(s.appName) });
+    const own = (stored: string): string | undefined => {
+      const { tenant: t, appName } = splitStoredAppName(stored);
+      return t === tenant ? appName : undefined;
+    };
+    /** The tenant's stored app names (with series in `range` when given). */
+    const ownApps = async (range?: TimeRange) => (await store.labelValues(APP_LABEL, undefined, range)).filter((a) => own(a) !== undefined);
+    return {
+      put: (p) => store.put({ ...p, key: { ...p.key, appName: q(p.key.appName) } }),
+      select: (selector, range) => store.select(scoped(selector), range),
+      async labelNames(selector, range) {
+        if (selector !== undefined) return store.labelNames(scoped(selector), range);
+        const names: string[] = [];
+        for (const app of await ownApps(range)) names.push(...(await store.labelNames({ appName: app, matchers: [] }, range)));
+        return sortedUnique(names);
+      },
+      async labelValues(label, selector, range) {
+        if (label === APP_LABEL) {
+          const stored = await store.labelValues(APP_LABEL, selector && scoped(selector), range);
+          return sortedUnique(stored.map(own).filter((a): a is string => a !== undefined));
+        }
+        if (selector !== undefined) return store.labelValues(label, scoped(selector), range);
+        const values: string[] = [];
+        for (const app of await ownApps(range)) values.push(...(await store.labelValues(label, { appName: app, matchers: [] }, range)));
+        return sortedUnique(values);
+      },
+      async apps() {
+        const out = [];
+        for (const a of await store.apps()) {
+          const name = own(a.name);
+          if (name !== undefined) out.push({ ...a, name });
+        }
+        return out;
+      },
+      deleteApp: (appName) => store.deleteApp(q(appName)),
+      close: async () => {},
+    };
+  };
   return {
-    tree: new Tree(),
-    metadata: undefined,
-    timeline: { startTime: aligned.st, durationDelta: delta, samples: new Array<number>(Math.ceil((aligned.et - aligned.st) / delta)).fill(0) },
-    treesRead: 0,
-  };
-}
-
-export function storeDirOf(storagePath: string, tenant: string): string {
-  return tenant === DEFAULT_TENANT ? join(storagePath, 'store') : join(storagePath, 'tenants', tenantDirName(tenant), 'store');
-}
-
-export async function createTenantStores(opts: TenantStoresOptions): Promise<TenantStores> {
-  const open = new Map<string, Promise<ProfileStore>>();
-  let closing: Promise<void> | undefined;
-
-  const onDisk = (): string[] => {
-    const out: string[] = [];
-    if (existsSync(storeDirOf(opts.storagePath, DEFAULT_TENANT))) out.push(DEFAULT_TENANT);
-    try {
-      for (const d of readdirSync(join(opts.storagePath, 'tenants'))) out.push(tenantFromDirName(d));
-    } catch {
-      // no tenant directory yet
-    }
-    return out;
-  };
-  const known = new Set(onDisk());
-
-  const openStore = (tenant: string): Promise<ProfileStore> => {
-    if (closing) return Promise.reject(new PyrelayError('unavailable', 'store is closed'));
-    let p = open.get(tenant);
-    if (p === undefined) {
-      if (!known.has(tenant) && known.size >= opts.maxTenants) {
-        return Promise.reject(new PyrelayError('limit_exceeded', `tenant limit reached: this server keeps data of at most ${opts.maxTenants} tenants (max-tenants)`));
-      }
-      known.add(tenant);
-      p = opts.open(tenant, storeDirOf(opts.storagePath, tenant));
-      open.set(tenant, p);
-      p.catch(() => open.delete(tenant));
-    }
-    return p;
-  };
-
-  /** The open store, or undefined when the tenant has no data (a read then must not create one). */
-  const existing = async (tenant: string): Promise<ProfileStore | undefined> => {
-    if (open.has(tenant) || existsSync(storeDirOf(opts.storagePath, tenant))) return openStore(tenant);
-    return undefined;
-  };
-
-  const forTenant = (tenant: string): ProfileStore => ({
-    put: async (profile) => (await openStore(tenant)).put(profile),
-    select: async (selector, range) => (await existing(tenant))?.select(selector, range) ?? emptySelect(range.startMs, range.endMs),
-    labelNames: async (selector, range) => (await existing(tenant))?.labelNames(selector, range) ?? [],
-    labelValues: async (label, selector, range) => (await existing(tenant))?.labelValues(label, selector, range) ?? [],
-    apps: async () => (await existing(tenant))?.apps() ?? [],
-    deleteApp: async (appName) => (await existing(tenant))?.deleteApp(appName) ?? false,
-    close: async () => {},
-  });
-  const defaultStore = forTenant(DEFAULT_TENANT);
-  // The default tenant's store opens at start-up, as the single store always did: a broken disk fails start-up.
-  await openStore(DEFAULT_TENANT);
-
-  return {
-    ...defaultStore,
-    // A put carries its tenant; everything without one is the default tenant's.
-    put: async (profile) => forTenant(profile.tenant ?? DEFAULT_TENANT).put(profile),
+    ...forTenant(DEFAULT_TENANT),
+    // A put carries its tenant; one without is the default tenant's.
+    put: (p) => forTenant(p.tenant ?? DEFAULT_TENANT).put(p),
     forTenant,
-    tenants: () => {
-      const all = new Set([...onDisk(), ...open.keys()]);
-      return [...all].sort((a, b) => (a === DEFAULT_TENANT ? -1 : b === DEFAULT_TENANT ? 1 : a < b ? -1 : a > b ? 1 : 0));
+    async tenants() {
+      const all = sortedUnique((await store.apps()).map((a) => splitStoredAppName(a.name).tenant));
+      return all.includes(DEFAULT_TENANT) ? [DEFAULT_TENANT, ...all.filter((t) => t !== DEFAULT_TENANT)] : all;
     },
-    close() {
-      closing ??= (async () => {
-        const stores = await Promise.allSettled([...open.values()]);
-        await Promise.all(stores.map((s) => (s.status === 'fulfilled' ? s.value.close() : undefined)));
-      })();
-      return closing;
-    },
+    close: () => store.close(),
   };
 }

@@ -6,7 +6,8 @@ import { presentedKey } from '../../../src/auth/credentials.js';
 import { createKey, createKeyVerifier, revokeKey } from '../../../src/auth/key-store.js';
 import { classifyRoute, pathOf } from '../../../src/http/request-gate.js';
 import { FakeClock } from '../../../src/lib/clock.js';
-import { tenantDirName, tenantFromDirName, tenantIdProblem } from '../../../src/model/tenant.js';
+import { tenantIdProblem } from '../../../src/model/tenant.js';
+import { splitStoredAppName, storedAppName } from '../../../src/store/tenant-stores.js';
 
 const keyFile = () => join(mkdtempSync(join(tmpdir(), 'pyrelay-keys-')), 'auth', 'keys.json');
 
@@ -66,14 +67,13 @@ describe('presented credentials', () => {
 });
 
 describe('tenant ids and route classes', () => {
-  it('validates tenant ids as Grafana does and maps them to distinct directory names', () => {
+  it('validates tenant ids as Grafana does; stored app names keep the default tenant unchanged', () => {
     expect(tenantIdProblem('team-a')).toBeUndefined();
     expect(tenantIdProblem("A.b_c-d!*'()")).toBeUndefined();
-    for (const bad of ['', '.', '..', 'a/b', 'a b', 'é', 'x'.repeat(151)]) expect(tenantIdProblem(bad), bad).toBeDefined();
-    const ids = ['Team', 'team', 'a.b', 'a%2E', "x*'()!"];
-    const dirs = ids.map(tenantDirName);
-    expect(new Set(dirs.map((d) => d.toLowerCase())).size).toBe(ids.length);
-    for (const id of ids) expect(tenantFromDirName(tenantDirName(id))).toBe(id);
+    for (const bad of ['', '.', '..', 'a/b', 'a b', 'a|b', 'é', 'x'.repeat(151)]) expect(tenantIdProblem(bad), bad).toBeDefined();
+    expect(storedAppName('anonymous', 'shop.cpu')).toBe('shop.cpu');
+    expect(storedAppName('team-a', 'shop.cpu')).toBe('team-a|shop.cpu');
+    for (const [t, a] of [['anonymous', 'x.cpu'], ['t.1', 'a.b/c-d.cpu'], ["x*'()!", 'y']]) expect(splitStoredAppName(storedAppName(t, a))).toEqual({ tenant: t, appName: a });
   });
 
   it('classifies routes so anything unknown needs query rights', () => {
