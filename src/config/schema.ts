@@ -133,7 +133,7 @@ export const configSchema = z
     'multitenancy-enabled': bool(false, 'Partition data by X-Scope-OrgID (required on every request); false = one tenant, `anonymous`'),
     tenants: z
       .record(
-        z.string().refine((t) => tenantIdProblem(t) === undefined, { message: 'invalid tenant id' }),
+        z.string(),
         z.object({ retention: duration('0', 'Delete this tenant’s profiles older than this; 0 = the global retention') }).strict(),
       )
       .default({})
@@ -149,6 +149,10 @@ export const configSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    for (const id of Object.keys(c.tenants)) {
+      const problem = tenantIdProblem(id);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['tenants', id], message: `invalid tenant id: ${problem}` });
+    }
     const rw = c['remote-write'];
     if (rw.enabled && Object.keys(rw.targets).length === 0) {
       ctx.addIssue({ code: 'custom', path: ['remote-write', 'targets'], message: 'remote write is enabled but no targets are set up' });
