@@ -18,7 +18,7 @@ import { openDurableBuffer } from './remote-write/durable-buffer.js';
 import { createRemoteWrite } from './remote-write/fan-out.js';
 import type { RemoteWrite } from './remote-write/types.js';
 import { createLmdbStore } from './store/lmdb-store.js';
-import { createTenantStores, splitStoredAppName } from './store/tenant-stores.js';
+import { createTenantStores } from './store/tenant-stores.js';
 import { createKeyVerifier } from './auth/key-store.js';
 import { registerRequestGate } from './http/request-gate.js';
 
@@ -42,15 +42,11 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
   collectDefaultMetrics({ register: registry });
 
   mkdirSync(config.storagePath, { recursive: true });
-  const tenantRetention = Object.values(config.tenants).some((t) => t.retentionMs > 0);
   const lmdbStore = await createLmdbStore({
     path: join(config.storagePath, 'store'),
     clock,
     retentionMs: config.retentionMs,
-    // Per-tenant retention: a tenant's apps are stored under its prefix (see store/tenant-stores.ts).
-    ...(tenantRetention
-      ? { retentionMsOf: (app: string) => config.tenants[splitStoredAppName(app).tenant]?.retentionMs || config.retentionMs }
-      : {}),
+    tenantRetentionMs: Object.fromEntries(Object.entries(config.tenants).filter(([, t]) => t.retentionMs > 0).map(([id, t]) => [id, t.retentionMs])),
     maxNodesPerTree: config.maxNodesSerialization,
     logger,
   });

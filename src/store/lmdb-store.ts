@@ -16,6 +16,7 @@ import { createSeriesIndex, type SeriesRecord } from './series-index.js';
 import { APP_LABEL, evaluateSelector } from './selector-eval.js';
 import { createPathDict } from './path-dict.js';
 import { createSymbolDict } from './symbol-dict.js';
+import { splitStoredAppName } from './tenant-stores.js';
 
 export interface StoreLogger {
   warn(obj: object, msg: string): void;
@@ -27,8 +28,8 @@ export interface LmdbStoreOptions {
   clock: Clock;
   /** 0 = keep forever. */
   retentionMs: number;
-  /** Retention of one app's data (0 = keep), overriding `retentionMs` (per-tenant retention). */
-  retentionMsOf?: (appName: string) => number;
+  /** Per-tenant retention (0 = keep forever) overriding `retentionMs`; plain data, so it can cross to a worker. */
+  tenantRetentionMs?: Readonly<Record<string, number>>;
   maxNodesPerTree: number;
   logger?: StoreLogger;
   /** Retention sweep period (default 10 min, as OG). */
@@ -112,8 +113,9 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
   let lastBatchSize = 0;
   let closing: Promise<void> | undefined;
 
-  const retentionOf = options.retentionMsOf ?? (() => retentionMs);
-  const sweeps = retentionMs > 0 || options.retentionMsOf !== undefined;
+  const byTenant = options.tenantRetentionMs ?? {};
+  const retentionOf = (app: string) => byTenant[splitStoredAppName(app).tenant] ?? retentionMs;
+  const sweeps = retentionMs > 0 || Object.values(byTenant).some((ms) => ms > 0);
   const retentionBoundaryMs = (app: string) => {
     const r = retentionOf(app);
     return r > 0 ? clock.now() - r : -Infinity;

@@ -1,7 +1,7 @@
 // Tenants in the store's keys: each tenant's view holds only its own apps under their own names, the
 // default tenant's keys are the ones the store always had, and retention can differ per tenant.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTenantStores, splitStoredAppName } from '../../../src/store/tenant-stores.js';
+import { createTenantStores } from '../../../src/store/tenant-stores.js';
 import { T0, folded, profile, tempStore } from './helpers.js';
 
 const HOUR = { startMs: T0, endMs: T0 + 3_600_000 };
@@ -37,7 +37,7 @@ describe('tenant-scoped store', () => {
   });
 
   it('applies a tenant’s own retention on write and in the sweep', async () => {
-    const env = await tempStore({ retentionMsOf: (app) => (splitStoredAppName(app).tenant === 'short' ? 3_600_000 : 0) });
+    const env = await tempStore({ tenantRetentionMs: { short: 3_600_000 } });
     cleanup = env.cleanup;
     const stores = createTenantStores(env.store);
     const now = env.clock.now();
