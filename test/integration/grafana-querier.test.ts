@@ -205,3 +205,31 @@ describe.each([
     expect(b.names).toEqual(['other']);
   });
 });
+
+describe('querier.v1 wire details', () => {
+  const headers = () => ({ authorization: `Bearer ${keys.read}`, 'x-scope-orgid': 'team-a', 'connect-protocol-version': '1' });
+  it('accepts a gzip request body, refuses other content types with 415 and unknown methods with 404, in Connect error JSON', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const { create, fromBinary } = await import('@bufbuild/protobuf');
+    const { ProfileTypesRequestSchema, ProfileTypesResponseSchema } = await import('../../src/proto/querier/v1/querier_pb.js');
+    const body = gzipSync(toBinary(ProfileTypesRequestSchema, create(ProfileTypesRequestSchema, { start: START, end: END })));
+    const ok = await fetch(`${server.url}/querier.v1.QuerierService/ProfileTypes`, {
+      method: 'POST',
+      headers: { ...headers(), 'content-type': 'application/proto', 'content-encoding': 'gzip' },
+      body,
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('content-type')).toBe('application/proto');
+    expect(fromBinary(ProfileTypesResponseSchema, new Uint8Array(await ok.arrayBuffer())).profileTypes).toHaveLength(2);
+
+    const form = await fetch(`${server.url}/querier.v1.QuerierService/ProfileTypes`, { method: 'POST', headers: { ...headers(), 'content-type': 'text/plain' }, body: '{}' });
+    expect(form.status).toBe(415);
+    expect(await form.json()).toEqual({ code: 'invalid_argument', message: expect.stringContaining('application/proto or application/json') });
+    const missing = await fetch(`${server.url}/querier.v1.QuerierService/NoSuchMethod`, { method: 'POST', headers: { ...headers(), 'content-type': 'application/json' }, body: '{}' });
+    expect(missing.status).toBe(404);
+    expect((await missing.json()).code).toBe('not_found');
+    const garbage = await fetch(`${server.url}/querier.v1.QuerierService/SelectSeries`, { method: 'POST', headers: { ...headers(), 'content-type': 'application/proto' }, body: Buffer.from([0xff, 0xff, 0xff]) });
+    expect(garbage.status).toBe(400);
+    expect((await garbage.json()).code).toBe('invalid_argument');
+  });
+});
