@@ -51,9 +51,7 @@ export function keysCommand(io: Out = { out: (t) => process.stdout.write(t), err
         if (o.json) return io.out(JSON.stringify(rows, null, 2) + '\n');
         io.out(['ID            NAME                 ROLE    TENANT          CREATED                   REVOKED'].join('') + '\n');
         for (const r of rows) {
-          io.out(
-            `${r.id.padEnd(14)}${r.name.padEnd(21)}${r.role.padEnd(8)}${(r.tenant ?? '-').padEnd(16)}${r.createdAt.padEnd(26)}${r.revokedAt ?? '-'}\n`,
-          );
+          io.out(`${r.id.padEnd(14)}${r.name.padEnd(21)}${r.role.padEnd(8)}${(r.tenant ?? '-').padEnd(16)}${r.createdAt.padEnd(26)}${r.revokedAt ?? '-'}\n`);
         }
       } catch (e) {
         fail(e);

@@ -59,10 +59,7 @@ export function readKeyFile(path: string): ApiKeyRecord[] {
   }
   const keys = (parsed as Partial<KeyFile> | null)?.keys;
   if (!Array.isArray(keys)) throw new PyrelayError('invalid_config', `API key file ${path} has no "keys" list`);
-  return keys.filter(
-    (k): k is ApiKeyRecord =>
-      typeof k?.id === 'string' && typeof k.hash === 'string' && /^[0-9a-f]{64}$/.test(k.hash) && KEY_ROLES.includes(k.role),
-  );
+  return keys.filter((k): k is ApiKeyRecord => typeof k?.id === 'string' && typeof k.hash === 'string' && /^[0-9a-f]{64}$/.test(k.hash) && KEY_ROLES.includes(k.role));
 }
 
 function writeKeyFile(path: string, keys: ApiKeyRecord[]): void {

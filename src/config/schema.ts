@@ -34,8 +34,7 @@ const size = (def: string, desc: string) =>
     })
     .describe(desc);
 
-const int = (def: number, min: number, max: number, desc: string) =>
-  z.coerce.number().int().min(min).max(max).default(def).describe(desc);
+const int = (def: number, min: number, max: number, desc: string) => z.coerce.number().int().min(min).max(max).default(def).describe(desc);
 
 const bool = (def: boolean, desc: string) =>
   z
@@ -46,7 +45,7 @@ const bool = (def: boolean, desc: string) =>
 
 const stringMap = z.record(z.string(), z.coerce.string()).default({});
 
-/** `min(CPUs × 4, 64)`: the original's code, not its docs (spec decision 6). */
+/** `min(CPUs × 4, 64)`: the original's code, not its docs (docs/compatibility.md#6). */
 export const defaultQueueWorkers = () => Math.min(cpus().length * 4, 64);
 
 const httpUrl = z.string().refine(
@@ -67,10 +66,7 @@ export const targetSchema = z
     'auth-token': z.string().default('').describe('Sent as Authorization: Bearer <token>'),
     'basic-auth-user': z.string().default('').describe('Basic auth user (needs basic-auth-password)'),
     'basic-auth-password': z.string().default('').describe('Basic auth password'),
-    'tenant-id': z
-      .string()
-      .default('')
-      .describe('Sent as X-Scope-OrgID; `passthrough` forwards the tenant the profile arrived with'),
+    'tenant-id': z.string().default('').describe('Sent as X-Scope-OrgID; `passthrough` forwards the tenant the profile arrived with'),
     tags: stringMap.describe('Tags merged into the forwarded name; they override same-named tags'),
     headers: stringMap.describe('Extra HTTP headers (lowest precedence)'),
     timeout: duration('10s', 'Per-attempt timeout of one forwarded request'),
@@ -132,10 +128,7 @@ export const configSchema = z
       .prefault({}),
     'multitenancy-enabled': bool(false, 'Partition data by X-Scope-OrgID (required on every request); false = one tenant, `anonymous`'),
     tenants: z
-      .record(
-        z.string(),
-        z.object({ retention: duration('0', 'Delete this tenant’s profiles older than this; 0 = the global retention') }).strict(),
-      )
+      .record(z.string(), z.object({ retention: duration('0', 'Delete this tenant’s profiles older than this; 0 = the global retention') }).strict())
       .default({})
       .describe('Per-tenant settings keyed by tenant id'),
     'remote-write': z
@@ -165,17 +158,7 @@ export const configSchema = z
       if (Boolean(t['basic-auth-user']) !== Boolean(t['basic-auth-password'])) {
         ctx.addIssue({ code: 'custom', path: at, message: 'basic-auth-user and basic-auth-password must be set together' });
       }
-      // Spec decision 7: ambiguous auth is an error instead of a silent override.
-      if (t['auth-token'] && t['basic-auth-user']) {
-        ctx.addIssue({ code: 'custom', path: at, message: 'set either auth-token or basic-auth-user/password, not both' });
-      }
-      const headerNames = Object.keys(t.headers).map((h) => h.toLowerCase());
-      if (headerNames.includes('authorization') && (t['auth-token'] || t['basic-auth-user'])) {
-        ctx.addIssue({ code: 'custom', path: [...at, 'headers'], message: 'headers sets Authorization while auth-token or basic auth is set' });
-      }
-      if (headerNames.includes('x-scope-orgid') && t['tenant-id']) {
-        ctx.addIssue({ code: 'custom', path: [...at, 'headers'], message: 'headers sets X-Scope-OrgID while tenant-id is set' });
-      }
+      // Several auth options at once load with the original's precedence and a warning (auth-precedence.ts).
       if (t['min-backoff'] > t['max-backoff']) {
         ctx.addIssue({ code: 'custom', path: at, message: 'min-backoff must not exceed max-backoff' });
       }
@@ -189,12 +172,38 @@ export type RawConfig = z.output<typeof configSchema>;
  * server.yml loads unchanged. Anything else unknown is a start-up error (a typo must not pass silently).
  */
 export const ignoredOriginalKeys = [
-  'analytics-opt-out', 'no-self-profiling', 'badger-log-level', 'badger-no-truncate', 'cache-evict-threshold',
-  'cache-evict-volume', 'cache-dimensions-size', 'cache-dictonary-size', 'cache-segment-size', 'cache-tree-size',
-  'max-nodes-serialization-legacy', 'hide-applications', 'retention-levels', 'exemplars-retention', 'sample-rate',
-  'disable-pprof-endpoint', 'enable-experimental-admin', 'base-url', 'admin-socket-path', 'metrics-export-rules',
-  'scrape-configs', 'tls-certificate-file', 'tls-key-file', 'cors', 'database', 'enable-experimental-annotations',
-  'remote-read', 'min-free-space-percentage', 'query-analytics', 'self-profiling', 'log-format', 'dedup',
+  'analytics-opt-out',
+  'no-self-profiling',
+  'badger-log-level',
+  'badger-no-truncate',
+  'cache-evict-threshold',
+  'cache-evict-volume',
+  'cache-dimensions-size',
+  'cache-dictonary-size',
+  'cache-segment-size',
+  'cache-tree-size',
+  'max-nodes-serialization-legacy',
+  'hide-applications',
+  'retention-levels',
+  'exemplars-retention',
+  'sample-rate',
+  'disable-pprof-endpoint',
+  'enable-experimental-admin',
+  'base-url',
+  'admin-socket-path',
+  'metrics-export-rules',
+  'scrape-configs',
+  'tls-certificate-file',
+  'tls-key-file',
+  'cors',
+  'database',
+  'enable-experimental-annotations',
+  'remote-read',
+  'min-free-space-percentage',
+  'query-analytics',
+  'self-profiling',
+  'log-format',
+  'dedup',
 ];
 
 /**
@@ -202,6 +211,14 @@ export const ignoredOriginalKeys = [
  * pyrelay accepts and ignores with a warning: its keys are hashed with SHA-256 and re-read on change.
  */
 export const ignoredOriginalAuthKeys = [
-  'internal', 'google', 'gitlab', 'github', 'jwt-secret', 'login-maximum-lifetime-days', 'signup-default-role',
-  'api-key-bcrypt-cost', 'cookie-same-site', 'cookie-secure',
+  'internal',
+  'google',
+  'gitlab',
+  'github',
+  'jwt-secret',
+  'login-maximum-lifetime-days',
+  'signup-default-role',
+  'api-key-bcrypt-cost',
+  'cookie-same-site',
+  'cookie-secure',
 ];

@@ -10,7 +10,9 @@ import type { Logger } from '../lib/logger.js';
 import { presentedKey } from '../auth/credentials.js';
 import type { ApiKeyRecord, KeyRole, KeyVerifier } from '../auth/key-store.js';
 import { DEFAULT_TENANT, TENANT_HEADER, tenantIdProblem } from '../model/tenant.js';
-import { createRateLimitedLog } from '../remote-write/failure-log.js';
+import { createRateLimitedLog } from '../remote-write/rate-limited-log.js';
+import type { TenantStores } from '../store/tenant-stores.js';
+import type { ProfileStore } from '../store/types.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -25,6 +27,9 @@ declare module 'fastify' {
 
 /** The tenant of a request, `anonymous` where no gate ran. */
 export const tenantOf = (req: FastifyRequest): string => req.tenant ?? DEFAULT_TENANT;
+
+/** The store as the request's tenant sees it (a plain store, as in unit tests, is used as is). */
+export const storeOf = (store: ProfileStore | TenantStores, req: FastifyRequest): ProfileStore => ('forTenant' in store ? store.forTenant(tenantOf(req)) : store);
 
 export type RouteClass = 'public' | 'ingest' | 'query' | 'admin';
 
@@ -70,9 +75,16 @@ function refuse(req: FastifyRequest, reply: FastifyReply, status: number, messag
   const path = pathOf(req.url);
   if (status === 401) reply.header('www-authenticate', 'Basic realm="pyrelay", charset="UTF-8"');
   if (CONNECT_PATH.test(path)) {
-    return reply.code(status).type('application/json').send(JSON.stringify({ code: CONNECT_CODE[status], message }));
+    return reply
+      .code(status)
+      .type('application/json')
+      .send(JSON.stringify({ code: CONNECT_CODE[status], message }));
   }
-  if (path.startsWith('/api/')) return reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify({ errors: [message] }));
+  if (path.startsWith('/api/'))
+    return reply
+      .code(status)
+      .type('application/json; charset=utf-8')
+      .send(JSON.stringify({ errors: [message] }));
   return reply.code(status).type('text/plain; charset=utf-8').send(`${message}\n`);
 }
 

@@ -1,5 +1,5 @@
 // multipart/form-data splitting for pprof and JFR uploads. Pure: bytes in, part views out (no copies).
-// Both file parts and plain form fields are returned (decision 13); callers pick parts by name.
+// Both file parts and plain form fields are returned (docs/compatibility.md#13); callers pick parts by name.
 import { malformedBody } from '../model/errors.js';
 
 export interface MultipartPart {

@@ -45,7 +45,6 @@ export class PyrelayError extends Error {
 export const invalidParameter = (message: string) => new PyrelayError('invalid_parameter', message);
 
 /** 422 for a body that does not parse. `where` says the position (line, byte offset, part name). */
-export const malformedBody = (format: string, where: string, what: string) =>
-  new PyrelayError('malformed_body', `${format}: ${where}: ${what}`);
+export const malformedBody = (format: string, where: string, what: string) => new PyrelayError('malformed_body', `${format}: ${where}: ${what}`);
 
 export const isPyrelayError = (e: unknown): e is PyrelayError => e instanceof PyrelayError;

@@ -127,11 +127,7 @@ export function grafanaLabelName(name: string): string {
  * Tags become labels (names made Prometheus-valid); a `service_name` tag keeps its value and the app name
  * goes to `app_name`, as Grafana's /ingest adapter does. Sorted by name.
  */
-export function toGrafanaLabels(
-  key: SeriesKey,
-  type: GrafanaProfileType,
-  opts: { serviceName: string; spyName?: string },
-): LabelPairLike[] {
+export function toGrafanaLabels(key: SeriesKey, type: GrafanaProfileType, opts: { serviceName: string; spyName?: string }): LabelPairLike[] {
   const out = new Map<string, string>();
   for (const [k, v] of Object.entries(key.labels)) {
     const name = grafanaLabelName(k);

@@ -1,13 +1,12 @@
-// The `name` query parameter (`app.name{k=v,...}`, spec 1.4) -> SeriesKey. A state machine like OG's
-// ParseKey, with decision 5: dotted tag keys are accepted (every Node 0.6 client sends them) and app
+// The `name` query parameter (`app.name{k=v,...}`) -> SeriesKey. A state machine like OG's
+// ParseKey, with docs/compatibility.md#5: dotted tag keys are accepted (every Node 0.6 client sends them) and app
 // names may contain `/` (as Grafana allows). Error texts are OG's so clients see familiar messages.
 import { invalidParameter } from './errors.js';
 import type { SeriesKey } from './series-key.js';
 
 export const RESERVED_NAME_KEY = '__name__';
 
-const isTagKeyChar = (c: string) =>
-  (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c === '_' || c === '.';
+const isTagKeyChar = (c: string) => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c === '_' || c === '.';
 
 const isAppNameChar = (c: string) => isTagKeyChar(c) || c === '-' || c === '/';
 
@@ -60,7 +59,7 @@ const fail = (text: string) => invalidParameter(`name: ${text}`);
 
 /**
  * Parses `app{k=v,...}`. Throws a 400 `name: <OG error>`. Keys and values are trimmed, values kept
- * verbatim otherwise (quotes too, decision 18); a key without `=` before `}` and an unterminated pair are
+ * verbatim otherwise (quotes too, docs/compatibility.md#18); a key without `=` before `}` and an unterminated pair are
  * dropped; everything after the closing `}` is ignored; a `__name__` tag replaces the app name.
  */
 export function parseName(raw: string): SeriesKey {

@@ -4,15 +4,7 @@
 // as Grafana's own /ingest adapter does. Apps whose suffix Grafana does not know are not visible here.
 // Independent of the wire: the Connect route turns these plain values into the generated messages.
 import { invalidParameter } from '../model/errors.js';
-import {
-  PROFILE_NAME_LABEL,
-  SERVICE_NAME_LABEL,
-  profileTypeId,
-  profileTypeOfSuffix,
-  sentProfileType,
-  splitAppName,
-  type GrafanaProfileType,
-} from '../model/grafana-names.js';
+import { PROFILE_NAME_LABEL, SERVICE_NAME_LABEL, profileTypeId, profileTypeOfSuffix, sentProfileType, splitAppName, type GrafanaProfileType } from '../model/grafana-names.js';
 import type { LabelMatcher } from '../model/selector.js';
 import { Tree } from '../model/tree.js';
 import type { ProfileStore, TimeRange } from '../store/types.js';

@@ -72,12 +72,7 @@ export function createSender(o: SenderOptions): Sender {
         // The status is what counts; a body cut off by the timeout only loses the excerpt.
       }
       const retryAfter = res.headers['retry-after'];
-      const outcome = classifyResponse(
-        res.statusCode,
-        { retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter },
-        bodyExcerpt,
-        o.now(),
-      );
+      const outcome = classifyResponse(res.statusCode, { retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter }, bodyExcerpt, o.now());
       return { outcome, status: res.statusCode, responseSeconds, bodyExcerpt };
     } catch (err) {
       return { outcome: classifyError(signal.aborted ? (signal.reason ?? err) : err), bodyExcerpt: '' };

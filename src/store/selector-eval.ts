@@ -1,4 +1,4 @@
-// FlameQL selector evaluation over a label index (spec 5.8): intersect the app and every `=`/`=~`
+// FlameQL selector evaluation over a label index: intersect the app and every `=`/`=~`
 // dimension, then subtract every `!=`/`!~` match. Pure: the index is passed in as two lookups.
 import { PyrelayError } from '../model/errors.js';
 import type { LabelMatcher, SeriesSelector } from '../model/selector.js';
@@ -33,11 +33,7 @@ export function compileRegex(m: LabelMatcher, opts: RegexOptions): RegExp {
   try {
     return new RegExp(source, flags);
   } catch (e) {
-    throw new PyrelayError(
-      'invalid_parameter',
-      `invalid regex in matcher ${m.name}${m.op}"${m.value}": ${(e as Error).message}`,
-      { cause: e },
-    );
+    throw new PyrelayError('invalid_parameter', `invalid regex in matcher ${m.name}${m.op}"${m.value}": ${(e as Error).message}`, { cause: e });
   }
 }
 

@@ -48,8 +48,7 @@ async function setup(config: Record<string, unknown> = {}) {
 
 const ingest = (url: string, headers: Record<string, string> = {}) =>
   fetch(`${url}/ingest?name=auth.app.cpu&from=${FROM}&until=${FROM + 10}`, { method: 'POST', body: 'main;work 7\n', headers });
-const render = (url: string, headers: Record<string, string> = {}) =>
-  fetch(`${url}/render?query=auth.app.cpu{}&from=${FROM - 10}&until=${FROM + 20}`, { headers });
+const render = (url: string, headers: Record<string, string> = {}) => fetch(`${url}/render?query=auth.app.cpu{}&from=${FROM - 10}&until=${FROM + 20}`, { headers });
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 const basic = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
 

@@ -39,7 +39,10 @@ async function render(query: string, tenant = 'team-a') {
     headers: { authorization: `Bearer ${keys.read}`, 'x-scope-orgid': tenant },
   });
   expect(res.status).toBe(200);
-  return (await res.json()) as { flamebearer: { names: string[]; levels: number[][]; numTicks: number }; timeline: { startTime: number; durationDelta: number; samples: number[] } };
+  return (await res.json()) as {
+    flamebearer: { names: string[]; levels: number[][]; numTicks: number };
+    timeline: { startTime: number; durationDelta: number; samples: number[] };
+  };
 }
 
 beforeAll(async () => {
@@ -99,7 +102,12 @@ describe.each([
     expect(envs.names).toEqual(['prod', 'staging']);
     const series = await client().series({ matchers: ['{service_name="shop"}'], labelNames: ['service_name', '__profile_type__'], start: START, end: END });
     const sets = series.labelsSet.map((l) => Object.fromEntries(l.labels.map((p) => [p.name, p.value])));
-    expect(sets).toEqual(expect.arrayContaining([{ service_name: 'shop', __profile_type__: CPU }, { service_name: 'shop', __profile_type__: MEM }]));
+    expect(sets).toEqual(
+      expect.arrayContaining([
+        { service_name: 'shop', __profile_type__: CPU },
+        { service_name: 'shop', __profile_type__: MEM },
+      ]),
+    );
     expect(sets).toHaveLength(2);
   });
 
@@ -225,10 +233,18 @@ describe('querier.v1 wire details', () => {
     const form = await fetch(`${server.url}/querier.v1.QuerierService/ProfileTypes`, { method: 'POST', headers: { ...headers(), 'content-type': 'text/plain' }, body: '{}' });
     expect(form.status).toBe(415);
     expect(await form.json()).toEqual({ code: 'invalid_argument', message: expect.stringContaining('application/proto or application/json') });
-    const missing = await fetch(`${server.url}/querier.v1.QuerierService/NoSuchMethod`, { method: 'POST', headers: { ...headers(), 'content-type': 'application/json' }, body: '{}' });
+    const missing = await fetch(`${server.url}/querier.v1.QuerierService/NoSuchMethod`, {
+      method: 'POST',
+      headers: { ...headers(), 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(missing.status).toBe(404);
     expect((await missing.json()).code).toBe('not_found');
-    const garbage = await fetch(`${server.url}/querier.v1.QuerierService/SelectSeries`, { method: 'POST', headers: { ...headers(), 'content-type': 'application/proto' }, body: Buffer.from([0xff, 0xff, 0xff]) });
+    const garbage = await fetch(`${server.url}/querier.v1.QuerierService/SelectSeries`, {
+      method: 'POST',
+      headers: { ...headers(), 'content-type': 'application/proto' },
+      body: Buffer.from([0xff, 0xff, 0xff]),
+    });
     expect(garbage.status).toBe(400);
     expect((await garbage.json()).code).toBe('invalid_argument');
   });

@@ -14,12 +14,7 @@ import { encodeDiff } from '../../query/diff.js';
 import { encodeFlamebearer } from '../../query/flamebearer.js';
 import * as querier from '../../query/grafana-querier.js';
 import { treeToPprof } from '../../query/pprof-out.js';
-import {
-  FlameGraphDiffSchema,
-  FlameGraphSchema,
-  QuerierService,
-  type SelectMergeStacktracesRequest,
-} from '../../proto/querier/v1/querier_pb.js';
+import { FlameGraphDiffSchema, FlameGraphSchema, QuerierService, type SelectMergeStacktracesRequest } from '../../proto/querier/v1/querier_pb.js';
 import { TimeSeriesAggregationType } from '../../proto/types/v1/types_pb.js';
 import type { TenantStores } from '../../store/tenant-stores.js';
 import type { ProfileStore, TimeRange } from '../../store/types.js';
@@ -44,10 +39,7 @@ class ConnectError extends Error {
 }
 
 type Methods = typeof QuerierService.method;
-type Handler<K extends keyof Methods> = (
-  input: MessageShape<Methods[K]['input']>,
-  store: ProfileStore,
-) => Promise<MessageInitShape<Methods[K]['output']>>;
+type Handler<K extends keyof Methods> = (input: MessageShape<Methods[K]['input']>, store: ProfileStore) => Promise<MessageInitShape<Methods[K]['output']>>;
 
 const ms = (v: bigint) => Number(v);
 
@@ -176,8 +168,15 @@ export function registerQuerierRoutes(app: FastifyInstance, deps: QuerierRouteDe
       }
       const result = await handler(input as never, storeOf(req));
       const output = create(method.output as DescMessage, result as never);
-      if (binary) return reply.code(200).type('application/proto').send(Buffer.from(toBinary(method.output as DescMessage, output)));
-      return reply.code(200).type('application/json').send(toJsonString(method.output as DescMessage, output));
+      if (binary)
+        return reply
+          .code(200)
+          .type('application/proto')
+          .send(Buffer.from(toBinary(method.output as DescMessage, output)));
+      return reply
+        .code(200)
+        .type('application/json')
+        .send(toJsonString(method.output as DescMessage, output));
     } catch (e) {
       if (e instanceof ConnectError) return sendError(reply, e.code, e.message);
       if (isPyrelayError(e)) return sendError(reply, connectCodeOf(e.code), e.message);

@@ -73,7 +73,12 @@ describe('tenant ids and route classes', () => {
     for (const bad of ['', '.', '..', 'a/b', 'a b', 'a|b', 'é', 'x'.repeat(151)]) expect(tenantIdProblem(bad), bad).toBeDefined();
     expect(storedAppName('anonymous', 'shop.cpu')).toBe('shop.cpu');
     expect(storedAppName('team-a', 'shop.cpu')).toBe('team-a|shop.cpu');
-    for (const [t, a] of [['anonymous', 'x.cpu'], ['t.1', 'a.b/c-d.cpu'], ["x*'()!", 'y']]) expect(splitStoredAppName(storedAppName(t, a))).toEqual({ tenant: t, appName: a });
+    for (const [t, a] of [
+      ['anonymous', 'x.cpu'],
+      ['t.1', 'a.b/c-d.cpu'],
+      ["x*'()!", 'y'],
+    ])
+      expect(splitStoredAppName(storedAppName(t, a))).toEqual({ tenant: t, appName: a });
   });
 
   it('classifies routes so anything unknown needs query rights', () => {

@@ -49,8 +49,12 @@ describe('generated protobuf code', () => {
       execFileSync(join(root, 'node_modules/.bin/buf'), ['generate', '--output', out], { cwd: root });
       const committedDir = join(root, 'src/proto');
       const generatedDir = join(out, 'src/proto');
-      const committed = listFiles(committedDir).map((f) => relative(committedDir, f)).sort();
-      const generated = listFiles(generatedDir).map((f) => relative(generatedDir, f)).sort();
+      const committed = listFiles(committedDir)
+        .map((f) => relative(committedDir, f))
+        .sort();
+      const generated = listFiles(generatedDir)
+        .map((f) => relative(generatedDir, f))
+        .sort();
       expect(generated).toEqual(committed);
       for (const file of committed) {
         expect(readFileSync(join(generatedDir, file), 'utf8'), file).toBe(readFileSync(join(committedDir, file), 'utf8'));

@@ -1,4 +1,4 @@
-// Which pprof sample types become which series (spec 1.7.6, decision 34): the default Go-centric mapping,
+// Which pprof sample types become which series (docs/compatibility.md#34): the default Go-centric mapping,
 // the `sample_type_config` part that replaces it, and the period-derived sample rate.
 import { malformedBody } from '../../../model/errors.js';
 import type { Aggregation } from '../../../model/profile.js';
@@ -91,10 +91,9 @@ export interface ProfileTypes {
   period: number;
 }
 
-const unitNs = (unit: string): number =>
-  unit === 'microseconds' ? 1e3 : unit === 'milliseconds' ? 1e6 : unit === 'seconds' ? 1e9 : 1;
+const unitNs = (unit: string): number => (unit === 'microseconds' ? 1e3 : unit === 'milliseconds' ? 1e6 : unit === 'seconds' ? 1e9 : 1);
 
-/** `1e9 / (unitNs * period)` with integer division; 0 without a positive period (spec 1.7.6). */
+/** `1e9 / (unitNs * period)` with integer division; 0 without a positive period. */
 export function periodSampleRate(p: ProfileTypes): number {
   if (p.periodType === undefined || !(p.period > 0)) return 0;
   return Math.floor(1e9 / (unitNs(p.periodType.unit) * p.period));
@@ -125,7 +124,7 @@ export function resolveSlots(p: ProfileTypes, mapping: SampleTypeMapping): Sampl
         sampleRate: cfg.sampled === true ? rate : 0,
       });
     } else {
-      // Decision 34: the period type is the sampled one.
+      // docs/compatibility.md#34: the period type is the sampled one.
       const sampled = p.periodType !== undefined && p.periodType.type === type;
       unmapped.push({
         valueIndex,
