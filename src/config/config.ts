@@ -38,6 +38,10 @@ export interface TargetConfig {
   maxAgeMs: number;
   retry: RetryConfig;
   rewriteDottedTagKeys: boolean;
+  /** `ingest` (POST /ingest, the default when absent) or `push` (Grafana's push.v1.PusherService/Push). */
+  protocol?: 'ingest' | 'push';
+  /** protocol push: bound of one batched request body (default DEFAULT_MAX_BATCH_BYTES). */
+  maxBatchBytes?: number;
 }
 
 export interface Config {
@@ -55,6 +59,7 @@ export interface Config {
     maxLabelsPerSeries: number;
     requestTimeoutMs: number;
     dedupWindowMs: number;
+    maxProfilesPerPush: number;
   };
   api: { allowUnauthenticatedDelete: boolean };
   auth: { ingestionEnabled: boolean; queryEnabled: boolean; keysFile: string; keyReloadIntervalMs: number };
@@ -90,6 +95,7 @@ export function toConfig(raw: RawConfig): Config {
       maxLabelsPerSeries: raw.ingest['max-labels-per-series'],
       requestTimeoutMs: raw.ingest['request-timeout'],
       dedupWindowMs: raw.ingest['dedup-window'],
+      maxProfilesPerPush: raw.ingest['max-profiles-per-push'],
     },
     api: { allowUnauthenticatedDelete: raw.api['allow-unauthenticated-delete'] },
     auth: {
@@ -120,6 +126,8 @@ export function toConfig(raw: RawConfig): Config {
         maxAgeMs: t['max-age'],
         retry: retryConfigOf(t),
         rewriteDottedTagKeys: t['rewrite-dotted-tag-keys'],
+        protocol: t.protocol,
+        maxBatchBytes: t['max-batch-bytes'],
       })),
     },
   };

@@ -4,7 +4,7 @@
 // and the Grafana querier (profile type id <-> suffix). Described in docs/grafana.md.
 import { invalidParameter } from './errors.js';
 import { validateAppName, validateTagKey } from './name.js';
-import type { SeriesKey } from './series-key.js';
+import type { Labels, SeriesKey } from './series-key.js';
 
 export const SERVICE_NAME_LABEL = 'service_name';
 export const PROFILE_NAME_LABEL = '__name__';
@@ -58,6 +58,8 @@ const BY_SUFFIX: ReadonlyMap<string, GrafanaProfileType> = new Map([
   ['alloc_in_new_tlab_bytes', fixed('memory', 'alloc_in_new_tlab_bytes', 'bytes')],
   ['alloc_outside_tlab_objects', fixed('memory', 'alloc_outside_tlab_objects', 'count')],
   ['alloc_outside_tlab_bytes', fixed('memory', 'alloc_outside_tlab_bytes', 'bytes')],
+  ['alloc_sample_objects', fixed('memory', 'alloc_sample_objects', 'count')],
+  ['alloc_sample_bytes', fixed('memory', 'alloc_sample_bytes', 'bytes')],
   ['live', fixed('memory', 'live', 'count')],
   ['goroutines', fixed('goroutine', 'goroutines', 'count')],
   ['mutex_count', fixed('mutex', 'contentions', 'count')],
@@ -89,6 +91,27 @@ export function profileTypeOfSuffix(suffix: string): GrafanaProfileType | undefi
   return BY_SUFFIX.get(suffix) ?? SPEEDSCOPE_UNITS.get(suffix);
 }
 
+/**
+ * The type of a series whose name has no suffix Grafana knows (`my.app`, `app`): chosen from its units, so
+ * the name is never guessed at. Samples (the default) are cpu, like an original Pyroscope name without a dot.
+ */
+export function profileTypeOfUnits(units: string, aggregation: 'sum' | 'average'): GrafanaProfileType {
+  switch (units) {
+    case 'objects':
+      return BY_SUFFIX.get(aggregation === 'average' ? 'inuse_objects' : 'alloc_objects')!;
+    case 'bytes':
+      return BY_SUFFIX.get(aggregation === 'average' ? 'inuse_space' : 'alloc_space')!;
+    case 'goroutines':
+      return BY_SUFFIX.get('goroutines')!;
+    case 'lock_samples':
+      return BY_SUFFIX.get('mutex_count')!;
+    case 'lock_nanoseconds':
+      return BY_SUFFIX.get('mutex_duration')!;
+    default:
+      return BY_SUFFIX.get('cpu')!;
+  }
+}
+
 /** The profile type actually sent for `suffix` at `sampleRate`: time types without a rate stay sample counts. */
 export function sentProfileType(type: GrafanaProfileType, sampleRate: number): GrafanaProfileType {
   if (!type.scaledBySampleRate || sampleRate > 0) return type;
@@ -110,6 +133,16 @@ export function splitAppName(appName: string): { serviceName: string; suffix: st
   return { serviceName: appName, suffix: undefined };
 }
 
+/** One profile ready for a Push target: pprof bytes plus what its Grafana labels are made of. */
+export interface ExportedProfile {
+  serviceName: string;
+  profileName: ProfileName;
+  tags: Labels;
+  spyName: string;
+  /** pprof bytes (gzip'ed when pyrelay encoded them; a pprof upload's own bytes otherwise). */
+  pprof: Uint8Array;
+}
+
 export interface LabelPairLike {
   name: string;
   value: string;
@@ -122,21 +155,20 @@ export function grafanaLabelName(name: string): string {
 }
 
 /**
- * pyrelay series -> Grafana labels (sending Push). `appName` is the full stored name (`app.cpu`); a name
- * without a known suffix is sent whole as service_name with `fallback`'s type (the suffix is not guessed).
- * Tags become labels (names made Prometheus-valid); a `service_name` tag keeps its value and the app name
+ * pyrelay series -> Grafana labels (sending Push), given the service name (the app name without its known
+ * suffix, see splitAppName) and the profile's `__name__`. Tags become labels (names made Prometheus-valid); a `service_name` tag keeps its value and the app name
  * goes to `app_name`, as Grafana's /ingest adapter does. Sorted by name.
  */
-export function toGrafanaLabels(key: SeriesKey, type: GrafanaProfileType, opts: { serviceName: string; spyName?: string }): LabelPairLike[] {
+export function toGrafanaLabels(tags: Readonly<Record<string, string>>, profileName: ProfileName, opts: { serviceName: string; spyName?: string }): LabelPairLike[] {
   const out = new Map<string, string>();
-  for (const [k, v] of Object.entries(key.labels)) {
+  for (const [k, v] of Object.entries(tags)) {
     const name = grafanaLabelName(k);
     if (name.startsWith('__') || v === '') continue; // reserved in Grafana
     out.set(name, v);
   }
   if (out.has(SERVICE_NAME_LABEL)) out.set(APP_NAME_LABEL, opts.serviceName);
   else out.set(SERVICE_NAME_LABEL, opts.serviceName);
-  out.set(PROFILE_NAME_LABEL, type.name);
+  out.set(PROFILE_NAME_LABEL, profileName);
   out.set(DELTA_LABEL, 'false');
   if (opts.spyName !== undefined && opts.spyName !== '' && opts.spyName !== 'unknown' && !out.has(SPY_NAME_LABEL)) {
     out.set(SPY_NAME_LABEL, opts.spyName);
@@ -182,4 +214,53 @@ export function fromGrafanaLabels(labels: readonly LabelPairLike[]): ReceivedSer
 /** Every suffix whose series Grafana files under `name` (for the querier: which stored series a type selects). */
 export function suffixesOf(name: ProfileName): string[] {
   return [...BY_SUFFIX, ...SPEEDSCOPE_UNITS].filter(([, p]) => p.name === name).map(([s]) => s);
+}
+
+/** One entry of an /ingest `sample_type_config` part (the original Pyroscope's JSON keys). */
+export interface SampleTypeConfigEntry {
+  'display-name'?: string;
+  units?: string;
+  aggregation?: 'sum' | 'average';
+  sampled?: boolean;
+  cumulative?: boolean;
+}
+
+/**
+ * How a pushed pprof's sample types become pyrelay series, per `__name__`: the `sample_type_config` an
+ * /ingest upload would carry so that `<service_name>.<suffix>` is what the original naming gives (wall
+ * samples are `.wall`, not `.cpu`; block contentions are `.block_count`, not `.mutex_count`). Pushed values
+ * are taken as they are: nothing is cumulative (Grafana's clients send deltas). Types not listed keep
+ * their own name.
+ */
+export function sampleTypeConfigFor(name: ProfileName): Record<string, SampleTypeConfigEntry> {
+  switch (name) {
+    case 'process_cpu':
+      return { samples: { 'display-name': 'cpu', units: 'samples', sampled: true } };
+    case 'wall':
+      return { samples: { 'display-name': 'wall', units: 'samples', sampled: true } };
+    case 'memory':
+      return {
+        inuse_objects: { units: 'objects', aggregation: 'average' },
+        inuse_space: { units: 'bytes', aggregation: 'average' },
+        alloc_objects: { units: 'objects', aggregation: 'sum' },
+        alloc_space: { units: 'bytes', aggregation: 'sum' },
+      };
+    case 'goroutine':
+      return { goroutine: { 'display-name': 'goroutines', units: 'goroutines', aggregation: 'average' } };
+    case 'mutex':
+      return { contentions: { 'display-name': 'mutex_count', units: 'lock_samples' }, delay: { 'display-name': 'mutex_duration', units: 'lock_nanoseconds' } };
+    case 'block':
+      return { contentions: { 'display-name': 'block_count', units: 'lock_samples' }, delay: { 'display-name': 'block_duration', units: 'lock_nanoseconds' } };
+    case 'exceptions':
+      return {};
+  }
+}
+
+/** The `__name__` a sample_type_config names (first display name with a known suffix), if any. */
+export function profileNameOfConfig(config: Record<string, SampleTypeConfigEntry>): ProfileName | undefined {
+  for (const [type, c] of Object.entries(config)) {
+    const t = profileTypeOfSuffix(c['display-name'] ?? type);
+    if (t !== undefined) return t.name;
+  }
+  return undefined;
 }

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createKey } from '../../src/auth/key-store.js';
 import { FakeClock } from '../../src/lib/clock.js';
 import { metricValue, startTestServer, type TestServer } from '../helpers/server.js';
+import { buildPprof, encodePush, pushRequest } from '../helpers/push.js';
 
 const FROM = 1_700_000_000;
 let server: TestServer | undefined;
@@ -150,5 +151,36 @@ describe('tenants', () => {
     expect(await old.text()).toMatch(/older than the retention period/);
     expect((await ingest(url, 'a 1\n', org('long'))).status).toBe(200);
     expect((await ingest(url, 'b 2\n', org('short'), 'shared.app.cpu{env=prod}', FROM + 2 * 3600 - 10)).status).toBe(200);
+  });
+
+  it('Push API writes land in the tenant of the request too; without the header it is Connect unauthenticated', async () => {
+    server = await startTestServer({ storagePath: freshPath(), clock: new FakeClock(FROM * 1000 + 60_000), config: { 'multitenancy-enabled': true } });
+    const { url } = server;
+    const pprof = (value: number) =>
+      buildPprof({
+        sampleTypes: [
+          ['samples', 'count'],
+          ['cpu', 'nanoseconds'],
+        ],
+        periodType: ['cpu', 'nanoseconds'],
+        period: 10_000_000,
+        timeNanos: BigInt(FROM) * 1_000_000_000n,
+        durationNanos: 10_000_000_000n,
+        samples: [{ stack: ['main', 'work'], values: [value, value * 1e7] }],
+      });
+    const push = (value: number, headers: Record<string, string>) => {
+      const { body, headers: h } = encodePush(pushRequest([{ labels: { service_name: 'pushed', __name__: 'process_cpu' }, samples: [{ raw: pprof(value) }] }]), 'proto');
+      return fetch(`${url}/push.v1.PusherService/Push`, { method: 'POST', body: new Uint8Array(body), headers: { ...h, ...headers } });
+    };
+    expect((await push(3, org('team-a'))).status).toBe(200);
+    expect((await push(8, org('team-b'))).status).toBe(200);
+    const none = await push(1, {});
+    expect(none.status).toBe(401);
+    expect(await none.json()).toEqual({ code: 'unauthenticated', message: expect.stringMatching(/^no org id/) });
+    const total = async (tenant: string) => {
+      const res = await fetch(`${url}/render?query=pushed.cpu{}&from=${FROM - 10}&until=${FROM + 20}`, { headers: org(tenant) });
+      return (await res.json()).flamebearer.numTicks as number;
+    };
+    expect([await total('team-a'), await total('team-b'), await total('anonymous')]).toEqual([3, 8, 0]);
   });
 });
