@@ -11,7 +11,7 @@ import { Profile as PprofProfile } from 'pprof-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKey } from '../../src/auth/key-store.js';
 import { ProfileSchema } from '../../src/proto/google/v1/profile_pb.js';
-import { QuerierService } from '../../src/proto/querier/v1/querier_pb.js';
+import { ProfileFormat, QuerierService } from '../../src/proto/querier/v1/querier_pb.js';
 import { TimeSeriesAggregationType } from '../../src/proto/types/v1/types_pb.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -206,6 +206,7 @@ describe.each([
     expect(await code(client({ 'x-scope-orgid': 'team-a' }).profileTypes({}))).toBe(Code.Unauthenticated);
     expect(await code(client({ authorization: `Bearer ${keys.ingest}`, 'x-scope-orgid': 'team-a' }).profileTypes({}))).toBe(Code.PermissionDenied);
     expect(await code(client().selectMergeSpanProfile({ profileTypeID: CPU, start: START, end: END }))).toBe(Code.Unimplemented);
+    expect(await code(client().selectMergeStacktraces({ profileTypeID: CPU, start: START, end: END, format: ProfileFormat.TREE }))).toBe(Code.Unimplemented);
     expect(await code(client().selectMergeStacktraces({ profileTypeID: CPU, labelSelector: '{service_name=shop}', start: START, end: END }))).toBe(Code.InvalidArgument);
     expect(await code(client().selectMergeStacktraces({ profileTypeID: 'cpu', start: START, end: END }))).toBe(Code.InvalidArgument);
     // team-b sees its own service only, also under the /pyroscope prefix.

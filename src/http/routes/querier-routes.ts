@@ -14,11 +14,11 @@ import { encodeDiff } from '../../query/diff.js';
 import { encodeFlamebearer } from '../../query/flamebearer.js';
 import * as querier from '../../query/grafana-querier.js';
 import { treeToPprof } from '../../query/pprof-out.js';
-import { FlameGraphDiffSchema, FlameGraphSchema, QuerierService, type SelectMergeStacktracesRequest } from '../../proto/querier/v1/querier_pb.js';
+import { FlameGraphDiffSchema, FlameGraphSchema, ProfileFormat, QuerierService, type SelectMergeStacktracesRequest } from '../../proto/querier/v1/querier_pb.js';
 import { TimeSeriesAggregationType } from '../../proto/types/v1/types_pb.js';
 import type { TenantStores } from '../../store/tenant-stores.js';
 import type { ProfileStore, TimeRange } from '../../store/types.js';
-import { tenantOf } from '../request-gate.js';
+import { storeOf } from '../request-gate.js';
 
 export interface QuerierRouteDeps {
   store: ProfileStore | TenantStores;
@@ -44,9 +44,6 @@ type Handler<K extends keyof Methods> = (input: MessageShape<Methods[K]['input']
 const ms = (v: bigint) => Number(v);
 
 export function registerQuerierRoutes(app: FastifyInstance, deps: QuerierRouteDeps): void {
-  const stores = deps.store;
-  const storeOf = (req: FastifyRequest): ProfileStore => ('forTenant' in stores ? stores.forTenant(tenantOf(req)) : stores);
-
   /** Start/end in ms; zero or missing end means now, as Grafana's "only recent data" case. */
   const rangeOf = (start: bigint, end: bigint): TimeRange => {
     const endMs = end > 0n ? ms(end) : deps.clock.now();
@@ -89,7 +86,11 @@ export function registerQuerierRoutes(app: FastifyInstance, deps: QuerierRouteDe
     series: async (r, store) => ({
       labelsSet: (await querier.series(store, r.matchers, r.labelNames, optionalRange(r.start, r.end))).map((labels) => ({ labels })),
     }),
-    selectMergeStacktraces: async (r, store) => ({ flamegraph: flameGraph(await mergeTree(r, store), maxNodesOf(r.maxNodes)) }),
+    selectMergeStacktraces: async (r, store) => {
+      // Grafana asks for the flame graph; the Pyroscope tree encoding is not produced.
+      if (r.format === ProfileFormat.TREE) throw new ConnectError('unimplemented', 'format PROFILE_FORMAT_TREE is not supported: use PROFILE_FORMAT_FLAMEGRAPH');
+      return { flamegraph: flameGraph(await mergeTree(r, store), maxNodesOf(r.maxNodes)) };
+    },
     selectMergeProfile: async (r, store) => {
       const range = rangeOf(r.start, r.end);
       const tree = await mergeTree(r, store);
@@ -166,7 +167,7 @@ export function registerQuerierRoutes(app: FastifyInstance, deps: QuerierRouteDe
       } catch (e) {
         throw new ConnectError('invalid_argument', `cannot decode ${method.input.typeName}: ${(e as Error).message}`);
       }
-      const result = await handler(input as never, storeOf(req));
+      const result = await handler(input as never, storeOf(deps.store, req));
       const output = create(method.output as DescMessage, result as never);
       if (binary)
         return reply
