@@ -11,7 +11,7 @@ import { Profile as PprofProfile } from 'pprof-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKey } from '../../src/auth/key-store.js';
 import { ProfileSchema } from '../../src/proto/google/v1/profile_pb.js';
-import { ProfileFormat, QuerierService } from '../../src/proto/querier/v1/querier_pb.js';
+import { QuerierService } from '../../src/proto/querier/v1/querier_pb.js';
 import { TimeSeriesAggregationType } from '../../src/proto/types/v1/types_pb.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -206,7 +206,6 @@ describe.each([
     expect(await code(client({ 'x-scope-orgid': 'team-a' }).profileTypes({}))).toBe(Code.Unauthenticated);
     expect(await code(client({ authorization: `Bearer ${keys.ingest}`, 'x-scope-orgid': 'team-a' }).profileTypes({}))).toBe(Code.PermissionDenied);
     expect(await code(client().selectMergeSpanProfile({ profileTypeID: CPU, start: START, end: END }))).toBe(Code.Unimplemented);
-    expect(await code(client().selectMergeStacktraces({ profileTypeID: CPU, start: START, end: END, format: ProfileFormat.TREE }))).toBe(Code.Unimplemented);
     expect(await code(client().selectMergeStacktraces({ profileTypeID: CPU, labelSelector: '{service_name=shop}', start: START, end: END }))).toBe(Code.InvalidArgument);
     expect(await code(client().selectMergeStacktraces({ profileTypeID: 'cpu', start: START, end: END }))).toBe(Code.InvalidArgument);
     // team-b sees its own service only, also under the /pyroscope prefix.
@@ -217,7 +216,7 @@ describe.each([
 
 describe('querier.v1 wire details', () => {
   const headers = () => ({ authorization: `Bearer ${keys.read}`, 'x-scope-orgid': 'team-a', 'connect-protocol-version': '1' });
-  it('accepts a gzip request body, refuses other content types with 415 and unknown methods with 404, in Connect error JSON', async () => {
+  it('accepts a gzip request body, refuses other content types with 415 and methods it does not serve with 501 unimplemented, in Connect error JSON', async () => {
     const { gzipSync } = await import('node:zlib');
     const { create, fromBinary } = await import('@bufbuild/protobuf');
     const { ProfileTypesRequestSchema, ProfileTypesResponseSchema } = await import('../../src/proto/querier/v1/querier_pb.js');
@@ -234,13 +233,13 @@ describe('querier.v1 wire details', () => {
     const form = await fetch(`${server.url}/querier.v1.QuerierService/ProfileTypes`, { method: 'POST', headers: { ...headers(), 'content-type': 'text/plain' }, body: '{}' });
     expect(form.status).toBe(415);
     expect(await form.json()).toEqual({ code: 'invalid_argument', message: expect.stringContaining('application/proto or application/json') });
-    const missing = await fetch(`${server.url}/querier.v1.QuerierService/NoSuchMethod`, {
+    const missing = await fetch(`${server.url}/querier.v1.QuerierService/GetProfileStats`, {
       method: 'POST',
       headers: { ...headers(), 'content-type': 'application/json' },
       body: '{}',
     });
-    expect(missing.status).toBe(404);
-    expect((await missing.json()).code).toBe('not_found');
+    expect(missing.status).toBe(501);
+    expect((await missing.json()).code).toBe('unimplemented');
     const garbage = await fetch(`${server.url}/querier.v1.QuerierService/SelectSeries`, {
       method: 'POST',
       headers: { ...headers(), 'content-type': 'application/proto' },

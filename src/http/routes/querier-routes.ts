@@ -14,7 +14,7 @@ import { encodeDiff } from '../../query/diff.js';
 import { encodeFlamebearer } from '../../query/flamebearer.js';
 import * as querier from '../../query/grafana-querier.js';
 import { treeToPprof } from '../../query/pprof-out.js';
-import { FlameGraphDiffSchema, FlameGraphSchema, ProfileFormat, QuerierService, type SelectMergeStacktracesRequest } from '../../proto/querier/v1/querier_pb.js';
+import { FlameGraphDiffSchema, FlameGraphSchema, QuerierService, type SelectMergeStacktracesRequest } from '../../proto/querier/v1/querier_pb.js';
 import { TimeSeriesAggregationType } from '../../proto/types/v1/types_pb.js';
 import type { TenantStores } from '../../store/tenant-stores.js';
 import type { ProfileStore, TimeRange } from '../../store/types.js';
@@ -86,11 +86,7 @@ export function registerQuerierRoutes(app: FastifyInstance, deps: QuerierRouteDe
     series: async (r, store) => ({
       labelsSet: (await querier.series(store, r.matchers, r.labelNames, optionalRange(r.start, r.end))).map((labels) => ({ labels })),
     }),
-    selectMergeStacktraces: async (r, store) => {
-      // Grafana asks for the flame graph; the Pyroscope tree encoding is not produced.
-      if (r.format === ProfileFormat.TREE) throw new ConnectError('unimplemented', 'format PROFILE_FORMAT_TREE is not supported: use PROFILE_FORMAT_FLAMEGRAPH');
-      return { flamegraph: flameGraph(await mergeTree(r, store), maxNodesOf(r.maxNodes)) };
-    },
+    selectMergeStacktraces: async (r, store) => ({ flamegraph: flameGraph(await mergeTree(r, store), maxNodesOf(r.maxNodes)) }),
     selectMergeProfile: async (r, store) => {
       const range = rangeOf(r.start, r.end);
       const tree = await mergeTree(r, store);
@@ -147,7 +143,8 @@ export function registerQuerierRoutes(app: FastifyInstance, deps: QuerierRouteDe
 
   const handle = async (req: FastifyRequest<{ Params: { method: string } }>, reply: FastifyReply) => {
     const method = byName.get(req.params.method);
-    if (method === undefined) return sendError(reply, 'not_found', `no method querier.v1.QuerierService/${req.params.method}`, 404);
+    // Methods of the upstream service that pyrelay's definition leaves out (GetProfileStats, ...) are unimplemented too.
+    if (method === undefined) return sendError(reply, 'unimplemented', `querier.v1.QuerierService/${req.params.method} is not implemented by pyrelay`);
     const handler = handlers[method.localName as keyof Methods] as Handler<keyof Methods> | undefined;
     if (handler === undefined) return sendError(reply, 'unimplemented', `querier.v1.QuerierService/${method.name} is not implemented by pyrelay`);
     const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
