@@ -1,6 +1,9 @@
 // The validated configuration as the code sees it: camelCase, units in names. Built from the schema's output.
 import { join } from 'node:path';
 import { configSchema, defaultQueueWorkers, targetSchema, type RawConfig } from './schema.js';
+import { toScrapeJob, type ScrapeConfig } from './scrape-config.js';
+
+export type { ScrapeConfig };
 
 type RawTarget = RawConfig['remote-write']['targets'][string];
 
@@ -67,6 +70,8 @@ export interface Config {
   /** Per-tenant overrides; `retentionMs` 0 = the global retention. */
   tenants: Record<string, { retentionMs: number }>;
   remoteWrite: { enabled: boolean; disableLocalWrites: boolean; targets: TargetConfig[] };
+  /** Pull mode (`scrape-configs`); no jobs = nothing scraped. */
+  scrape: ScrapeConfig;
 }
 
 export function parseListen(addr: string): { host: string; port: number } | undefined {
@@ -130,6 +135,7 @@ export function toConfig(raw: RawConfig): Config {
         maxBatchBytes: t['max-batch-bytes'],
       })),
     },
+    scrape: { maxConcurrency: raw.scrape['max-concurrency'], jobs: raw['scrape-configs'].map(toScrapeJob) },
   };
 }
 
