@@ -1,5 +1,5 @@
 // The one place a request's API key and tenant are decided, before any route runs. Routes fall into
-// classes by path: public (health, metrics), ingest, admin (DELETE /api/apps) and query (everything else,
+// classes by path: public (health, metrics), ingest, admin (DELETE /api/apps, /-/reload) and query (everything else,
 // so a route added later is protected by default). Failures answer 401 (no or wrong key, missing tenant),
 // 403 (key without the role, tenant not the key's) or 400 (malformed tenant id), in the style of the route
 // (Connect JSON, `/api/*` JSON or text), are counted by reason and logged rate-limited, never with the key.
@@ -46,7 +46,8 @@ export function pathOf(url: string): string {
 export function classifyRoute(method: string, path: string): RouteClass {
   if (PUBLIC_PATHS.has(path)) return 'public';
   if (INGEST_PATHS.has(path) || path.endsWith('/push.v1.PusherService/Push')) return 'ingest';
-  if (method === 'DELETE' && path === '/api/apps') return 'admin';
+  // Deleting data and re-reading the server's config are admin actions.
+  if ((method === 'DELETE' && path === '/api/apps') || path === '/-/reload') return 'admin';
   return 'query';
 }
 
@@ -126,7 +127,8 @@ export function registerRequestGate(app: FastifyInstance, opts: RequestGateOptio
       if (!result.ok) return fail(result.reason, 401, result.reason === 'revoked_key' ? 'API key revoked' : 'invalid API key');
       key = result.key;
       if (!ROLES_FOR[cls].includes(key.role)) {
-        return fail('forbidden', 403, `permission denied: a ${key.role} key cannot ${cls === 'ingest' ? 'ingest' : cls === 'admin' ? 'delete apps' : 'query'}`, key);
+        const what = cls === 'ingest' ? 'ingest' : cls === 'admin' ? (path === '/-/reload' ? 'reload the config' : 'delete apps') : 'query';
+        return fail('forbidden', 403, `permission denied: a ${key.role} key cannot ${what}`, key);
       }
     } else if (cls === 'admin' && presented.kind === 'key' && opts.verifier !== undefined) {
       // With query auth off, an admin key still unlocks DELETE /api/apps (otherwise refused by default).

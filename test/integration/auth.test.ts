@@ -102,6 +102,11 @@ describe('API keys', () => {
     expect(denied.status).toBe(403);
     expect(await denied.json()).toEqual({ errors: ['permission denied: a read key cannot delete apps'] });
     expect((await del(bearer(keys.admin))).status).toBe(200);
+    // Re-reading the config is an admin action too.
+    const reload = await fetch(`${s.url}/-/reload`, { method: 'POST', headers: bearer(keys.read) });
+    expect(reload.status).toBe(403);
+    expect(await reload.text()).toBe('permission denied: a read key cannot reload the config\n');
+    expect((await fetch(`${s.url}/-/reload`, { method: 'POST', headers: bearer(keys.admin) })).status).not.toBe(403);
     expect(await (await fetch(`${s.url}/api/apps`, { headers: bearer(keys.read) })).json()).toEqual([]);
   });
 

@@ -87,6 +87,8 @@ describe('tenant ids and route classes', () => {
     expect(classifyRoute('POST', pathOf('/push.v1.PusherService/Push'))).toBe('ingest');
     expect(classifyRoute('DELETE', pathOf('/api/apps/'))).toBe('admin');
     expect(classifyRoute('GET', pathOf('/api/apps'))).toBe('query');
+    expect(classifyRoute('POST', pathOf('/-/reload'))).toBe('admin');
+    expect(classifyRoute('GET', pathOf('/targets'))).toBe('query');
     expect(classifyRoute('POST', pathOf('/querier.v1.QuerierService/ProfileTypes'))).toBe('query');
     expect(classifyRoute('GET', pathOf('/some/new/route'))).toBe('query');
   });
