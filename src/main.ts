@@ -1,7 +1,8 @@
 // The composition root: config in, every component built and wired here, nothing constructed anywhere else.
 // Shutdown runs in the reverse order of dependencies: stop accepting, drain sends, close the store.
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from './config/config.js';
 import { deadlineIn, systemClock, type Clock } from './lib/clock.js';
@@ -10,6 +11,10 @@ import { createDedupWindow } from './ingest/dedup.js';
 import { createDecoders } from './ingest/formats/index.js';
 import { createIngestMetrics } from './ingest/metrics.js';
 import { createIngestPipeline } from './ingest/pipeline.js';
+import { createDecodePool } from './ingest/decode-pool.js';
+import { STORE_CONSUMER, type Backlog } from './store/log/index.js';
+import { createIngester } from './store/ingester.js';
+import { registerStoreMetrics } from './store/metrics.js';
 import { createPprofExporter } from './ingest/pprof-export.js';
 import { createHttpServer } from './http/server.js';
 import { registerIngestRoutes } from './http/routes/ingest-routes.js';
@@ -36,6 +41,8 @@ import { registerRequestGate } from './http/request-gate.js';
 export interface PyrelayDeps {
   clock?: Clock;
   logger?: Logger;
+  /** The metrics registry (the CLI passes one so its process guard counts there too). */
+  registry?: Registry;
   /** Re-reads the config file for SIGHUP and POST /-/reload; without it a reload is refused. */
   loadConfig?: () => Config;
 }
@@ -53,11 +60,11 @@ export interface Pyrelay {
 export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Promise<Pyrelay> {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createLogger(config.logLevel);
-  const registry = new Registry();
+  const registry = deps.registry ?? new Registry();
   collectDefaultMetrics({ register: registry });
 
   mkdirSync(config.storagePath, { recursive: true });
-  const lmdbStore = await createLmdbStore({
+  const store = await createLmdbStore({
     path: join(config.storagePath, 'store'),
     clock,
     retentionMs: config.retentionMs,
@@ -68,8 +75,11 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     ),
     maxNodesPerTree: config.maxNodesSerialization,
     logger,
+    // The store's worker decodes log records with the ingest formats (loaded by URL: store may not import ingest).
+    decoderModule: new URL(`./ingest/wal-decoder${extname(fileURLToPath(import.meta.url))}`, import.meta.url),
   });
-  const store = createTenantStores(lmdbStore);
+  // Reads see one tenant at a time: a tenant's apps are stored under its prefix (store/tenant-stores.ts).
+  const tenantStores = createTenantStores(store);
   const keys = createKeyVerifier({
     path: config.auth.keysFile,
     clock,
@@ -78,6 +88,8 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
   });
 
   const ingestMetrics = createIngestMetrics(registry);
+  // The store's worker decodes for the store: what it discards (a cumulative pprof baseline) is counted here.
+  store.onDecoderEvent((reason) => ingestMetrics.discarded.inc({ reason }));
   const decoders = createDecoders({ clock, onCumulativeSkipped: () => ingestMetrics.discarded.inc({ reason: 'cumulative_without_prev' }) });
   const decodeLimits = {
     maxDecompressedBytes: config.ingest.maxDecompressedBytes,
@@ -85,24 +97,63 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     maxLabelsPerSeries: config.ingest.maxLabelsPerSeries,
   };
 
+  // The write-ahead log: one record per accepted request, read by the store's ingester (`@store`) and by every
+  // durable target. It keeps the remote-write backlog's directory, so a backlog written before stays readable.
+  const localWrites = !config.remoteWrite.disableLocalWrites;
+  const rwTargets = config.remoteWrite.enabled ? config.remoteWrite.targets : [];
+  const hasDurable = rwTargets.some((t) => t.durable);
+  const durable =
+    localWrites || hasDurable
+      ? await openSharedBacklog({
+          path: join(config.storagePath, 'remote-write'),
+          targets: rwTargets,
+          clock,
+          logger,
+          extraConsumers: localWrites ? [STORE_CONSUMER] : [],
+          checkpoints: localWrites ? { [STORE_CONSUMER]: store.checkpoint() } : undefined,
+          shared: true,
+        })
+      : undefined;
+  const log: Backlog | undefined = durable?.backlog;
+  const logConsumers = [...(durable?.targets ?? []), ...(localWrites ? [STORE_CONSUMER] : [])];
+  // Replays what the store has not written yet (before we listen), then follows the log.
+  const ingester = localWrites && log ? createIngester({ store, log, logger }) : undefined;
+  await ingester?.start();
+  registerStoreMetrics(registry, { stats: () => store.stats(), ...(log && localWrites ? { lastLogSeq: () => log.lastSeq } : {}) });
+
   let remoteWrite: RemoteWrite | undefined;
   let remoteWriteStatus: RemoteWriteStatus | undefined;
   if (config.remoteWrite.enabled) {
     remoteWriteStatus = createRemoteWriteStatus({ clock });
-    const { targets } = config.remoteWrite;
-    // Opening the backlog replays it: every unacknowledged item is pending again before we listen (/ready).
-    const durable = targets.some((t) => t.durable) ? await openSharedBacklog({ path: join(config.storagePath, 'remote-write'), targets, clock, logger }) : undefined;
     // `protocol: push` targets get every item as Grafana-labelled pprof, converted by the ingest decoders.
     const exportPprof = createPprofExporter({ decoders, limits: decodeLimits });
-    remoteWrite = createRemoteWrite({ targets, clock, logger, registry, durable, pushExporter: (item) => exportPprof(item), status: remoteWriteStatus });
+    remoteWrite = createRemoteWrite({
+      targets: rwTargets,
+      clock,
+      logger,
+      registry,
+      durable: hasDurable ? durable : undefined,
+      pushExporter: (item) => exportPprof(item),
+      status: remoteWriteStatus,
+    });
   }
 
+  const decodePool = createDecodePool({
+    limits: { ...decodeLimits, maxNodesPerRequest: config.ingest.maxNodesPerRequest },
+    size: config.ingest.decodeWorkers,
+    heapBytes: config.ingest.decodeWorkerMemoryBytes,
+    inlineMaxBytes: config.ingest.decodeInlineMaxBytes,
+    decoders: createDecoders({ clock, onCumulativeSkipped: () => {} }),
+    logger,
+    onOutOfMemory: () => ingestMetrics.limitHits.inc({ limit: 'decode-worker-memory' }),
+  });
+  await decodePool.ready();
   const pipeline = createIngestPipeline({
-    decoders,
-    store: config.remoteWrite.disableLocalWrites ? undefined : store,
+    pool: decodePool,
+    log,
+    logConsumers,
     remoteWrite,
     dedup: createDedupWindow({ clock, windowMs: config.ingest.dedupWindowMs, maxEntries: 1_000_000 }),
-    limits: decodeLimits,
     metrics: ingestMetrics,
     clock,
     logger,
@@ -156,12 +207,12 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     isDraining: () => draining,
   });
   registerQueryRoutes(app, {
-    store,
+    store: tenantStores,
     clock,
     maxNodesRender: config.maxNodesRender,
   });
-  registerAppRoutes(app, { store, allowUnauthenticatedDelete: config.api.allowUnauthenticatedDelete });
-  registerQuerierRoutes(app, { store, clock, maxNodesRender: config.maxNodesRender, maxDecompressedBytes: config.ingest.maxDecompressedBytes });
+  registerAppRoutes(app, { store: tenantStores, allowUnauthenticatedDelete: config.api.allowUnauthenticatedDelete });
+  registerQuerierRoutes(app, { store: tenantStores, clock, maxNodesRender: config.maxNodesRender, maxDecompressedBytes: config.ingest.maxDecompressedBytes });
 
   registerRemoteWriteRoutes(app, { status: remoteWriteStatus });
   registerWebRoutes(app, { dir: webAssetsDir(), logger });
@@ -193,8 +244,11 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
         const deadline = deadlineIn(clock, config.shutdownTimeoutMs);
         // In-flight requests finish (they may still enqueue); new ones get 503 until the socket closes.
         await app.close();
+        await decodePool.close();
         if (remoteWrite) await remoteWrite.stop(deadline);
+        ingester?.stop();
         await store.close();
+        await log?.close();
         logger.info('pyrelay stopped');
       })();
       return stopping;

@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'decompressed_too_large' // 413: inflated body (or inner gzip) over the configured limit
   | 'malformed_body' // 422: the body does not parse in its format
   | 'unsupported_format' // 422: a format we know but do not ingest (yet)
+  | 'too_many_nodes' // 422: more distinct stacks/nodes than ingest.max-nodes-per-request
   | 'not_found' // 404
   | 'forbidden' // 403
   | 'unavailable' // 503: draining, or the backlog cannot persist
@@ -23,6 +24,7 @@ const statusOf: Record<ErrorCode, number> = {
   decompressed_too_large: 413,
   malformed_body: 422,
   unsupported_format: 422,
+  too_many_nodes: 422,
   not_found: 404,
   forbidden: 403,
   unavailable: 503,

@@ -1,4 +1,5 @@
 // What decoders produce and the store keeps: one tree per series plus the metadata the query API shows.
+import type { NodeBudget } from './node-budget.js';
 import type { SeriesKey } from './series-key.js';
 import type { Tree } from './tree.js';
 
@@ -41,6 +42,8 @@ export interface DecodeLimits {
    * Optional: decoders default to DEFAULT_MAX_STACK_DEPTH. Tree's recursive helpers overflow near 3,500.
    */
   maxStackDepth?: number;
+  /** Per request (never shared): every tree node a decoder creates is charged here; past its limit, 422. */
+  nodeBudget?: NodeBudget;
 }
 
 /** Async-profiler's default stack depth; well below where recursive tree walks overflow the JS stack. */
