@@ -1,7 +1,9 @@
 // pprof decode throughput: our two-pass decoder vs pprof-format's Profile.decode, on the committed fixtures.
 // Both sides do the same work: bytes (gunzip when gzipped) → resolved root→leaf stacks of function names
 // (inlined lines expanded, empty names skipped) → one call per sample. A second set of rows compares the
-// full ingest decoder (trees per series) with pprof-format + the same tree building.
+// full ingest decoder (trees per series) with pprof-format + the same tree building. The `validate` rows
+// compare the decode worker's validate-only decode with the full decode of the same body (both charging a
+// node budget of ingest.max-nodes-per-request, as in production).
 //   npx tsx bench/pprof-decode.ts [--smoke]
 // MB/s counts the input bytes as received (compressed size for the .gz rows).
 import { readFileSync } from 'node:fs';
@@ -12,11 +14,13 @@ import { Profile } from 'pprof-format';
 import { maybeGunzip } from '../src/ingest/gzip.js';
 import { createCumulativeBaselines } from '../src/ingest/formats/pprof/cumulative.js';
 import { createPprofDecoder } from '../src/ingest/formats/pprof/decode.js';
+import { createNodeBudget } from '../src/model/node-budget.js';
 import { indexProfile } from '../src/ingest/formats/pprof/profile-index.js';
 import { walkSamples } from '../src/ingest/formats/pprof/sample-walker.js';
 import { DEFAULT_SAMPLE_TYPES } from '../src/ingest/formats/pprof/sample-types.js';
 import { systemClock } from '../src/lib/clock.js';
 import type { DecodeInput } from '../src/model/profile.js';
+import { multipartProfile } from './lib/bodies.js';
 import { Tree } from '../src/model/tree.js';
 
 export interface BenchRow {
@@ -25,10 +29,25 @@ export interface BenchRow {
   baseline: number;
   ratio: number;
   unit: string;
+  /** What `baseline` measured (default pprof-format). */
+  baselineName?: string;
 }
 
 const fixtureDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'test', 'fixtures', 'pprof');
 const LIMIT = 256 * 1024 * 1024;
+/** The ingest.max-nodes-per-request default. */
+const NODE_LIMIT = 250_000;
+
+/** A multipart body with `profile` and `prev_profile` parts (how Go clients send heap profiles). */
+function buildPrevMultipart(cur: Uint8Array, prev: Uint8Array): { body: Buffer; contentType: string } {
+  const b = 'pyrelaybenchprev';
+  const part = (name: string, data: Uint8Array) => [
+    Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="${name}"; filename="${name}.pprof"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+    Buffer.from(data),
+    Buffer.from('\r\n'),
+  ];
+  return { body: Buffer.concat([...part('profile', cur), ...part('prev_profile', prev), Buffer.from(`--${b}--\r\n`)]), contentType: `multipart/form-data; boundary=${b}` };
+}
 
 type Visit = (stack: readonly string[], values: readonly number[]) => void;
 
@@ -179,14 +198,48 @@ export async function run(opts: { smoke: boolean }): Promise<BenchRow[]> {
     );
     rows.push({ name: `trees ${c.name}`, ours, baseline, ratio: ours / baseline, unit: 'MB/s' });
   }
+  // Validate-only vs the full decode, as a decode worker gets the bodies (the ingest bench sends Go CPU multipart).
+  const goMultipart = multipartProfile(Buffer.from(gz('go-cpu.pb.gz')));
+  const withPrev = buildPrevMultipart(gz('go-heap-cur.pb.gz'), gz('go-heap-prev.pb.gz'));
+  const validateCases: { name: string; bytes: Uint8Array; contentType: string; spyName: string }[] = [
+    { name: 'go-cpu multipart gzip', bytes: goMultipart.body, contentType: goMultipart.contentType, spyName: 'gospy' },
+    { name: 'go-cpu raw', bytes: cases[0].bytes, contentType: 'application/octet-stream', spyName: 'gospy' },
+    { name: 'go-heap raw', bytes: cases[2].bytes, contentType: 'application/octet-stream', spyName: 'gospy' },
+    { name: 'go-heap multipart +prev', bytes: withPrev.body, contentType: withPrev.contentType, spyName: 'gospy' },
+    { name: 'node-wall gzip', bytes: cases[4].bytes, contentType: 'application/octet-stream', spyName: 'nodespy' },
+    { name: 'node-heap gzip', bytes: cases[5].bytes, contentType: 'application/octet-stream', spyName: 'nodespy' },
+  ];
+  for (const c of validateCases) {
+    const input = (validateOnly: boolean): DecodeInput => ({
+      body: c.bytes,
+      contentType: c.contentType,
+      key: { appName: 'bench', labels: { env: 'bench' } },
+      spyName: c.spyName,
+      sampleRate: 100,
+      sampleRateGiven: false,
+      units: 'samples',
+      aggregation: 'sum',
+      limits: { maxDecompressedBytes: LIMIT, maxSeriesPerRequest: 10_000, maxLabelsPerSeries: 64, nodeBudget: createNodeBudget(NODE_LIMIT) },
+      validateOnly,
+    });
+    const { ours, baseline } = compare(
+      () => void (sink += decode(input(true)).length),
+      () => void (sink += decode(input(false)).length),
+      c.bytes.length,
+      timing,
+    );
+    rows.push({ name: `validate ${c.name}`, ours, baseline, ratio: ours / baseline, unit: 'MB/s', baselineName: 'full decode' });
+  }
   if (sink === -1) console.log(sink); // keeps the work observable
   return rows;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const rows = await run({ smoke: process.argv.includes('--smoke') });
-  console.log('case                      ours MB/s  pprof-format MB/s  ratio');
+  console.log('case                              ours MB/s  baseline MB/s  ratio  baseline');
   for (const r of rows) {
-    console.log(`${r.name.padEnd(24)} ${r.ours.toFixed(1).padStart(10)} ${r.baseline.toFixed(1).padStart(18)} ${r.ratio.toFixed(2).padStart(6)}x`);
+    console.log(
+      `${r.name.padEnd(32)} ${r.ours.toFixed(1).padStart(10)} ${r.baseline.toFixed(1).padStart(14)} ${r.ratio.toFixed(2).padStart(6)}x  ${r.baselineName ?? 'pprof-format'}`,
+    );
   }
 }

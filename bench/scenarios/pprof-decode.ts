@@ -10,13 +10,13 @@ export const pprofDecode: Scenario = {
     const rows = await run({ smoke: ctx.smoke });
     ctx.note(
       'pprof-decode',
-      '`stacks` rows: bytes to resolved stacks; `trees` rows: the full ingest decoder (trees per series) vs pprof-format plus the same tree building. MB/s of input as received.',
+      '`stacks` rows: bytes to resolved stacks; `trees` rows: the full ingest decoder (trees per series) vs pprof-format plus the same tree building; `validate` rows: the decode worker validate-only decode vs the full decode of the same body. MB/s of input as received.',
     );
     return rows.map((r): Row => ({
       scenario: 'pprof-decode',
       case: r.name,
       measured: `${r.ours.toFixed(1)} ${r.unit}`,
-      baseline: `pprof-format ${r.baseline.toFixed(1)} ${r.unit}`,
+      baseline: `${r.baselineName ?? 'pprof-format'} ${r.baseline.toFixed(1)} ${r.unit}`,
       ratio: r.ratio,
     }));
   },

@@ -53,7 +53,8 @@ function decodeProfiles(
   const style = frameStyleFor(input.spyName);
   const cur = indexProfile(maybeGunzip(profileBytes, limit, 'pprof profile'));
   const slots = resolveSlots(typesOf(cur), mapping);
-  const series = buildSeries(cur, { key: input.key, slots, style, limits: input.limits });
+  const validateOnly = input.validateOnly === true;
+  const series = buildSeries(cur, { key: input.key, slots, style, limits: input.limits, validateOnly });
 
   let prevTrees: Map<string, Tree> | undefined;
   if (prevBytes !== undefined) {
@@ -69,6 +70,11 @@ function decodeProfiles(
   const out: DecodedProfile[] = [];
   for (const s of series) {
     let tree: Tree | undefined = s.tree;
+    if (validateOnly && !s.slot.cumulative) {
+      // No tree was built: a series exists only once a positive value reached it, as in the full decode.
+      if (s.total > 0) out.push({ key: s.key, tree: s.tree, metadata: metadataOf(s.slot, input) });
+      continue;
+    }
     if (s.slot.cumulative) {
       if (prevTrees !== undefined) {
         // A series absent from prev_profile had no samples then: its whole value accrued since.

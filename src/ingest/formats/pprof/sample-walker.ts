@@ -12,16 +12,23 @@ export type FrameStyle = 'function' | 'file-line';
  * `labels` holds string-table index pairs [key, value, key, value, ...] of the sample's string labels
  * (numeric labels and empty keys/values are left out).
  */
-export type SampleVisitor = (stack: readonly string[], values: readonly number[], labels: readonly number[]) => void;
+export type SampleVisitor = (stack: readonly string[], values: readonly number[], labels: readonly number[], stackHash: number) => void;
 
 export const frameStyleFor = (spyName: string): FrameStyle => (spyName === 'rbspy' || spyName === 'pyspy' ? 'file-line' : 'function');
 
-export function walkSamples(ix: PprofIndex, style: FrameStyle, visit: SampleVisitor): void {
+/**
+ * With `hashStacks`, the visitor also gets a 53-bit hash of the stack's frame names (0 otherwise): equal
+ * stacks always hash alike, so counting distinct hashes never counts more stacks than there are.
+ */
+export function walkSamples(ix: PprofIndex, style: FrameStyle, visit: SampleVisitor, hashStacks = false): void {
   const r = ix.reader;
   const nLoc = ix.locLineStart.length;
   const frameStart = new Int32Array(nLoc).fill(-1);
   const frameCount = new Int32Array(nLoc);
   const frames: string[] = [];
+  // Frame names interned to small ints when hashing, so a stack hashes without touching its strings.
+  const frameIds: number[] = [];
+  const interned = new Map<string, number>();
   const nTypes = ix.sampleTypes.length;
 
   const resolveLocation = (li: number): void => {
@@ -35,8 +42,13 @@ export function walkSamples(ix: PprofIndex, style: FrameStyle, visit: SampleVisi
       if (fi < 0) throw malformedBody('pprof', `location #${li}`, `line refers to unknown function id ${fnId}`);
       const name = ix.string(ix.functionName[fi], `function #${fi} name`);
       if (name === '') continue;
-      if (style === 'function') frames.push(name);
-      else frames.push(`${ix.string(ix.functionFile[fi], `function #${fi} filename`)}:${ix.lineNumber[j]} - ${name}`);
+      const frame = style === 'function' ? name : `${ix.string(ix.functionFile[fi], `function #${fi} filename`)}:${ix.lineNumber[j]} - ${name}`;
+      frames.push(frame);
+      if (hashStacks) {
+        let id = interned.get(frame);
+        if (id === undefined) interned.set(frame, (id = interned.size + 1));
+        frameIds.push(id);
+      }
     }
     frameCount[li] = frames.length - frameStart[li];
   };
@@ -67,6 +79,8 @@ export function walkSamples(ix: PprofIndex, style: FrameStyle, visit: SampleVisi
       throw malformedBody('pprof', `sample #${s}`, `has ${values.length} values but the profile has ${nTypes} sample types`);
     }
     stack.length = 0;
+    let h1 = 0x811c9dc5;
+    let h2 = 0x2545f491;
     for (let k = locs.length - 1; k >= 0; k--) {
       const li = ix.locationIndex(locs[k]);
       if (li < 0) throw malformedBody('pprof', `sample #${s}`, `refers to unknown location id ${locs[k]}`);
@@ -74,8 +88,15 @@ export function walkSamples(ix: PprofIndex, style: FrameStyle, visit: SampleVisi
       const start = frameStart[li];
       const end = start + frameCount[li];
       for (let f = start; f < end; f++) stack.push(frames[f]);
+      if (hashStacks) {
+        for (let f = start; f < end; f++) {
+          h1 = Math.imul(h1 ^ frameIds[f], 0x01000193);
+          h2 = Math.imul(h2 ^ frameIds[f], 0x5bd1e995) ^ (h2 >>> 15);
+        }
+      }
     }
-    visit(stack, values, labels);
+    const hash = hashStacks ? (h1 >>> 0) * 0x200000 + ((h2 ^ stack.length) >>> 11) : 0;
+    visit(stack, values, labels, hash);
   }
 }
 

@@ -1,6 +1,10 @@
 // Turns walked pprof samples into one tree per (sample type × string-label set): labels are the
 // pprof labels overridden by the name tags, and samples carrying a `profile_id` label (exemplars) also go to
 // the series without it. Series and labels per series are bounded by the request limits.
+// Validate-only (the decode worker's check before the log append) runs the same walk, group and limit code
+// but builds no tree for non-cumulative series: it sums their values and charges the node budget once per
+// distinct stack hash, a lower bound of the nodes the trees would have had (a collision only lowers it).
+// Cumulative series still get trees: whether their delta is empty (series count, skipped baselines) needs one.
 import { malformedBody } from '../../../model/errors.js';
 import type { DecodeLimits } from '../../../model/profile.js';
 import { normalizeKey, type Labels, type SeriesKey } from '../../../model/series-key.js';
@@ -14,7 +18,10 @@ export interface BuiltSeries {
   key: SeriesKey;
   /** normalizeKey(key): the series identity. */
   id: string;
+  /** Empty (never inserted into) for a non-cumulative series built validate-only. */
   tree: Tree;
+  /** Sum of the positive values inserted, in both modes. */
+  total: number;
 }
 
 interface Group {
@@ -34,6 +41,7 @@ export interface BuildOptions {
   slots: SampleTypeSlot[];
   style: FrameStyle;
   limits: DecodeLimits;
+  validateOnly?: boolean;
 }
 
 export function buildSeries(ix: PprofIndex, opts: BuildOptions): BuiltSeries[] {
@@ -89,7 +97,8 @@ export function buildSeries(ix: PprofIndex, opts: BuildOptions): BuiltSeries[] {
       }
       const slot = slots[k];
       const key: SeriesKey = { appName: `${opts.key.appName}.${slot.displayName}`, labels: g.labels };
-      s = { slot, key, id: normalizeKey(key), tree: new Tree(limits.nodeBudget) };
+      const skipTree = opts.validateOnly === true && !slot.cumulative;
+      s = { slot, key, id: normalizeKey(key), tree: skipTree ? new Tree() : new Tree(limits.nodeBudget), total: 0 };
       g.trees[k] = s;
       out.push(s);
     }
@@ -98,14 +107,37 @@ export function buildSeries(ix: PprofIndex, opts: BuildOptions): BuiltSeries[] {
 
   // Walk even without slots: a body is validated whole, never half-read (docs/compatibility.md#1).
   const nSlots = slots.length;
-  walkSamples(ix, opts.style, (stack, values, labels) => {
-    const g = labels.length === 0 ? (unlabelled ??= groupFor({})) : resolveGroup(labels);
-    for (let k = 0; k < nSlots; k++) {
-      const v = values[slots[k].valueIndex];
-      if (!(v > 0)) continue;
-      seriesOf(g, k).tree.insertStack(stack, v);
-      if (g.base !== undefined) seriesOf(g.base, k).tree.insertStack(stack, v);
-    }
-  });
+  const fast = opts.validateOnly === true ? slots.map((sl) => !sl.cumulative) : undefined;
+  const budget = limits.nodeBudget;
+  const seenStacks = fast !== undefined && budget !== undefined ? new Set<number>() : undefined;
+  walkSamples(
+    ix,
+    opts.style,
+    (stack, values, labels, stackHash) => {
+      const g = labels.length === 0 ? (unlabelled ??= groupFor({})) : resolveGroup(labels);
+      let skipped = false;
+      for (let k = 0; k < nSlots; k++) {
+        const v = values[slots[k].valueIndex];
+        if (!(v > 0)) continue;
+        // Same order as before validate-only existed: series, its tree, then the exemplar's base series.
+        const noTree = fast !== undefined && fast[k];
+        if (noTree) skipped = true;
+        const s = seriesOf(g, k);
+        s.total += v;
+        if (!noTree) s.tree.insertStack(stack, v);
+        if (g.base !== undefined) {
+          const b = seriesOf(g.base, k);
+          b.total += v;
+          if (!noTree) b.tree.insertStack(stack, v);
+        }
+      }
+      // An empty stack creates no node; a distinct non-empty one creates at least one in some tree.
+      if (skipped && seenStacks !== undefined && stack.length > 0 && !seenStacks.has(stackHash)) {
+        budget!.take();
+        seenStacks.add(stackHash);
+      }
+    },
+    seenStacks !== undefined,
+  );
   return out;
 }
