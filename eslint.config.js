@@ -8,9 +8,9 @@ import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescrip
 // Each layer may import only from the layers below it. `src/proto` is generated protobuf code (bottom layer).
 const bottom = ['src/model', 'src/lib', 'src/proto'];
 const storage = ['src/config', 'src/store'];
-const services = ['src/ingest', 'src/query', 'src/remote-write', 'src/scrape'];
+const services = ['src/ingest', 'src/query', 'src/remote-write', 'src/scrape', 'src/auth'];
 const http = ['src/http'];
-const top = ['src/main.ts', 'src/cli.ts'];
+const top = ['src/main.ts', 'src/cli.ts', 'src/keys-cli.ts'];
 const layers = [bottom, storage, services, http, top];
 const layerZones = layers.slice(0, -1).map((layer, i) => ({
   target: layer,

@@ -6,6 +6,7 @@ import { createLogger } from './lib/logger.js';
 import { guardUnhandledRejections } from './lib/rejection-guard.js';
 import { isPyrelayError } from './model/errors.js';
 import { createPyrelay } from './main.js';
+import { keysCommand } from './keys-cli.js';
 
 const program = new Command('pyrelay').description('Pyroscope-compatible profiling server with reliable remote write');
 
@@ -73,5 +74,7 @@ server.action(async (opts: Record<string, string | undefined>) => {
     process.exit(1);
   }
 });
+
+program.addCommand(keysCommand());
 
 await program.parseAsync(process.argv);

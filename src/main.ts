@@ -21,6 +21,7 @@ import { registerIngestRoutes } from './http/routes/ingest-routes.js';
 import { registerAppRoutes } from './http/routes/app-routes.js';
 import { registerPushRoutes } from './http/routes/push-routes.js';
 import { registerQueryRoutes } from './http/routes/query-routes.js';
+import { registerQuerierRoutes } from './http/routes/querier-routes.js';
 import { registerScrapeRoutes } from './http/routes/scrape-routes.js';
 import { parseIngestRequest } from './ingest/request.js';
 import { createScrapeManager } from './scrape/manager.js';
@@ -34,6 +35,9 @@ import { createRemoteWriteStatus, type RemoteWriteStatus } from './remote-write/
 import type { RemoteWrite } from './model/forward.js';
 import { createLmdbStore } from './store/lmdb-store.js';
 import { DEFAULT_MAX_WRITE_SPAN_MS, type StorableLimits } from './store/limits.js';
+import { createTenantStores } from './store/tenant-stores.js';
+import { createKeyVerifier } from './auth/key-store.js';
+import { registerRequestGate } from './http/request-gate.js';
 
 export interface PyrelayDeps {
   clock?: Clock;
@@ -67,10 +71,23 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     path: join(config.storagePath, 'store'),
     clock,
     ...storable,
+    tenantRetentionMs: Object.fromEntries(
+      Object.entries(config.tenants)
+        .filter(([, t]) => t.retentionMs > 0)
+        .map(([id, t]) => [id, t.retentionMs]),
+    ),
     maxNodesPerTree: config.maxNodesSerialization,
     logger,
     // The store's worker decodes log records with the ingest formats (loaded by URL: store may not import ingest).
     decoderModule: new URL(`./ingest/wal-decoder${extname(fileURLToPath(import.meta.url))}`, import.meta.url),
+  });
+  // Reads see one tenant at a time: a tenant's apps are stored under its prefix (store/tenant-stores.ts).
+  const tenantStores = createTenantStores(store);
+  const keys = createKeyVerifier({
+    path: config.auth.keysFile,
+    clock,
+    reloadIntervalMs: config.auth.keyReloadIntervalMs,
+    onReloadError: (e) => logger.error({ err: e.message }, 'API key file unreadable: keeping the keys loaded before'),
   });
 
   const ingestMetrics = createIngestMetrics(registry);
@@ -168,6 +185,15 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     requestTimeoutMs: config.ingest.requestTimeoutMs,
     isReady: () => ready && !draining,
   });
+  registerRequestGate(app, {
+    verifier: keys,
+    ingestAuth: config.auth.ingestionEnabled,
+    queryAuth: config.auth.queryEnabled,
+    multitenancy: config.multitenancyEnabled,
+    registry,
+    logger,
+    clock,
+  });
   registerIngestRoutes(app, {
     pipeline,
     metrics: ingestMetrics,
@@ -185,11 +211,12 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     isDraining: () => draining,
   });
   registerQueryRoutes(app, {
-    store,
+    store: tenantStores,
     clock,
     maxNodesRender: config.maxNodesRender,
   });
-  registerAppRoutes(app, { store, allowUnauthenticatedDelete: config.api.allowUnauthenticatedDelete });
+  registerAppRoutes(app, { store: tenantStores, allowUnauthenticatedDelete: config.api.allowUnauthenticatedDelete });
+  registerQuerierRoutes(app, { store: tenantStores, clock, maxNodesRender: config.maxNodesRender, maxDecompressedBytes: config.ingest.maxDecompressedBytes });
 
   registerRemoteWriteRoutes(app, { status: remoteWriteStatus });
   registerWebRoutes(app, { dir: webAssetsDir(), logger });
@@ -202,7 +229,16 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
       const address = await app.listen({ host: config.listen.host, port: config.listen.port });
       await scrape.apply(config.scrape);
       ready = true;
-      logger.info({ address, storagePath: config.storagePath, remoteWrite: config.remoteWrite.enabled }, 'pyrelay started');
+      logger.info(
+        {
+          address,
+          storagePath: config.storagePath,
+          remoteWrite: config.remoteWrite.enabled,
+          auth: { ingestion: config.auth.ingestionEnabled, query: config.auth.queryEnabled, activeKeys: keys.activeCount() },
+          multitenancy: config.multitenancyEnabled,
+        },
+        'pyrelay started',
+      );
       return { url: address };
     },
     stop() {

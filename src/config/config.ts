@@ -1,4 +1,5 @@
 // The validated configuration as the code sees it: camelCase, units in names. Built from the schema's output.
+import { join } from 'node:path';
 import { configSchema, defaultQueueWorkers, targetSchema, type RawConfig } from './schema.js';
 import { toScrapeJob, type ScrapeConfig } from './scrape-config.js';
 
@@ -68,6 +69,10 @@ export interface Config {
     maxProfilesPerPush: number;
   };
   api: { allowUnauthenticatedDelete: boolean };
+  auth: { ingestionEnabled: boolean; queryEnabled: boolean; keysFile: string; keyReloadIntervalMs: number };
+  multitenancyEnabled: boolean;
+  /** Per-tenant overrides; `retentionMs` 0 = the global retention. */
+  tenants: Record<string, { retentionMs: number }>;
   remoteWrite: { enabled: boolean; disableLocalWrites: boolean; targets: TargetConfig[] };
   /** Pull mode (`scrape-configs`); no jobs = nothing scraped. */
   scrape: ScrapeConfig;
@@ -106,6 +111,14 @@ export function toConfig(raw: RawConfig): Config {
       maxProfilesPerPush: raw.ingest['max-profiles-per-push'],
     },
     api: { allowUnauthenticatedDelete: raw.api['allow-unauthenticated-delete'] },
+    auth: {
+      ingestionEnabled: raw.auth.ingestion.enabled,
+      queryEnabled: raw.auth.query.enabled,
+      keysFile: raw.auth['keys-file'] || join(raw['storage-path'], 'auth', 'keys.json'),
+      keyReloadIntervalMs: raw.auth['key-reload-interval'],
+    },
+    multitenancyEnabled: raw['multitenancy-enabled'],
+    tenants: Object.fromEntries(Object.entries(raw.tenants).map(([id, t]) => [id, { retentionMs: t.retention }])),
     remoteWrite: {
       enabled: rw.enabled,
       disableLocalWrites: rw.enabled && rw['disable-local-writes'],

@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { PyrelayError } from '../model/errors.js';
 import { parseListen, toConfig, type Config } from './config.js';
-import { configSchema, ignoredOriginalKeys } from './schema.js';
+import { configSchema, ignoredOriginalAuthKeys, ignoredOriginalKeys } from './schema.js';
 import { authPrecedenceWarnings } from './auth-precedence.js';
 import { normalizeKeys } from './scrape-schema.js';
 
@@ -146,6 +146,20 @@ export function loadConfig(opts: LoadOptions): Loaded {
       if (ignoredOriginalKeys.includes(key)) {
         warnings.push(`config key ${JSON.stringify(key)} of the original Pyroscope server is not used by pyrelay and is ignored`);
         delete raw[key];
+      }
+    }
+    const auth = raw.auth;
+    if (typeof auth === 'object' && auth !== null && !Array.isArray(auth)) {
+      const a = auth as Record<string, unknown>;
+      for (const key of Object.keys(a)) {
+        if (!ignoredOriginalAuthKeys.includes(key)) continue;
+        warnings.push(`config key "auth.${key}" of the original Pyroscope server is not used by pyrelay and is ignored`);
+        delete a[key];
+      }
+      const ingestion = a.ingestion as Record<string, unknown> | undefined;
+      if (typeof ingestion === 'object' && ingestion !== null && 'cache-ttl' in ingestion) {
+        warnings.push('config key "auth.ingestion.cache-ttl" is ignored: pyrelay re-reads its key file within auth.key-reload-interval');
+        delete ingestion['cache-ttl'];
       }
     }
   }

@@ -4,6 +4,7 @@ import { cpus } from 'node:os';
 import { z } from 'zod';
 import { DURATION_HELP, parseDurationMs } from './duration.js';
 import { SIZE_HELP, parseSizeBytes } from './size.js';
+import { tenantIdProblem } from '../model/tenant.js';
 import { scrapeConfigsSchema, scrapeSettingsSchema } from './scrape-schema.js';
 
 const duration = (def: string, desc: string) =>
@@ -131,6 +132,26 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    auth: z
+      .object({
+        ingestion: z
+          .object({ enabled: bool(false, 'Require an ingest or admin API key on /ingest and the Push API') })
+          .strict()
+          .prefault({}),
+        query: z
+          .object({ enabled: bool(false, 'Require a read or admin API key on queries, the querier, the UI and its APIs') })
+          .strict()
+          .prefault({}),
+        'keys-file': z.string().default('').describe('API key file written by `pyrelay keys`; empty = <storage-path>/auth/keys.json'),
+        'key-reload-interval': duration('1s', 'How often the key file is checked for changes (revocations apply within this)'),
+      })
+      .strict()
+      .prefault({}),
+    'multitenancy-enabled': bool(false, 'Partition data by X-Scope-OrgID (required on every request); false = one tenant, `anonymous`'),
+    tenants: z
+      .record(z.string(), z.object({ retention: duration('0', 'Delete this tenant’s profiles older than this; 0 = the global retention') }).strict())
+      .default({})
+      .describe('Per-tenant settings keyed by tenant id'),
     'remote-write': z
       .object({
         enabled: bool(false, 'Forward every ingested profile to the targets'),
@@ -144,6 +165,10 @@ export const configSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    for (const id of Object.keys(c.tenants)) {
+      const problem = tenantIdProblem(id);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['tenants', id], message: `invalid tenant id: ${problem}` });
+    }
     const rw = c['remote-write'];
     if (rw.enabled && Object.keys(rw.targets).length === 0) {
       ctx.addIssue({ code: 'custom', path: ['remote-write', 'targets'], message: 'remote write is enabled but no targets are set up' });
@@ -194,7 +219,6 @@ export const ignoredOriginalKeys = [
   'enable-experimental-admin',
   'base-url',
   'admin-socket-path',
-  'auth',
   'metrics-export-rules',
   'tls-certificate-file',
   'tls-key-file',
@@ -207,4 +231,21 @@ export const ignoredOriginalKeys = [
   'self-profiling',
   'log-format',
   'dedup',
+];
+
+/**
+ * Keys under `auth` of the original server (login, OAuth, JWT, bcrypt cost, the ingestion key cache) that
+ * pyrelay accepts and ignores with a warning: its keys are hashed with SHA-256 and re-read on change.
+ */
+export const ignoredOriginalAuthKeys = [
+  'internal',
+  'google',
+  'gitlab',
+  'github',
+  'jwt-secret',
+  'login-maximum-lifetime-days',
+  'signup-default-role',
+  'api-key-bcrypt-cost',
+  'cookie-same-site',
+  'cookie-secure',
 ];

@@ -96,13 +96,17 @@ function windowOf(pprof: Uint8Array, nowMs: number): { from: ParsedTime; until: 
  * One IngestInput per RawSample. The labels map to a series key (docs/grafana.md); the raw profile is
  * inflated here once (the decoder would otherwise do it) so its time window can be read.
  */
-export function pushToIngestInputs(req: PushRequest, ctx: { tenant: string | undefined; nowMs: number; limits: PushLimits; onLimit?: (limit: string) => void }): PushedSample[] {
+export function pushToIngestInputs(
+  req: PushRequest,
+  ctx: { tenant: string | undefined; storageTenant?: string; nowMs: number; limits: PushLimits; onLimit?: (limit: string) => void },
+): PushedSample[] {
   const total = req.series.reduce((n, s) => n + s.samples.length, 0);
   if (total > ctx.limits.maxSamplesPerPush) {
     ctx.onLimit?.('max-profiles-per-push');
     throw new PyrelayError('body_too_large', `push carries ${total} profiles, more than the limit of ${ctx.limits.maxSamplesPerPush} (max-profiles-per-push)`);
   }
   const tenant = ctx.tenant?.trim() || DEFAULT_TENANT;
+  const storageTenant = ctx.storageTenant ?? DEFAULT_TENANT;
   const out: PushedSample[] = [];
   let budget = ctx.limits.maxDecompressedBytes;
   req.series.forEach((series, i) => {
@@ -130,7 +134,7 @@ export function pushToIngestInputs(req: PushRequest, ctx: { tenant: string | und
       if (budget < 0) throw overBudget();
       const { from, until } = windowOf(pprof, ctx.nowMs);
       const { body, contentType } = pprofUpload(pprof, mapped.profileName);
-      const request = ingestRequestOf(mapped.key, { from, until, tenant, spyName: spy || 'unknown', contentType });
+      const request = ingestRequestOf(mapped.key, { from, until, tenant, storageTenant, spyName: spy || 'unknown', contentType });
       const id = sample.ID.trim();
       out.push({
         profileName: mapped.profileName,
@@ -163,7 +167,7 @@ export function pprofUpload(pprof: Uint8Array, name: ProfileName): { body: Buffe
   return { body, contentType: `multipart/form-data; boundary=${boundary}` };
 }
 
-function ingestRequestOf(key: SeriesKey, o: { from: ParsedTime; until: ParsedTime; tenant: string; spyName: string; contentType: string }): IngestRequest {
+function ingestRequestOf(key: SeriesKey, o: { from: ParsedTime; until: ParsedTime; tenant: string; storageTenant: string; spyName: string; contentType: string }): IngestRequest {
   return {
     key,
     rawName: normalizeKey(key),
@@ -177,5 +181,6 @@ function ingestRequestOf(key: SeriesKey, o: { from: ParsedTime; until: ParsedTim
     format: 'pprof',
     contentType: o.contentType,
     tenant: o.tenant,
+    storageTenant: o.storageTenant,
   };
 }

@@ -6,6 +6,7 @@ import type { IngestRequest } from '../model/ingest-request.js';
 import type { Aggregation } from '../model/profile.js';
 import { parseName } from '../model/name.js';
 import { parseTime } from '../model/time.js';
+import { DEFAULT_TENANT } from '../model/tenant.js';
 import { detectFormat } from './detect.js';
 
 export type { IngestRequest } from '../model/ingest-request.js';
@@ -13,7 +14,7 @@ export type { IngestRequest } from '../model/ingest-request.js';
 export type { QueryParams };
 
 export const DEFAULT_SAMPLE_RATE = 100;
-export const DEFAULT_TENANT = 'anonymous';
+export { DEFAULT_TENANT };
 const MAX_UINT32 = 0xffff_ffff;
 
 /** A decimal integer that fits OG's uint32; anything else (negative, fractional, garbage) is invalid. */
@@ -27,7 +28,7 @@ export function parseAggregation(raw: string | undefined): Aggregation {
   return raw === 'average' || raw === 'avg' ? 'average' : 'sum';
 }
 
-export function parseIngestRequest(query: QueryParams, headers: { contentType?: string; tenant?: string }, nowMs: number): IngestRequest {
+export function parseIngestRequest(query: QueryParams, headers: { contentType?: string; tenant?: string; storageTenant?: string }, nowMs: number): IngestRequest {
   const rawName = firstValue(query, 'name') ?? '';
   const key = parseName(rawName);
   const format = detectFormat(firstValue(query, 'format'), headers.contentType);
@@ -52,5 +53,6 @@ export function parseIngestRequest(query: QueryParams, headers: { contentType?: 
     format,
     contentType: headers.contentType,
     tenant: tenant ? tenant : DEFAULT_TENANT,
+    storageTenant: headers.storageTenant ?? DEFAULT_TENANT,
   };
 }

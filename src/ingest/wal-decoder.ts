@@ -9,6 +9,9 @@ import type { DecodeLimits } from '../model/profile.js';
 import { entryFromRecord } from '../store/log/entry.js';
 import { createDecoders } from './formats/index.js';
 import { forEachLine, textOf } from './formats/folded.js';
+import type { SeriesKey } from '../model/series-key.js';
+import { DEFAULT_TENANT } from '../model/tenant.js';
+import { storedAppName } from '../store/tenant-stores.js';
 import type { IngestRequest } from './request.js';
 
 // Limits were enforced when the request was accepted; these only keep a corrupt record from running away.
@@ -46,8 +49,11 @@ export const decodeRecord: RecordDecoder = (meta, payload, sink) => {
   const startMs = request.from.ms;
   const endMs = Math.max(request.until.ms, startMs);
   const metadata = { spyName: request.spyName, sampleRate: request.sampleRate, units: request.units, aggregation: request.aggregation };
+  // The tenant is part of the stored key (store/tenant-stores.ts); records logged before tenants existed are the default tenant's.
+  const tenant = request.storageTenant ?? DEFAULT_TENANT;
+  const stored = (key: SeriesKey): SeriesKey => ({ ...key, appName: storedAppName(tenant, key.appName) });
   if (format === 'groups') {
-    folded(body, sink.series({ key: request.key, metadata, startMs, endMs }));
+    folded(body, sink.series({ key: stored(request.key), metadata, startMs, endMs }));
     return;
   }
   const profiles = decoders[format]({
@@ -61,5 +67,5 @@ export const decodeRecord: RecordDecoder = (meta, payload, sink) => {
     aggregation: request.aggregation,
     limits: LIMITS,
   });
-  for (const p of profiles) sink.series({ key: p.key, metadata: p.metadata, startMs, endMs }).tree(p.tree);
+  for (const p of profiles) sink.series({ key: stored(p.key), metadata: p.metadata, startMs, endMs }).tree(p.tree);
 };

@@ -18,6 +18,8 @@ export interface IngestRequest {
   aggregation: Aggregation;
   format: FormatId;
   contentType: string | undefined;
-  /** X-Scope-OrgID, or `anonymous` (docs/compatibility.md#31). */
+  /** X-Scope-OrgID, or `anonymous` (docs/compatibility.md#31): what remote write forwards for `tenant-id: passthrough`. */
   tenant: string;
+  /** The tenant whose data this becomes (always `anonymous` while multi-tenancy is off). */
+  storageTenant: string;
 }

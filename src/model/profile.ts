@@ -23,6 +23,8 @@ export interface DecodedProfile {
 export interface TimedProfile extends DecodedProfile {
   startMs: number;
   endMs: number;
+  /** Whose data this is; absent = the default tenant (`anonymous`). */
+  tenant?: string;
 }
 
 /** Internal format ids. */

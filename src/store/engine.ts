@@ -14,6 +14,7 @@ import type { SeriesSelector } from '../model/selector.js';
 import type { SeriesKey } from '../model/series-key.js';
 import { Tree } from '../model/tree.js';
 import { createHead, type HeadSeries } from './head.js';
+import { splitStoredAppName } from './tenant-stores.js';
 import { checkStorable } from './limits.js';
 import type { Entries } from './path-codec.js';
 import { treeEntries } from './path-codec.js';
@@ -28,6 +29,8 @@ import type { AppInfo, SelectResult, TimeRange } from './types.js';
 export interface EngineOptions {
   path: string;
   retentionMs: number;
+  /** Per-tenant retention overriding `retentionMs` (0 = keep that tenant's data forever). */
+  tenantRetentionMs?: Readonly<Record<string, number>>;
   maxNodesPerTree: number;
   maxLevel: number;
   maxBatch: number;
@@ -379,9 +382,17 @@ export async function createEngine(opts: EngineOptions, events: EngineEvents, de
   ticker.unref?.();
 
   // ---- applying profiles to the head ----
-  const retentionBoundaryMs = (nowMs: number) => (retentionMs > 0 ? nowMs - retentionMs : -Infinity);
+  // A tenant's apps are stored under its prefix (tenant-stores.ts), so the app name picks the retention.
+  const byTenant = opts.tenantRetentionMs ?? {};
+  const retentionOf = (app: string) => byTenant[splitStoredAppName(app).tenant] ?? retentionMs;
+  const sweeps = retentionMs > 0 || Object.values(byTenant).some((ms) => ms > 0);
+  const retentionBoundaryMs = (nowMs: number, app: string) => {
+    const r = retentionOf(app);
+    return r > 0 ? nowMs - r : -Infinity;
+  };
   const appMeta = new Map<string, string>();
-  const checkRange = (key: SeriesKey, startMs: number, endMs: number, nowMs: number) => checkStorable(key, startMs, endMs, nowMs, { retentionMs, maxWriteSpanMs });
+  const checkRange = (key: SeriesKey, startMs: number, endMs: number, nowMs: number) =>
+    checkStorable(key, startMs, endMs, nowMs, { retentionMs: retentionOf(key.appName), maxWriteSpanMs });
   const apply = (p: { key: SeriesKey; metadata: ProfileMetadata; startMs: number; endMs: number }, entries: Entries, total: number) => {
     const seriesId = index.ensure(p.key, p.startMs, p.endMs);
     const m = p.metadata;
@@ -631,13 +642,14 @@ export async function createEngine(opts: EngineOptions, events: EngineEvents, de
   }
 
   async function sweepNow(nowMs: number): Promise<number> {
-    if (retentionMs <= 0) return 0;
-    const boundaryMs = retentionBoundaryMs(nowMs);
-    const boundarySec = Math.floor(boundaryMs / 1000);
+    if (!sweeps) return 0;
     let deleted = 0;
     const emptiedApps = new Set<string>();
     try {
       for (const { id, record } of [...index.all()]) {
+        const boundaryMs = retentionBoundaryMs(nowMs, record.app);
+        if (boundaryMs === -Infinity) continue;
+        const boundarySec = Math.floor(boundaryMs / 1000);
         deleted += await txn(() => {
           let n = segments.sweep(id, boundarySec);
           if (record.maxMs <= boundaryMs) {

@@ -23,6 +23,8 @@ export interface LmdbStoreOptions {
   clock: Clock;
   /** 0 = keep forever. */
   retentionMs: number;
+  /** Per-tenant retention (0 = keep forever) overriding `retentionMs`. */
+  tenantRetentionMs?: Readonly<Record<string, number>>;
   maxNodesPerTree: number;
   logger?: StoreLogger;
   /** Retention sweep period (default 10 min, as OG). */
@@ -101,6 +103,7 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
   const engineOptions: EngineOptions = {
     path: options.path,
     retentionMs: options.retentionMs,
+    ...(options.tenantRetentionMs ? { tenantRetentionMs: options.tenantRetentionMs } : {}),
     maxNodesPerTree: options.maxNodesPerTree,
     maxLevel: options.maxLevel ?? 6,
     maxBatch: options.maxBatch ?? 1024,
@@ -189,7 +192,7 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
 
   let closing: Promise<void> | undefined;
   const sweepTimer =
-    options.retentionMs > 0
+    options.retentionMs > 0 || Object.values(options.tenantRetentionMs ?? {}).some((ms) => ms > 0)
       ? setInterval(() => {
           call<number>({ op: 'sweepRetention', now: clock.now() }).then(
             (n) => n > 0 && logger?.info({ deletedTrees: n }, 'retention sweep'),

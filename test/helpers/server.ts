@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../src/config/load.js';
 import type { Clock } from '../../src/lib/clock.js';
-import { createLogger } from '../../src/lib/logger.js';
+import { createLogger, type Logger } from '../../src/lib/logger.js';
 import { createPyrelay, type Pyrelay } from '../../src/main.js';
 
 export interface TestServer {
@@ -18,13 +18,15 @@ export interface TestServer {
 }
 
 /** `storagePath` restarts on the data of an earlier server (default: a fresh temp dir). */
-export async function startTestServer(opts: { config?: Record<string, unknown>; env?: Record<string, string>; clock?: Clock; storagePath?: string } = {}): Promise<TestServer> {
+export async function startTestServer(
+  opts: { config?: Record<string, unknown>; env?: Record<string, string>; clock?: Clock; storagePath?: string; logger?: Logger } = {},
+): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'pyrelay-test-'));
   const raw: Record<string, unknown> = { 'api-bind-addr': '127.0.0.1:0', 'storage-path': opts.storagePath ?? join(dir, 'data'), 'log-level': 'silent', ...opts.config };
   const file = join(dir, 'server.yml');
   writeFileSync(file, stringify(raw));
   const { config } = loadConfig({ file, env: opts.env ?? {}, flags: {} });
-  const pyrelay = await createPyrelay(config, { clock: opts.clock, logger: createLogger(config.logLevel) });
+  const pyrelay = await createPyrelay(config, { clock: opts.clock, logger: opts.logger ?? createLogger(config.logLevel) });
   const { url } = await pyrelay.start();
   return {
     url,

@@ -4,15 +4,18 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { parseName } from '../../model/name.js';
 import type { ProfileStore } from '../../store/types.js';
+import type { TenantStores } from '../../store/tenant-stores.js';
 import { apiError } from '../error-handler.js';
+import { storeOf } from '../request-gate.js';
 
 export interface AppRouteDeps {
-  store: ProfileStore;
+  /** With tenants, each request sees its tenant's apps (set by the request gate). */
+  store: ProfileStore | TenantStores;
   /** DELETE /api/apps without auth; off by default. */
   allowUnauthenticatedDelete: boolean;
 }
 
-const DELETE_DENIED = 'permission denied: set api.allow-unauthenticated-delete: true to delete apps on a server without auth';
+const DELETE_DENIED = 'permission denied: deleting apps needs an admin API key (or api.allow-unauthenticated-delete: true)';
 
 /** The body of DELETE /api/apps as a value, whichever parser ran (the server keeps raw buffers). */
 function jsonBody(body: unknown): { ok: true; value: unknown } | { ok: false; error: string } {
@@ -30,12 +33,11 @@ function jsonBody(body: unknown): { ok: true; value: unknown } | { ok: false; er
 }
 
 export function registerAppRoutes(app: FastifyInstance, deps: AppRouteDeps): void {
-  const { store } = deps;
   const sendJson = (reply: FastifyReply, value: unknown) => reply.type('application/json; charset=utf-8').send(JSON.stringify(value));
 
-  app.get('/api/apps', async (_req, reply) => {
+  app.get('/api/apps', async (req, reply) => {
     try {
-      const apps = await store.apps();
+      const apps = await storeOf(deps.store, req).apps();
       // Fields other than `name` are omitted when empty.
       return sendJson(
         reply,
@@ -55,8 +57,9 @@ export function registerAppRoutes(app: FastifyInstance, deps: AppRouteDeps): voi
     method: 'DELETE',
     url: '/api/apps',
     // Checked before the body is read, so a denied request never reaches body parsing.
-    onRequest: (_req, reply, done) => {
-      if (deps.allowUnauthenticatedDelete) return done();
+    onRequest: (req, reply, done) => {
+      // An admin key (checked by the request gate) or the explicit opt-out.
+      if (deps.allowUnauthenticatedDelete || req.apiKey?.role === 'admin') return done();
       apiError(reply, 403, DELETE_DENIED); // answered here: done() is not called
     },
     // A JSON content-type parser (if the server has one) fails before the handler: same OG texts.
@@ -81,7 +84,7 @@ export function registerAppRoutes(app: FastifyInstance, deps: AppRouteDeps): voi
       }
       let deleted: boolean;
       try {
-        deleted = await store.deleteApp(appName);
+        deleted = await storeOf(deps.store, req).deleteApp(appName);
       } catch {
         return reply.code(500).send();
       }

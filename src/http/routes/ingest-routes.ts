@@ -7,6 +7,7 @@ import type { IngestMetrics } from '../../ingest/metrics.js';
 import type { IngestPipeline } from '../../ingest/pipeline.js';
 import { parseIngestRequest } from '../../ingest/request.js';
 import { PROFILE_ID_HEADER } from '../../model/forward.js';
+import { tenantOf } from '../request-gate.js';
 
 export interface IngestRouteDeps {
   pipeline: IngestPipeline;
@@ -34,7 +35,11 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestRouteDeps
     let format = 'unknown';
     try {
       const rawQuery = rawQueryOf(req.raw.url ?? '');
-      const request = parseIngestRequest(rawQuery, { contentType: header(req, 'content-type'), tenant: header(req, 'x-scope-orgid') }, deps.clock.now());
+      const request = parseIngestRequest(
+        rawQuery,
+        { contentType: header(req, 'content-type'), tenant: req.sourceTenant ?? header(req, 'x-scope-orgid'), storageTenant: tenantOf(req) },
+        deps.clock.now(),
+      );
       format = request.format;
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const upstreamId = header(req, PROFILE_ID_HEADER);

@@ -10,6 +10,7 @@ import type { IngestPipeline } from '../../ingest/pipeline.js';
 import { decodePushRequest, pushEncodingOf, pushToIngestInputs, type PushLimits } from '../../ingest/push-request.js';
 import { CONNECT_STATUS, connectCodeOf, type ConnectCode } from '../../model/connect.js';
 import { isPyrelayError } from '../../model/errors.js';
+import { tenantOf } from '../request-gate.js';
 
 export const PUSH_PATH = '/push.v1.PusherService/Push';
 
@@ -51,7 +52,13 @@ export function registerPushRoutes(app: FastifyInstance, deps: PushRouteDeps): v
       const body = decodeContentEncoding(rawBody, header(req, 'content-encoding'), deps.limits.maxDecompressedBytes);
       const push = decodePushRequest(body, encoding);
       const onLimit = (limit: string) => deps.metrics.limitHits.inc({ limit });
-      const samples = pushToIngestInputs(push, { tenant: header(req, 'x-scope-orgid'), nowMs: deps.clock.now(), limits: deps.limits, onLimit });
+      const samples = pushToIngestInputs(push, {
+        tenant: req.sourceTenant ?? header(req, 'x-scope-orgid'),
+        storageTenant: tenantOf(req),
+        nowMs: deps.clock.now(),
+        limits: deps.limits,
+        onLimit,
+      });
       for (const { input } of samples) await deps.pipeline.ingest(input);
       deps.metrics.requests.inc({ format: 'push', status: '200' });
       deps.metrics.requestBytes.inc({ format: 'push' }, body.length);

@@ -12,9 +12,16 @@ import type { ProfileStore, TimeRange } from '../../store/types.js';
 import { encodeCollapsed } from '../../query/collapsed.js';
 import { parseFlameQL, parseQueryOrName } from '../../query/flameql.js';
 import { renderDiff, renderQuery } from '../../query/render.js';
+import { pprofTypesOfApp } from '../../query/grafana-querier.js';
+import { treeToPprof } from '../../query/pprof-out.js';
+import { ProfileSchema } from '../../proto/google/v1/profile_pb.js';
+import { toBinary } from '@bufbuild/protobuf';
+import type { TenantStores } from '../../store/tenant-stores.js';
+import { storeOf } from '../request-gate.js';
 
 export interface QueryRouteDeps {
-  store: ProfileStore;
+  /** With tenants, each request reads its tenant's view (set by the request gate). */
+  store: ProfileStore | TenantStores;
   clock: Clock;
   /** Default `max-nodes` for /render and /render-diff (OG `max-nodes-render`, 8192). */
   maxNodesRender: number;
@@ -39,19 +46,40 @@ function maxNodesOf(req: FastifyRequest, fallback: number): number {
 const unknownFormat = () => new PyrelayError('unknown_format', 'unknown format');
 
 export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps): void {
-  const { store, clock } = deps;
+  const { clock } = deps;
 
   const render = async (req: FastifyRequest, reply: FastifyReply) => {
+    const store = storeOf(deps.store, req);
     // docs/compatibility.md#23: `name` is an alias; it may also be a segment key (`app{k=v}`), `query` is strict FlameQL.
     const query = param(req, 'query');
     const name = param(req, 'name');
     if (query === undefined && name === undefined) throw invalidParameter("'query' or 'name' parameter is required");
     const format = param(req, 'format') ?? 'json'; // docs/compatibility.md#23: json by default
-    if (format !== 'json' && format !== 'collapsed') throw unknownFormat();
+    if (format !== 'json' && format !== 'collapsed' && format !== 'pprof') throw unknownFormat();
     const selector = query !== undefined ? parseFlameQL(query) : parseQueryOrName(name!);
     const range = rangeOf(req, 'from', 'until', clock.now());
     const maxNodes = maxNodesOf(req, deps.maxNodesRender);
     const groupBy = param(req, 'groupBy');
+    if (format === 'pprof') {
+      let result;
+      try {
+        result = await store.select(selector, range);
+      } catch (e) {
+        if (isPyrelayError(e)) throw e;
+        return retrievalFailed(reply, e);
+      }
+      const types = pprofTypesOfApp(selector.appName, result.metadata?.sampleRate ?? 0, result.metadata?.units);
+      const profile = treeToPprof(result.tree, {
+        ...types,
+        timeNanos: BigInt(range.startMs) * 1_000_000n,
+        durationNanos: BigInt(Math.max(0, range.endMs - range.startMs)) * 1_000_000n,
+      });
+      const filename = `${selector.appName} ${rfc3339(range.startMs)}.pprof`;
+      return reply
+        .type('application/octet-stream')
+        .header('content-disposition', `attachment; filename=${JSON.stringify(filename)}`)
+        .send(Buffer.from(toBinary(ProfileSchema, profile)));
+    }
     if (format === 'collapsed') {
       let tree;
       try {
@@ -76,6 +104,7 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps):
   app.route({ method: ['GET', 'POST'], url: '/render', handler: render });
 
   app.get('/render-diff', async (req, reply) => {
+    const store = storeOf(deps.store, req);
     const format = param(req, 'format') ?? 'json';
     if (format !== 'json') throw unknownFormat();
     const leftText = param(req, 'leftQuery');
@@ -111,6 +140,7 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps):
   const sendJson = (reply: FastifyReply, value: unknown) => reply.type('application/json; charset=utf-8').send(JSON.stringify(value));
 
   app.get('/labels', async (req, reply) => {
+    const store = storeOf(deps.store, req);
     const { selector, range } = labelScope(req);
     try {
       return sendJson(reply, await store.labelNames(selector, range));
@@ -121,6 +151,7 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps):
   });
 
   app.get('/label-values', async (req, reply) => {
+    const store = storeOf(deps.store, req);
     const label = param(req, 'label');
     if (label === undefined) throw invalidParameter('label parameter is required');
     const { selector, range } = labelScope(req);

@@ -31,6 +31,7 @@ describe('parseIngestRequest', () => {
       format: 'groups',
       contentType: undefined,
       tenant: 'anonymous',
+      storageTenant: 'anonymous',
     });
   });
 
