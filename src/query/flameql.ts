@@ -3,6 +3,7 @@
 // (`\.`, `\d`) is kept verbatim so regexes written for OG (which only stripped the quotes) still work.
 import { invalidParameter } from '../model/errors.js';
 import { goQuoteRune, parseName, validateAppName } from '../model/name.js';
+import { labelRegexError } from '../model/regex.js';
 import type { LabelMatcher, MatchOp, SeriesSelector } from '../model/selector.js';
 
 const KEY_RUNE = /[A-Za-z0-9_.]/;
@@ -107,12 +108,10 @@ function readQuoted(q: string, i: number, end: number, key: string): { value: st
   throw invalidParameter(`invalid tag value syntax: ${key}: unterminated quoted value`);
 }
 
+/** Fails at parse time with the RE2 parser's reason; the anchoring does not change validity. */
 function checkRegex(key: string, value: string): void {
-  try {
-    new RegExp(value);
-  } catch (e) {
-    throw invalidParameter(`invalid tag value syntax: ${key}: invalid regex "${value}": ${(e as Error).message}`);
-  }
+  const reason = labelRegexError(value);
+  if (reason !== undefined) throw invalidParameter(`invalid tag value syntax: ${key}: invalid regex "${value}": ${reason}`);
 }
 
 const quote = (v: string) => JSON.stringify(v);
