@@ -66,6 +66,7 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
       maxDecompressedBytes: config.ingest.maxDecompressedBytes,
       maxSeriesPerRequest: config.ingest.maxSeriesPerRequest,
       maxLabelsPerSeries: config.ingest.maxLabelsPerSeries,
+      maxMultipartParts: config.ingest.maxMultipartParts,
     },
     metrics: ingestMetrics,
     clock,
@@ -86,6 +87,12 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     metrics: ingestMetrics,
     clock,
     maxDecompressedBytes: config.ingest.maxDecompressedBytes,
+    nameLimits: {
+      maxAppNameLength: config.ingest.maxAppNameLength,
+      maxTagKeyLength: config.ingest.maxTagKeyLength,
+      maxTagValueBytes: config.ingest.maxTagValueBytes,
+      maxTags: config.ingest.maxLabelsPerSeries,
+    },
     isDraining: () => draining,
   });
   registerQueryRoutes(app, {

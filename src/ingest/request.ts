@@ -3,7 +3,7 @@
 // falls back to its default the way OG does.
 import type { Aggregation, FormatId } from '../model/profile.js';
 import type { SeriesKey } from '../model/series-key.js';
-import { parseName } from '../model/name.js';
+import { DEFAULT_NAME_LIMITS, parseName, type NameLimits } from '../model/name.js';
 import { parseTime, type ParsedTime } from '../model/time.js';
 import { detectFormat } from './detect.js';
 
@@ -53,9 +53,10 @@ export function parseIngestRequest(
   query: QueryParams,
   headers: { contentType?: string; tenant?: string },
   nowMs: number,
+  nameLimits: NameLimits = DEFAULT_NAME_LIMITS,
 ): IngestRequest {
   const rawName = first(query, 'name') ?? '';
-  const key = parseName(rawName);
+  const key = parseName(rawName, nameLimits);
   const format = detectFormat(first(query, 'format'), headers.contentType);
 
   let from = parseTime(first(query, 'from'), nowMs);

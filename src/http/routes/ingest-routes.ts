@@ -6,6 +6,7 @@ import { decodeContentEncoding } from '../../ingest/content-encoding.js';
 import type { IngestMetrics } from '../../ingest/metrics.js';
 import type { IngestPipeline } from '../../ingest/pipeline.js';
 import { parseIngestRequest } from '../../ingest/request.js';
+import type { NameLimits } from '../../model/name.js';
 import { PROFILE_ID_HEADER } from '../../remote-write/types.js';
 
 export interface IngestRouteDeps {
@@ -13,6 +14,8 @@ export interface IngestRouteDeps {
   metrics: IngestMetrics;
   clock: Clock;
   maxDecompressedBytes: number;
+  /** Length and tag-count limits on `name`, checked before the body is looked at. */
+  nameLimits?: NameLimits;
   /** True once shutdown started: new ingests get 503 so clients retry elsewhere or later. */
   isDraining: () => boolean;
 }
@@ -37,7 +40,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestRouteDeps
     let format = 'unknown';
     try {
       const rawQuery = rawQueryOf(req.raw.url ?? '');
-      const request = parseIngestRequest(rawQuery, { contentType: header(req, 'content-type'), tenant: header(req, 'x-scope-orgid') }, deps.clock.now());
+      const request = parseIngestRequest(rawQuery, { contentType: header(req, 'content-type'), tenant: header(req, 'x-scope-orgid') }, deps.clock.now(), deps.nameLimits);
       format = request.format;
       const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const body = decodeContentEncoding(rawBody, header(req, 'content-encoding'), deps.maxDecompressedBytes);
@@ -53,6 +56,8 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestRouteDeps
       deps.metrics.requests.inc({ format, status: String(status) });
       if (isPyrelayError(e) && (e.code === 'body_too_large' || e.code === 'decompressed_too_large')) {
         deps.metrics.limitHits.inc({ limit: e.code === 'body_too_large' ? 'max-body-bytes' : 'max-decompressed-bytes' });
+      } else if (isPyrelayError(e) && e.limit !== undefined) {
+        deps.metrics.limitHits.inc({ limit: e.limit });
       }
       throw e;
     }

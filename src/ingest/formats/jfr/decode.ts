@@ -29,7 +29,7 @@ function splitBody(input: DecodeInput): { jfr: Uint8Array; labels?: Uint8Array }
     // The original does not inflate a raw body; accepting a gzipped one costs nothing.
     return { jfr: maybeGunzip(input.body, max, 'jfr') };
   }
-  const parts = parseMultipart(input.body, input.contentType);
+  const parts = parseMultipart(input.body, input.contentType, input.limits.maxMultipartParts);
   const jfrPart = parts.find((p) => p.name === 'jfr');
   if (jfrPart === undefined) throw malformedBody('jfr', 'multipart', 'jfr field is required');
   const labelsPart = parts.find((p) => p.name === 'labels');
