@@ -47,7 +47,7 @@ export interface TargetMetrics {
   /** Registers the sampler of the pending/backlog gauges; returns its removal (takes a last sample first). */
   sampleWith(sample: () => TargetSample): () => void;
   dropped(reason: DropReason, n?: number): void;
-  /** A send attempt that did not end in 2xx; `reason` is the outcome's (network, timeout, status, non_retryable). */
+  /** A send attempt that did not end in 2xx; `reason` is the outcome's (network, timeout, status, non_retryable, redirect). */
   failed(reason: string): void;
   /** A failed attempt that will be tried again. */
   retried(reason: string): void;

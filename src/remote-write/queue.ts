@@ -6,7 +6,7 @@ import type { ForwardItem } from './types.js';
 export type PushResult = 'accepted' | 'full' | 'closed';
 
 /** Why a taken item is given up; queue-level reasons (queue_full, backlog_full) never reach a lease. */
-export type LeaseDropReason = Extract<DropReason, 'non_retryable' | 'too_old' | 'too_many_429' | 'max_attempts' | 'stopped'>;
+export type LeaseDropReason = Extract<DropReason, 'non_retryable' | 'redirect' | 'too_old' | 'too_many_429' | 'max_attempts' | 'stopped'>;
 
 /** One taken item. Exactly one of ack, drop or release ends it; later calls are ignored. */
 export interface Lease {

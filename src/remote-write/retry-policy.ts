@@ -20,7 +20,7 @@ export const DEFAULT_RETRY_POLICY: Readonly<Required<RetryPolicyConfig>> = {
   maxRetryAfterMs: 300_000,
 };
 
-export type GiveUpReason = 'non_retryable' | 'too_many_429' | 'max_attempts';
+export type GiveUpReason = 'non_retryable' | 'redirect' | 'too_many_429' | 'max_attempts';
 
 export type RetryDecision = { retry: true; delayMs: number } | { retry: false; reason: GiveUpReason };
 
@@ -63,7 +63,7 @@ export function createRetryPolicy(config: RetryPolicyConfig, random: () => numbe
   return {
     baseBackoff,
     nextDelay(attempt, outcome, retries429SoFar) {
-      if (outcome.kind === 'permanent') return { retry: false, reason: 'non_retryable' };
+      if (outcome.kind === 'permanent') return { retry: false, reason: outcome.reason };
       if (cfg.maxAttempts > 0 && attempt >= cfg.maxAttempts) return { retry: false, reason: 'max_attempts' };
       if (outcome.status === 429 && retries429SoFar >= cfg.max429Retries) {
         return { retry: false, reason: 'too_many_429' };

@@ -72,9 +72,10 @@ export function createSender(o: SenderOptions): Sender {
         // The status is what counts; a body cut off by the timeout only loses the excerpt.
       }
       const retryAfter = res.headers['retry-after'];
+      const location = res.headers.location;
       const outcome = classifyResponse(
         res.statusCode,
-        { retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter },
+        { retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, location: Array.isArray(location) ? location[0] : location },
         bodyExcerpt,
         o.now(),
       );

@@ -5,7 +5,7 @@ import type { Clock } from '../../lib/clock.js';
  * Why an item left a target's backlog without being delivered: a closed set shared by metric labels
  * and logs. The last three come from the retry policy giving up.
  */
-export type DropReason = 'queue_full' | 'backlog_full' | 'too_old' | 'non_retryable' | 'too_many_429' | 'max_attempts';
+export type DropReason = 'queue_full' | 'backlog_full' | 'too_old' | 'non_retryable' | 'redirect' | 'too_many_429' | 'max_attempts';
 
 export interface BacklogItem {
   seq: number;
