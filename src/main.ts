@@ -81,6 +81,10 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     bodyLimit: config.ingest.maxBodyBytes,
     requestTimeoutMs: config.ingest.requestTimeoutMs,
     isReady: () => ready && !draining,
+    onRequestTimeout: ({ method, url }) => {
+      ingestMetrics.limitHits.inc({ limit: 'request-timeout' });
+      logger.warn({ method, url, timeoutMs: config.ingest.requestTimeoutMs }, 'request cut off: not received within ingest.request-timeout');
+    },
   });
   registerIngestRoutes(app, {
     pipeline,
