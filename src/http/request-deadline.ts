@@ -15,7 +15,8 @@ export function registerRequestDeadline(app: FastifyInstance, opts: RequestDeadl
     const raw = req.raw;
     const timer = setTimeout(() => {
       done();
-      if (reply.raw.headersSent || reply.raw.writableEnded) return;
+      // Fully received (a body-less GET is at once): a slow handler is not a slow client.
+      if (raw.complete || reply.raw.headersSent || reply.raw.writableEnded) return;
       opts.onTimeout?.({ method: req.method, url: req.routeOptions.url ?? 'unknown' });
       // Fastify must not answer a second time when the body parser then fails on the closed socket.
       reply.hijack();

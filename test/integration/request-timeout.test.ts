@@ -2,7 +2,21 @@
 // a closed connection and a counted limit hit; a request that completes in time is untouched.
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { createHttpServer } from '../../src/http/server.js';
 import { metricValue, startTestServer, type TestServer } from '../helpers/server.js';
+
+/** The real HTTP shell with a 300 ms deadline and a GET route that answers after 800 ms. */
+async function startTestServerWithSlowRoute(): Promise<{ url: string; close(): Promise<void> }> {
+  const app = createHttpServer({ logger: pino({ level: 'silent' }), registry: new Registry(), bodyLimit: 1024, requestTimeoutMs: 300, isReady: () => true });
+  app.get('/slow', async () => {
+    await new Promise((r) => setTimeout(r, 800));
+    return 'done';
+  });
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  return { url, close: () => app.close() };
+}
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -52,6 +66,10 @@ describe('ingest.request-timeout', () => {
     const res = await fetch(`${server.url}/ingest?name=quick.app`, { method: 'POST', body: 'a;b 1\n' });
     expect(res.status).toBe(200);
     // a slow handler is not a slow body: the deadline only covers receiving the request
+    const sleeper = await startTestServerWithSlowRoute();
+    const slow = await fetch(`${sleeper.url}/slow`);
+    expect(slow.status).toBe(200);
+    await sleeper.close();
     expect(metricValue(await server.metrics(), 'pyrelay_ingest_limit_hits_total', 'limit="request-timeout"')).toBe(0);
   });
 });
