@@ -38,11 +38,14 @@ function first(query: QueryParams, name: string): string | undefined {
   return s === undefined || s === '' ? undefined : s;
 }
 
-/** A decimal integer that fits OG's uint32; anything else (negative, fractional, garbage) is invalid. */
+/**
+ * A decimal integer in 1..2^32-1 (OG's uint32); anything else (0, negative, fractional, garbage) is
+ * invalid and replaced by the default: a rate of 0 would turn every sample into infinite time.
+ */
 function parseSampleRate(raw: string | undefined): number | undefined {
   if (raw === undefined || !/^\+?[0-9]+$/.test(raw)) return undefined;
   const n = Number(raw);
-  return n <= MAX_UINT32 ? n : undefined;
+  return n >= 1 && n <= MAX_UINT32 ? n : undefined;
 }
 
 export function parseAggregation(raw: string | undefined): Aggregation {

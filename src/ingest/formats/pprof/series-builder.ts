@@ -107,5 +107,8 @@ export function buildSeries(ix: PprofIndex, opts: BuildOptions): BuiltSeries[] {
       if (g.base !== undefined) seriesOf(g.base, k).tree.insertStack(stack, v);
     }
   });
+  for (const s of out) {
+    if (!Number.isSafeInteger(s.tree.total)) throw malformedBody('pprof', `series ${s.id}`, 'sum of sample values exceeds 2^53-1');
+  }
   return out;
 }
