@@ -17,10 +17,13 @@ import { openDurableBuffer } from './remote-write/durable-buffer.js';
 import { createRemoteWrite } from './remote-write/fan-out.js';
 import type { RemoteWrite } from './remote-write/types.js';
 import { createLmdbStore } from './store/lmdb-store.js';
+import { beginRun, endRun, guardStore, markWhenWritten, type DeepWalk } from './store/store-guard.js';
 
 export interface PyrelayDeps {
   clock?: Clock;
   logger?: Logger;
+  /** Reads every entry of the store in a child process; run before opening after an unclean stop (the CLI gives it). */
+  deepWalk?: DeepWalk;
 }
 
 export interface Pyrelay {
@@ -38,13 +41,20 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
   collectDefaultMetrics({ register: registry });
 
   mkdirSync(config.storagePath, { recursive: true });
-  const store = await createLmdbStore({
+  // Checked before lmdb maps the file: lmdb answers damage with SIGBUS/SIGSEGV and an empty log.
+  const storeCheck = guardStore(config.storagePath);
+  if (storeCheck.ok && storeCheck.state === 'empty') logger.warn({ file: storeCheck.file }, 'local store: data.mdb is empty, starting a new store');
+  await beginRun(config.storagePath, deps.deepWalk, () =>
+    logger.warn({ storagePath: config.storagePath }, 'the last run did not stop cleanly: reading the whole local store before opening it'),
+  );
+  const lmdbStore = await createLmdbStore({
     path: join(config.storagePath, 'store'),
     clock,
     retentionMs: config.retentionMs,
     maxNodesPerTree: config.maxNodesSerialization,
     logger,
   });
+  const store = markWhenWritten(lmdbStore, join(config.storagePath, 'store'), storeCheck.hadData || (await lmdbStore.apps()).length > 0);
 
   let remoteWrite: RemoteWrite | undefined;
   if (config.remoteWrite.enabled) {
@@ -123,6 +133,7 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
         await app.close();
         if (remoteWrite) await remoteWrite.stop(deadline);
         await store.close();
+        endRun(config.storagePath);
         logger.info('pyrelay stopped');
       })();
       return stopping;

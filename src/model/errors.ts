@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'forbidden' // 403
   | 'unavailable' // 503: draining, or the backlog cannot persist
   | 'storage_error' // 500
+  | 'store_damaged' // start-up: the local store's files are damaged (exit 1 with the recovery)
   | 'invalid_config'; // start-up
 
 const statusOf: Record<ErrorCode, number> = {
@@ -29,6 +30,7 @@ const statusOf: Record<ErrorCode, number> = {
   forbidden: 403,
   unavailable: 503,
   storage_error: 500,
+  store_damaged: 1,
   invalid_config: 1,
 };
 
