@@ -7,12 +7,12 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, sta
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATA_MARKER } from '../../src/store/store-check.js';
-import { RUNNING_MARKER } from '../../src/store/store-guard.js';
-import { startChildServer } from '../helpers/child-server.js';
-import { startTestServer } from '../helpers/server.js';
+import { DATA_MARKER } from '../../../src/store/store-check.js';
+import { RUNNING_MARKER } from '../../../src/store/store-guard.js';
+import { startChildServer } from '../../helpers/child-server.js';
+import { startTestServer } from '../../helpers/server.js';
 
-const root = new URL('../..', import.meta.url).pathname;
+const root = new URL('../../..', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'pyrelay-damaged-'));
 let pristine: string;
 

@@ -4,8 +4,8 @@ import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { createHttpServer } from '../../src/http/server.js';
-import { metricValue, startTestServer, type TestServer } from '../helpers/server.js';
+import { createHttpServer } from '../../../src/http/server.js';
+import { metricValue, startTestServer, type TestServer } from '../../helpers/server.js';
 
 /** The real HTTP shell with a 300 ms deadline and a GET route that answers after 800 ms. */
 async function startTestServerWithSlowRoute(): Promise<{ url: string; close(): Promise<void> }> {

@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { loadConfig } from '../../src/config/load.js';
-import { createLogger } from '../../src/lib/logger.js';
-import { createPyrelay, type Pyrelay } from '../../src/main.js';
-import { startFakeTarget, type FakeTarget } from '../helpers/fake-target.js';
-import { metricValue } from '../helpers/server.js';
+import { loadConfig } from '../../../src/config/load.js';
+import { createLogger } from '../../../src/lib/logger.js';
+import { createPyrelay, type Pyrelay } from '../../../src/main.js';
+import { startFakeTarget, type FakeTarget } from '../../helpers/fake-target.js';
+import { metricValue } from '../../helpers/server.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
