@@ -17,7 +17,7 @@ import { openDurableBuffer } from './remote-write/durable-buffer.js';
 import { createRemoteWrite } from './remote-write/fan-out.js';
 import type { RemoteWrite } from './remote-write/types.js';
 import { createLmdbStore } from './store/lmdb-store.js';
-import { beginRun, endRun, guardStore, markWhenWritten, type DeepWalk } from './store/store-guard.js';
+import { beginRun, endRun, guardBacklog, guardStore, markWhenWritten, type DeepWalk } from './store/store-guard.js';
 
 export interface PyrelayDeps {
   clock?: Clock;
@@ -60,6 +60,7 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
   if (config.remoteWrite.enabled) {
     const { targets } = config.remoteWrite;
     // Opening the backlog replays it: every unacknowledged item is pending again before we listen (/ready).
+    if (targets.some((t) => t.durable)) guardBacklog(config.storagePath);
     const durable = targets.some((t) => t.durable)
       ? await openDurableBuffer({ path: join(config.storagePath, 'remote-write'), targets, clock, logger })
       : undefined;

@@ -21,6 +21,22 @@ export function guardStore(storagePath: string): ReturnType<typeof checkStoreFil
   return check;
 }
 
+/**
+ * The remote-write backlog is an lmdb file too: the same pre-open check, so damage there is a message and
+ * not a crash. Its recovery is manual (moving it aside gives up its undelivered items).
+ */
+export function guardBacklog(storagePath: string): void {
+  const dir = join(storagePath, 'remote-write');
+  const check = checkStoreFiles(dir);
+  if (!check.ok) {
+    throw new PyrelayError(
+      'store_damaged',
+      `remote-write backlog is damaged: ${check.file}: ${check.problem}. To recover, stop pyrelay and move ${dir} aside ` +
+        '(its undelivered items are given up; the targets keep what they already received), or restore it from a backup',
+    );
+  }
+}
+
 /** Present while a server has the store open; left behind by a crash (kill -9, power loss, SIGBUS). */
 export const RUNNING_MARKER = 'pyrelay-running';
 

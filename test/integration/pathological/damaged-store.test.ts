@@ -110,6 +110,24 @@ describe('damaged local store at start-up (child processes)', () => {
     expectClearRefusal(await startServer(dir), dir, /data\.mdb is empty \(0 bytes\) although this store held data before/);
   }, 40_000);
 
+  it('a truncated remote-write backlog is refused the same way (exit 1 naming the file), not SIGBUS', async () => {
+    const dir = join(work, 'backlog');
+    const server = await startTestServer({
+      storagePath: dir,
+      config: { 'remote-write': { enabled: true, targets: { t: { address: 'http://127.0.0.1:9/' } } } },
+    });
+    for (let i = 0; i < 20; i++) expect((await fetch(`${server.url}/ingest?name=b.app`, { method: 'POST', body: 'a;b 1\n'.repeat(500) })).status).toBe(200);
+    await server.stop();
+    const file = join(dir, 'remote-write', 'data.mdb');
+    truncateSync(file, Math.floor(statSync(file).size / 2));
+    writeFileSync(join(work, 'backlog.yml'), `storage-path: ${dir}\nremote-write:\n  enabled: true\n  targets:\n    t:\n      address: http://127.0.0.1:9/\n`);
+    const r = await cli(['server', '--config', join(work, 'backlog.yml'), '--api-bind-addr', '127.0.0.1:0']);
+    expect(r.signal).toBeNull();
+    expect(r.code).toBe(1);
+    expect(r.output).toContain(`remote-write backlog is damaged: ${file}`);
+    expect(r.output).toMatch(/truncated: \d+% missing/);
+  }, 60_000);
+
   it('store check passes a healthy store; quarantine moves a damaged one aside and the server then starts empty', async () => {
     const ok = await cli(['store', 'check', '--deep', '--storage-path', pristine]);
     expect([ok.code, ok.signal]).toEqual([0, null]);
