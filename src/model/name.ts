@@ -77,7 +77,6 @@ export interface NameLimits {
  * + app) well under lmdb's 1978-byte key limit, which turned long names into 500s.
  */
 export const DEFAULT_NAME_LIMITS: NameLimits = { maxAppNameLength: 512, maxTagKeyLength: 128, maxTagValueBytes: 1024, maxTags: 64 };
-export const NAME_LIMIT_MAXIMA = { maxAppNameLength: 1024, maxTagKeyLength: 256, maxTagValueBytes: 1024 } as const;
 
 // Names are trimmed of spaces only; any other control or layout character is refused where it stands.
 const isControl = (code: number) => code < 0x20 || code === 0x7f;
@@ -108,7 +107,8 @@ export function parseName(raw: string, limits: NameLimits = DEFAULT_NAME_LIMITS)
   let count = 0;
   let i = open + 1;
   const n = raw.length;
-  const unterminated = () => fail(`missing closing '}' (the tags opened at offset ${open} run to the end): ${raw}`);
+  const shown = raw.length > 200 ? `${raw.slice(0, 200)}...` : raw;
+  const unterminated = () => fail(`missing closing '}' (the tags opened at offset ${open} run to the end): ${shown}`);
   for (;;) {
     while (isSpace(raw[i])) i++;
     if (i >= n) throw unterminated();
