@@ -77,6 +77,28 @@ export interface NameLimits {
  * + app) well under lmdb's 1978-byte key limit, which turned long names into 500s.
  */
 export const DEFAULT_NAME_LIMITS: NameLimits = { maxAppNameLength: 512, maxTagKeyLength: 128, maxTagValueBytes: 1024, maxTags: 64 };
+/** The largest the config allows: nothing longer can be stored, so queries past them are a 400, not a 500 from lmdb. */
+export const MAX_APP_NAME_LENGTH = 1024;
+export const MAX_TAG_KEY_LENGTH = 256;
+export const MAX_TAG_VALUE_BYTES = 1024;
+/** For names that select rather than store (`name=` on /render, DELETE /api/apps): only the hard maxima apply. */
+export const QUERY_NAME_LIMITS: NameLimits = {
+  maxAppNameLength: MAX_APP_NAME_LENGTH,
+  maxTagKeyLength: MAX_TAG_KEY_LENGTH,
+  maxTagValueBytes: MAX_TAG_VALUE_BYTES,
+  maxTags: 10_000,
+};
+
+/** A 400 when a selector's app name, tag key or value is longer than anything that can be stored; undefined otherwise. */
+export function queryLengthError(what: 'application name' | 'tag key' | 'tag value', text: string): string | undefined {
+  const [len, max, unit] =
+    what === 'application name'
+      ? [text.length, MAX_APP_NAME_LENGTH, 'characters']
+      : what === 'tag key'
+        ? [text.length, MAX_TAG_KEY_LENGTH, 'characters']
+        : [Buffer.byteLength(text), MAX_TAG_VALUE_BYTES, 'bytes'];
+  return len > max ? `${what} is ${len} ${unit} long, longer than anything stored (at most ${max})` : undefined;
+}
 
 // Names are trimmed of spaces only; any other control or layout character is refused where it stands.
 const isControl = (code: number) => code < 0x20 || code === 0x7f;

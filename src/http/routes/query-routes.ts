@@ -4,7 +4,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../lib/clock.js';
 import { PyrelayError, invalidParameter, isPyrelayError } from '../../model/errors.js';
-import { parseName } from '../../model/name.js';
+import { QUERY_NAME_LIMITS, parseName, queryLengthError } from '../../model/name.js';
 import type { SeriesSelector } from '../../model/selector.js';
 import { parseTime } from '../../model/time.js';
 import type { ProfileStore, TimeRange } from '../../store/types.js';
@@ -87,6 +87,8 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps):
     const range = rangeOf(req, 'from', 'until', clock.now());
     const maxNodes = maxNodesOf(req, deps.maxNodesRender);
     const groupBy = param(req, 'groupBy');
+    const groupByErr = groupBy === undefined ? undefined : queryLengthError('tag key', groupBy);
+    if (groupByErr !== undefined) throw invalidParameter(`groupBy: ${groupByErr}`);
     if (format === 'collapsed') {
       let tree;
       try {
@@ -158,6 +160,8 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps):
   app.get('/label-values', async (req, reply) => {
     const label = param(req, 'label');
     if (label === undefined) throw invalidParameter('label parameter is required');
+    const labelErr = queryLengthError('tag key', label);
+    if (labelErr !== undefined) throw invalidParameter(`label: ${labelErr}`);
     const { selector, range } = labelScope(req);
     try {
       return sendJson(reply, await store.labelValues(label, selector, range));
@@ -207,7 +211,7 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps):
       if (typeof name !== 'string' || name.trim() === '') return apiError(reply, 400, 'app name is required');
       let appName: string;
       try {
-        const key = parseName(name);
+        const key = parseName(name, QUERY_NAME_LIMITS);
         if (Object.keys(key.labels).length > 0) return apiError(reply, 400, 'only app name is supported');
         appName = key.appName;
       } catch (e) {

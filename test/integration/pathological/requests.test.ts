@@ -163,6 +163,17 @@ describe('pathological input against a real server process', () => {
     expect(t2).toContain('value of tag k is 5000 bytes long, more than the limit of 1024');
     const t3 = await hostile('6', 'tag key of 300 characters', 400, async () => asResult(await post(`/ingest?name=app{${'k'.repeat(300)}=v}`, 'f 1\n')));
     expect(t3).toContain('characters long, more than the limit of 128');
+    // queries with identifiers longer than anything storable are 400 too (lmdb refused them with a 500)
+    for (const [what, path] of [
+      ['app name', `/render?query=${'a'.repeat(3000)}&${RANGE}`],
+      ['tag value', `/labels?query=${q(`a.cpu{k="${'v'.repeat(5000)}"}`)}`],
+      ['tag key', `/label-values?label=k&query=${q(`a.cpu{${'k'.repeat(3000)}="v"}`)}`],
+      ['label', `/label-values?label=${'k'.repeat(3000)}`],
+      ['groupBy', `/render?query=ref.cpu&groupBy=${'k'.repeat(3000)}&${RANGE}`],
+    ]) {
+      const text = await hostile('6', `query with a 3,000+ character ${what}`, 400, async () => asResult(await get(path)));
+      expect(text).toContain('longer than anything stored');
+    }
   });
 
   it('item 7: max-labels-per-series applies to tags in name: 65 and 200 tags are 422, counted', async () => {
