@@ -53,7 +53,7 @@ describe('ingest.request-timeout', () => {
     expect(response).toMatch(/^HTTP\/1\.1 408 /);
     expect(response).toContain('request not received within 1000 ms (ingest.request-timeout)');
     expect(closedAfterMs).toBeGreaterThanOrEqual(950);
-    expect(closedAfterMs).toBeLessThan(2500);
+    expect(closedAfterMs).toBeLessThan(5000); // generous: a loaded CI machine delays timers
     expect(metricValue(await server.metrics(), 'pyrelay_ingest_limit_hits_total', 'limit="request-timeout"')).toBe(1);
     // the server is fine afterwards and nothing was stored
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
