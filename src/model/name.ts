@@ -6,8 +6,13 @@ import { PyrelayError, invalidParameter } from './errors.js';
 import type { SeriesKey } from './series-key.js';
 
 export const RESERVED_NAME_KEY = '__name__';
-/** `__name__` holds the app; every `__*` key is reserved (as in Prometheus), so a client cannot set one. */
-export const isReservedKey = (key: string) => key.startsWith('__');
+/** `__*` keys that real clients send and that stay ordinary tags: pyroscope-go adds `__session_id__` to every upload. */
+export const CLIENT_DUNDER_KEYS: ReadonlySet<string> = new Set(['__session_id__']);
+/**
+ * `__name__` holds the app; every other `__*` key is reserved too (as in Prometheus), so a client cannot
+ * set one, except the few real clients send (CLIENT_DUNDER_KEYS).
+ */
+export const isReservedKey = (key: string) => key.startsWith('__') && !CLIENT_DUNDER_KEYS.has(key);
 
 const isTagKeyChar = (c: string) =>
   (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c === '_' || c === '.';

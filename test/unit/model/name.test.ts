@@ -28,6 +28,8 @@ describe('parseName', () => {
     ['app{k="v"}', 'app{k="v"}'],
     // empty value is stored as empty
     ['app{k=}', 'app{k=}'],
+    // pyroscope-go adds __session_id__ to every upload: it stays an ordinary tag
+    ['app.cpu{__session_id__=0123456789abcdef,env=x}', 'app.cpu{__session_id__=0123456789abcdef,env=x}'],
     // a trailing comma and spaces around the braces are fine
     ['app{a=1,}', 'app{a=1}'],
     [' app { a=1 } ', 'app{a=1}'],
