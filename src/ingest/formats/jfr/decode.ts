@@ -1,6 +1,7 @@
 // format=jfr: raw JFR, or a multipart form with `jfr` (required) and `labels` (a LabelsSnapshot)
 // parts, each gzip-sniffed. Chunks are decoded one after another (each with its own metadata, pools
 // and `event` setting) and their samples merged into one tree per (series, label set).
+import { isReservedKey } from '../../../model/name.js';
 import { malformedBody } from '../../../model/errors.js';
 import type { DecodedProfile, DecodeInput, ProfileDecoder } from '../../../model/profile.js';
 import { normalizeKey, type Labels, type SeriesKey } from '../../../model/series-key.js';
@@ -75,7 +76,7 @@ export function decodeJfrBytes(buf: Uint8Array, snapshot: LabelsSnapshot | undef
     let ctxLabels = labelsByContext.get(ctx);
     if (ctxLabels === undefined) {
       ctxLabels = {};
-      for (const [k, v] of Object.entries(contextLabels(snapshot, ctx))) if (VALID_KEY.test(k) && v !== '') ctxLabels[k] = v;
+      for (const [k, v] of Object.entries(contextLabels(snapshot, ctx))) if (VALID_KEY.test(k) && !isReservedKey(k) && v !== '') ctxLabels[k] = v;
       labelsByContext.set(ctx, ctxLabels);
     }
     const appName = `${input.key.appName}.${spec.suffix}`;

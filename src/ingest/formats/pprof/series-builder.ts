@@ -3,6 +3,7 @@
 // the series without it. Series and labels per series are bounded by the request limits.
 import { malformedBody } from '../../../model/errors.js';
 import type { DecodeLimits } from '../../../model/profile.js';
+import { isReservedKey } from '../../../model/name.js';
 import { normalizeKey, type Labels, type SeriesKey } from '../../../model/series-key.js';
 import { Tree } from '../../../model/tree.js';
 import type { PprofIndex } from './profile-index.js';
@@ -26,7 +27,7 @@ interface Group {
 }
 
 export const PROFILE_ID_LABEL = 'profile_id';
-// Tag keys accepted in names (decision 5); other pprof label keys cannot form a valid series key.
+// Tag keys accepted in names; other pprof label keys (and reserved `__*` ones, which could rename the app) are dropped.
 const VALID_KEY = /^[A-Za-z0-9_.]+$/;
 
 export interface BuildOptions {
@@ -74,7 +75,7 @@ export function buildSeries(ix: PprofIndex, opts: BuildOptions): BuiltSeries[] {
     for (let i = 0; i < pairs.length; i += 2) {
       const k = ix.string(pairs[i], 'sample label key');
       const v = ix.string(pairs[i + 1], `sample label ${k}`);
-      if (v !== '' && VALID_KEY.test(k)) pprofLabels[k] = v;
+      if (v !== '' && VALID_KEY.test(k) && !isReservedKey(k)) pprofLabels[k] = v;
     }
     const g = groupFor(pprofLabels);
     byIndexKey.set(indexKey, g);

@@ -212,6 +212,12 @@ describe('pprof decoder: sample-type mapping', () => {
     expect(decoder().decode(input(b))[0].metadata.sampleRate).toBe(rate);
   });
 
+  it('drops reserved __* label keys (a pprof label __name__ must not rename the app) but keeps __session_id__', () => {
+    const b = tinyProfile({ types: [['samples', 'count']], samples: [{ stack: ['f'], values: [1], labels: { __name__: 'evil', __meta: 'x', __session_id__: 's1', env: 'e' } }] });
+    const [p] = decoder().decode(input(b));
+    expect(p.key).toEqual({ appName: 'app.cpu', labels: { __session_id__: 's1', env: 'e' } });
+  });
+
   it('a series whose sum of values passes 2^53-1 is a 422 (each value alone is exact)', () => {
     const b = tinyProfile({ types: [['samples', 'count']], samples: [{ stack: ['f'], values: [2 ** 53 - 1] }, { stack: ['g'], values: [1] }] });
     expect(() => decoder().decode(input(b))).toThrow(/^pprof: series app\.cpu\{\}: sum of sample values exceeds 2\^53-1$/);
