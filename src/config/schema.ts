@@ -2,7 +2,7 @@
 // descriptions. Everything else (the loader, env vars, CLI flags, README table) is derived from it.
 import { cpus } from 'node:os';
 import { z } from 'zod';
-import { MAX_APP_NAME_LENGTH, MAX_TAG_KEY_LENGTH, MAX_TAG_VALUE_BYTES } from '../model/name.js';
+import { MAX_APP_NAME_LENGTH, MAX_TAG_KEY_LENGTH, MAX_TAG_VALUE_BYTES, validateTagKey } from '../model/name.js';
 import { DURATION_HELP, parseDurationMs } from './duration.js';
 import { SIZE_HELP, parseSizeBytes } from './size.js';
 
@@ -152,6 +152,11 @@ export const configSchema = z
       }
       if (headerNames.includes('x-scope-orgid') && t['tenant-id']) {
         ctx.addIssue({ code: 'custom', path: [...at, 'headers'], message: 'headers sets X-Scope-OrgID while tenant-id is set' });
+      }
+      // Forwarded names must parse on the receiving side: the same key rules as `name` (no reserved __* keys).
+      for (const key of Object.keys(t.tags)) {
+        const err = validateTagKey(key);
+        if (err !== undefined) ctx.addIssue({ code: 'custom', path: [...at, 'tags'], message: err });
       }
       if (t['min-backoff'] > t['max-backoff']) {
         ctx.addIssue({ code: 'custom', path: at, message: 'min-backoff must not exceed max-backoff' });
