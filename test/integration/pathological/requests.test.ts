@@ -68,9 +68,14 @@ async function hostile(item: string, name: string, status: number, send: () => P
     cpuMs: Math.round(cpuMs),
   });
   expect(result.status, `${name}: ${result.text.slice(0, 300)}`).toBe(status);
-  // Blocked means both: the loop was late AND the server burnt that much CPU meanwhile. On an overloaded
-  // machine the loop is late because the process is not scheduled, which its CPU time shows.
-  expect(Math.min(lag, cpuMs), `${name}: event loop late by ${lag.toFixed(0)} ms with ${cpuMs} ms of CPU used`).toBeLessThan(HEALTH_BUDGET_MS);
+  // A request that blocks the server for 100 ms shows on all three at once: a /healthz probe (they run back
+  // to back) waits that long, the event loop is that late, and the server burns that much CPU. On an
+  // overloaded machine one or two of them can pass 100 ms without any blocking (the process is simply not
+  // scheduled, or CPU adds up over a long request), never all three.
+  expect(
+    Math.min(maxHealthMs, lag, cpuMs),
+    `${name}: /healthz ${maxHealthMs.toFixed(0)} ms, event loop late by ${lag.toFixed(0)} ms, ${cpuMs} ms of CPU`,
+  ).toBeLessThan(HEALTH_BUDGET_MS);
   if (!overloaded()) expect(maxHealthMs, `${name}: slowest /healthz (idle baseline ${baselineHealthMs.toFixed(0)} ms)`).toBeLessThan(HEALTH_BUDGET_MS);
   expect(peakMiB - idleMiB, `${name}: peak RSS above idle`).toBeLessThan(256);
   return result.text;
