@@ -148,7 +148,12 @@ export async function run(opts: { smoke: boolean }): Promise<BenchRow[]> {
   };
   const rows: BenchRow[] = [];
   for (const c of cases) {
-    const { ours, baseline } = compare(() => oursStacks(c.bytes, visit), () => baselineStacks(c.bytes, visit), c.bytes.length, timing);
+    const { ours, baseline } = compare(
+      () => oursStacks(c.bytes, visit),
+      () => baselineStacks(c.bytes, visit),
+      c.bytes.length,
+      timing,
+    );
     rows.push({ name: `stacks ${c.name}`, ours, baseline, ratio: ours / baseline, unit: 'MB/s' });
   }
   const decode = createPprofDecoder({

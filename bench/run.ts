@@ -55,7 +55,9 @@ const ctx: BenchContext = {
 const rows: Row[] = [];
 const failed: { name: string; error: string }[] = [];
 const started = performance.now();
-const loadAtStart = loadavg().map((l) => l.toFixed(1)).join(' ');
+const loadAtStart = loadavg()
+  .map((l) => l.toFixed(1))
+  .join(' ');
 for (const s of selected) {
   const t0 = performance.now();
   console.log(`== ${s.name}: ${s.title}`);

@@ -23,7 +23,6 @@ export interface StoreWriteRow {
 
 const T0 = 1_700_000_000_000; // aligned to 10^5 s
 
-
 /** ~200 stacks of depth 10-30 over a few hundred distinct frames, sharing prefixes like real call trees. */
 export function appStacks(n = 200, frames = 400, seed = 7): string[][] {
   const r = prng(seed);
@@ -88,7 +87,13 @@ const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, 
 
 async function scenario(name: string, opts: { puts: number; series: number; inFlight: number; w: Workload; batchWindowMs?: number }): Promise<Result> {
   const dir = await mkdtemp(join(tmpdir(), 'pyrelay-store-bench-'));
-  const store = await createLmdbStore({ path: dir, clock: new FakeClock(T0 + 400 * 86_400_000), retentionMs: 0, maxNodesPerTree: 2048, ...(opts.batchWindowMs !== undefined ? { batchWindowMs: opts.batchWindowMs } : {}) });
+  const store = await createLmdbStore({
+    path: dir,
+    clock: new FakeClock(T0 + 400 * 86_400_000),
+    retentionMs: 0,
+    maxNodesPerTree: 2048,
+    ...(opts.batchWindowMs !== undefined ? { batchWindowMs: opts.batchWindowMs } : {}),
+  });
   const lat: number[] = [];
   const meta = { spyName: 'gospy', sampleRate: 100, units: 'samples', aggregation: 'sum' as const };
   let next = 0;

@@ -44,8 +44,7 @@ export function summarize(profile: CpuProfile): { frames: FrameShare[]; areas: F
     areas.set(area(f.url), (areas.get(area(f.url)) ?? 0) + us);
     total += us;
   }
-  const list = (m: Map<string, number>) =>
-    [...m].map(([name, us]) => ({ name, selfMs: us / 1000, share: us / total })).sort((a, b) => b.selfMs - a.selfMs);
+  const list = (m: Map<string, number>) => [...m].map(([name, us]) => ({ name, selfMs: us / 1000, share: us / total })).sort((a, b) => b.selfMs - a.selfMs);
   return { frames: list(frames), areas: list(areas), totalMs: total / 1000 };
 }
 

@@ -63,7 +63,7 @@ server.action(async (opts: Record<string, string | undefined>) => {
 
 // `pyrelay store check|quarantine`: offline checks of the local store (see README, "Damaged store").
 const storeCmd = program.command('store').description('check the local store, or move a damaged one aside');
-const storagePathOption = () => new Option('--storage-path <dir>', 'the server\'s storage-path').default('./data');
+const storagePathOption = () => new Option('--storage-path <dir>', "the server's storage-path").default('./data');
 /** The deep walk runs in a child process of this same CLI: damage can crash lmdb, and a crash is then a verdict. */
 const deepWalk = (dir: string): Promise<WalkVerdict> =>
   new Promise((resolve) => {

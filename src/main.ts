@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from './config/config.js';
-import { systemClock, type Clock } from './lib/clock.js';
+import { deadlineIn, systemClock, type Clock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { createDedupWindow } from './ingest/dedup.js';
 import { createDecoders } from './ingest/formats/index.js';
@@ -12,10 +12,11 @@ import { createIngestMetrics } from './ingest/metrics.js';
 import { createIngestPipeline } from './ingest/pipeline.js';
 import { createHttpServer } from './http/server.js';
 import { registerIngestRoutes } from './http/routes/ingest-routes.js';
+import { registerAppRoutes } from './http/routes/app-routes.js';
 import { registerQueryRoutes } from './http/routes/query-routes.js';
-import { openDurableBuffer } from './remote-write/durable-buffer.js';
-import { createRemoteWrite } from './remote-write/fan-out.js';
-import type { RemoteWrite } from './remote-write/types.js';
+import { openSharedBacklog } from './remote-write/shared-backlog.js';
+import { createRemoteWrite } from './remote-write/remote-write.js';
+import type { RemoteWrite } from './model/forward.js';
 import { createLmdbStore } from './store/lmdb-store.js';
 import { beginRun, endRun, guardBacklog, guardStore, markWhenWritten, type DeepWalk } from './store/store-guard.js';
 
@@ -61,9 +62,7 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     const { targets } = config.remoteWrite;
     // Opening the backlog replays it: every unacknowledged item is pending again before we listen (/ready).
     if (targets.some((t) => t.durable)) guardBacklog(config.storagePath);
-    const durable = targets.some((t) => t.durable)
-      ? await openDurableBuffer({ path: join(config.storagePath, 'remote-write'), targets, clock, logger })
-      : undefined;
+    const durable = targets.some((t) => t.durable) ? await openSharedBacklog({ path: join(config.storagePath, 'remote-write'), targets, clock, logger }) : undefined;
     remoteWrite = createRemoteWrite({ targets, clock, logger, registry, durable });
   }
 
@@ -114,8 +113,8 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     store,
     clock,
     maxNodesRender: config.maxNodesRender,
-    allowUnauthenticatedDelete: config.api.allowUnauthenticatedDelete,
   });
+  registerAppRoutes(app, { store, allowUnauthenticatedDelete: config.api.allowUnauthenticatedDelete });
 
   let stopping: Promise<void> | undefined;
   return {
@@ -129,7 +128,7 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     stop() {
       stopping ??= (async () => {
         draining = true;
-        const deadline = clock.now() + config.shutdownTimeoutMs;
+        const deadline = deadlineIn(clock, config.shutdownTimeoutMs);
         // In-flight requests finish (they may still enqueue); new ones get 503 until the socket closes.
         await app.close();
         if (remoteWrite) await remoteWrite.stop(deadline);

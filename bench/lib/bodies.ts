@@ -9,9 +9,41 @@ import type { LoadRequest } from './load.js';
 export { prng } from './prng.js';
 import { prng } from './prng.js';
 
-const PKGS = ['net/http', 'runtime', 'encoding/json', 'github.com/acme/shop/api', 'github.com/acme/shop/db', 'github.com/acme/shop/cache', 'google.golang.org/grpc', 'database/sql', 'compress/gzip', 'sync'];
+const PKGS = [
+  'net/http',
+  'runtime',
+  'encoding/json',
+  'github.com/acme/shop/api',
+  'github.com/acme/shop/db',
+  'github.com/acme/shop/cache',
+  'google.golang.org/grpc',
+  'database/sql',
+  'compress/gzip',
+  'sync',
+];
 const TYPES = ['', '(*conn).', '(*Server).', '(*Client).', '(*Decoder).', '(*Pool).', '(*Tx).', '(*Router).'];
-const VERBS = ['serve', 'handle', 'Get', 'Put', 'decode', 'encode', 'readLoop', 'writeLoop', 'Query', 'Exec', 'mallocgc', 'scanobject', 'Lock', 'Write', 'Read', 'lookup', 'Marshal', 'Unmarshal', 'dispatch', 'run'];
+const VERBS = [
+  'serve',
+  'handle',
+  'Get',
+  'Put',
+  'decode',
+  'encode',
+  'readLoop',
+  'writeLoop',
+  'Query',
+  'Exec',
+  'mallocgc',
+  'scanobject',
+  'Lock',
+  'Write',
+  'Read',
+  'lookup',
+  'Marshal',
+  'Unmarshal',
+  'dispatch',
+  'run',
+];
 
 /** The fixed set of stacks (root first) of the synthetic app: `n` stacks, depth 4..32, shared prefixes. */
 export function stackSet(n = 200, seed = 1): string[][] {

@@ -34,7 +34,11 @@ const HEAD = ['scenario', 'case', 'measured', 'baseline', 'ratio', 'goal', 'resu
 export function textTable(rows: Row[]): string {
   const all = [HEAD, ...rows.map(cells)];
   const widths = HEAD.map((_, i) => Math.max(...all.map((c) => c[i].length)));
-  const line = (c: string[]) => c.map((s, i) => s.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (c: string[]) =>
+    c
+      .map((s, i) => s.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(all[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...all.slice(1).map(line)].join('\n');
 }
 

@@ -26,13 +26,21 @@ async function seed(storagePath: string, endMs: number, count: number, log: (m: 
   const profileAt = (i: number): TimedProfile => {
     // A fresh tree per put: values differ per upload as they do in real data.
     const tree = new Tree();
-    for (const line of foldedProfile(stacks, i % 64).toString().split('\n')) {
+    for (const line of foldedProfile(stacks, i % 64)
+      .toString()
+      .split('\n')) {
       if (!line) continue;
       const sp = line.lastIndexOf(' ');
       tree.insertStack(line.slice(0, sp).split(';'), Number(line.slice(sp + 1)));
     }
     const startMs = endMs - (count - i) * STEP_MS;
-    return { key: { appName: APP, labels: { env: 'bench' } }, tree, metadata: { spyName: 'gospy', sampleRate: 100, units: 'samples', aggregation: 'sum' }, startMs, endMs: startMs + STEP_MS };
+    return {
+      key: { appName: APP, labels: { env: 'bench' } },
+      tree,
+      metadata: { spyName: 'gospy', sampleRate: 100, units: 'samples', aggregation: 'sum' },
+      startMs,
+      endMs: startMs + STEP_MS,
+    };
   };
   let next = 0;
   const worker = async () => {
@@ -62,11 +70,18 @@ export const render: Scenario = {
     const count = ctx.smoke ? 30 : Math.round((days * 86400_000) / STEP_MS);
     ctx.log(`  seeding ${n0(count)} profiles`);
     const seedMs = await seed(storagePath, endMs, count, ctx.log);
-    ctx.note('render', `seeded ${n0(count)} profiles (${ctx.smoke ? '5 min' : `${days} d`} of 10-second data) (200 stacks each) straight into the store in ${(seedMs / 1000).toFixed(1)} s (${n0(count / (seedMs / 1000))} puts/s, 16 in flight).`);
+    ctx.note(
+      'render',
+      `seeded ${n0(count)} profiles (${ctx.smoke ? '5 min' : `${days} d`} of 10-second data) (200 stacks each) straight into the store in ${(seedMs / 1000).toFixed(1)} s (${n0(count / (seedMs / 1000))} puts/s, 16 in flight).`,
+    );
     const server = await startPyrelay({ dir, cpuProfDir: ctx.cpuProfDir });
     try {
       const until = endMs / 1000;
-      const ranges: [string, number][] = [['1 h', 3600], ['24 h', 86400], ['7 d', 7 * 86400]];
+      const ranges: [string, number][] = [
+        ['1 h', 3600],
+        ['24 h', 86400],
+        ['7 d', 7 * 86400],
+      ];
       const results = new Map<string, LoadResult>();
       for (const [label, seconds] of ranges) {
         const path = `/render?${new URLSearchParams({ query: `${APP}{}`, from: String(until - seconds), until: String(until), format: 'json' })}`;

@@ -43,7 +43,15 @@ interface Case {
 
 /** Sum of the values of folded bodies (what numTicks must be once they are all stored). */
 const foldedTicks = (bodies: Buffer[]) =>
-  bodies.reduce((sum, b) => sum + b.toString().split('\n').reduce((s, l) => s + (l ? Number(l.slice(l.lastIndexOf(' ') + 1)) : 0), 0), 0);
+  bodies.reduce(
+    (sum, b) =>
+      sum +
+      b
+        .toString()
+        .split('\n')
+        .reduce((s, l) => s + (l ? Number(l.slice(l.lastIndexOf(' ') + 1)) : 0), 0),
+    0,
+  );
 
 const HOSTS = 4;
 
@@ -80,7 +88,13 @@ const goCase: Case = {
     const perHost = Math.ceil(count / HOSTS);
     return Array.from({ length: count }, (_, i) => {
       const from = now - (perHost - Math.floor(i / HOSTS)) * 10;
-      const params = new URLSearchParams({ name: `bench.storage.go{env=bench,host=h${i % HOSTS}}`, from: `${from}000000000`, until: `${from + 10}000000000`, spyName: 'gospy', sampleRate: '100' });
+      const params = new URLSearchParams({
+        name: `bench.storage.go{env=bench,host=h${i % HOSTS}}`,
+        from: `${from}000000000`,
+        until: `${from + 10}000000000`,
+        spyName: 'gospy',
+        sampleRate: '100',
+      });
       return { ...base, path: `/ingest?${params}` };
     });
   },
@@ -104,7 +118,7 @@ export const storage: Scenario = {
         await sendAll(server.url, requests);
         const params = new URLSearchParams({ query: c.query, from: String(Math.floor(Date.now() / 1000) - 30 * 86400), until: 'now', format: 'json' });
         const res = await fetch(`${server.url}/render?${params}`);
-        stored = res.ok ? ((await res.json()) as { flamebearer?: { numTicks?: number } }).flamebearer?.numTicks ?? 0 : 0;
+        stored = res.ok ? (((await res.json()) as { flamebearer?: { numTicks?: number } }).flamebearer?.numTicks ?? 0) : 0;
       } finally {
         await server.stop(); // closes the store: everything is flushed before du
       }

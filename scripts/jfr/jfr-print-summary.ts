@@ -21,8 +21,13 @@ export interface JfrExpected {
   firstExecutionSampleStacks: string[][];
 }
 
-interface JsonFrame { method?: { name?: string; type?: { name?: string } | null } | null }
-interface JsonEvent { type: string; values: Record<string, unknown> }
+interface JsonFrame {
+  method?: { name?: string; type?: { name?: string } | null } | null;
+}
+interface JsonEvent {
+  type: string;
+  values: Record<string, unknown>;
+}
 
 /** Parses an ISO-8601 duration as printed by `jfr` (e.g. `PT0.013407521S`, `PT1M2.5S`) to nanoseconds. */
 export function isoDurationToNs(s: string): number {

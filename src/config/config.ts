@@ -1,5 +1,7 @@
 // The validated configuration as the code sees it: camelCase, units in names. Built from the schema's output.
-import { configSchema, defaultQueueWorkers, type RawConfig } from './schema.js';
+import { configSchema, defaultQueueWorkers, targetSchema, type RawConfig } from './schema.js';
+
+type RawTarget = RawConfig['remote-write']['targets'][string];
 
 export interface RetryConfig {
   /** First backoff. */
@@ -111,19 +113,26 @@ export function toConfig(raw: RawConfig): Config {
         durable: t.durable,
         maxBacklogBytes: t['max-backlog-bytes'],
         maxAgeMs: t['max-age'],
-        retry: {
-          minBackoffMs: t['min-backoff'],
-          maxBackoffMs: t['max-backoff'],
-          multiplier: t['backoff-multiplier'],
-          jitter: t['backoff-jitter'],
-          max429Retries: t['max-429-retries'],
-          maxAttempts: t['max-attempts'],
-        },
+        retry: retryConfigOf(t),
         rewriteDottedTagKeys: t['rewrite-dotted-tag-keys'],
       })),
     },
   };
 }
+
+function retryConfigOf(t: RawTarget): RetryConfig {
+  return {
+    minBackoffMs: t['min-backoff'],
+    maxBackoffMs: t['max-backoff'],
+    multiplier: t['backoff-multiplier'],
+    jitter: t['backoff-jitter'],
+    max429Retries: t['max-429-retries'],
+    maxAttempts: t['max-attempts'],
+  };
+}
+
+/** The schema's retry defaults (a target that sets none of the retry keys). */
+export const DEFAULT_RETRY_CONFIG: Readonly<RetryConfig> = Object.freeze(retryConfigOf(targetSchema.parse({ address: 'http://defaults' })));
 
 /** Defaults only: handy for tests and for `pyrelay server` with no file. */
 export const defaultConfig = (): Config => toConfig(configSchema.parse({}));

@@ -1,5 +1,5 @@
 // Go-style durations as the original YAML uses them (`10s`, `1m30s`, `720h`, `0`), plus plain milliseconds.
-const unitMs: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const unitMs: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** Returns milliseconds, or undefined when `text` is not a duration. A bare number is milliseconds. */
 export function parseDurationMs(text: string | number): number | undefined {

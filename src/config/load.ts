@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { PyrelayError } from '../model/errors.js';
 import { parseListen, toConfig, type Config } from './config.js';
 import { configSchema, ignoredOriginalKeys } from './schema.js';
+import { authPrecedenceWarnings } from './auth-precedence.js';
 
 export interface ScalarSetting {
   /** Dotted YAML path, e.g. `remote-write.enabled`. */
@@ -156,5 +157,6 @@ export function loadConfig(opts: LoadOptions): Loaded {
   if (parseListen(result.data['api-bind-addr']) === undefined) {
     throw configError(`api-bind-addr: expected ":port" or "host:port" (got ${JSON.stringify(result.data['api-bind-addr'])})`);
   }
+  warnings.push(...authPrecedenceWarnings(result.data));
   return { config: toConfig(result.data), warnings };
 }

@@ -34,8 +34,7 @@ const size = (def: string, desc: string) =>
     })
     .describe(desc);
 
-const int = (def: number, min: number, max: number, desc: string) =>
-  z.coerce.number().int().min(min).max(max).default(def).describe(desc);
+const int = (def: number, min: number, max: number, desc: string) => z.coerce.number().int().min(min).max(max).default(def).describe(desc);
 
 const bool = (def: boolean, desc: string) =>
   z
@@ -46,7 +45,7 @@ const bool = (def: boolean, desc: string) =>
 
 const stringMap = z.record(z.string(), z.coerce.string()).default({});
 
-/** `min(CPUs × 4, 64)`: the original's code, not its docs (spec decision 6). */
+/** `min(CPUs × 4, 64)`: the original's code, not its docs (docs/compatibility.md#6). */
 export const defaultQueueWorkers = () => Math.min(cpus().length * 4, 64);
 
 const httpUrl = z.string().refine(
@@ -67,10 +66,7 @@ export const targetSchema = z
     'auth-token': z.string().default('').describe('Sent as Authorization: Bearer <token>'),
     'basic-auth-user': z.string().default('').describe('Basic auth user (needs basic-auth-password)'),
     'basic-auth-password': z.string().default('').describe('Basic auth password'),
-    'tenant-id': z
-      .string()
-      .default('')
-      .describe('Sent as X-Scope-OrgID; `passthrough` forwards the tenant the profile arrived with'),
+    'tenant-id': z.string().default('').describe('Sent as X-Scope-OrgID; `passthrough` forwards the tenant the profile arrived with'),
     tags: stringMap.describe('Tags merged into the forwarded name; they override same-named tags'),
     headers: stringMap.describe('Extra HTTP headers (lowest precedence)'),
     timeout: duration('10s', 'Per-attempt timeout of one forwarded request'),
@@ -142,17 +138,7 @@ export const configSchema = z
       if (Boolean(t['basic-auth-user']) !== Boolean(t['basic-auth-password'])) {
         ctx.addIssue({ code: 'custom', path: at, message: 'basic-auth-user and basic-auth-password must be set together' });
       }
-      // Spec decision 7: ambiguous auth is an error instead of a silent override.
-      if (t['auth-token'] && t['basic-auth-user']) {
-        ctx.addIssue({ code: 'custom', path: at, message: 'set either auth-token or basic-auth-user/password, not both' });
-      }
-      const headerNames = Object.keys(t.headers).map((h) => h.toLowerCase());
-      if (headerNames.includes('authorization') && (t['auth-token'] || t['basic-auth-user'])) {
-        ctx.addIssue({ code: 'custom', path: [...at, 'headers'], message: 'headers sets Authorization while auth-token or basic auth is set' });
-      }
-      if (headerNames.includes('x-scope-orgid') && t['tenant-id']) {
-        ctx.addIssue({ code: 'custom', path: [...at, 'headers'], message: 'headers sets X-Scope-OrgID while tenant-id is set' });
-      }
+      // Several auth options at once load with the original's precedence and a warning (auth-precedence.ts).
       // Forwarded names must parse on the receiving side: the same key rules as `name` (no reserved __* keys).
       for (const key of Object.keys(t.tags)) {
         const err = validateTagKey(key);
@@ -171,10 +157,37 @@ export type RawConfig = z.output<typeof configSchema>;
  * server.yml loads unchanged. Anything else unknown is a start-up error (a typo must not pass silently).
  */
 export const ignoredOriginalKeys = [
-  'analytics-opt-out', 'no-self-profiling', 'badger-log-level', 'badger-no-truncate', 'cache-evict-threshold',
-  'cache-evict-volume', 'cache-dimensions-size', 'cache-dictonary-size', 'cache-segment-size', 'cache-tree-size',
-  'max-nodes-serialization-legacy', 'hide-applications', 'retention-levels', 'exemplars-retention', 'sample-rate',
-  'disable-pprof-endpoint', 'enable-experimental-admin', 'base-url', 'admin-socket-path', 'auth', 'metrics-export-rules',
-  'scrape-configs', 'tls-certificate-file', 'tls-key-file', 'cors', 'database', 'enable-experimental-annotations',
-  'remote-read', 'min-free-space-percentage', 'query-analytics', 'self-profiling', 'log-format', 'dedup',
+  'analytics-opt-out',
+  'no-self-profiling',
+  'badger-log-level',
+  'badger-no-truncate',
+  'cache-evict-threshold',
+  'cache-evict-volume',
+  'cache-dimensions-size',
+  'cache-dictonary-size',
+  'cache-segment-size',
+  'cache-tree-size',
+  'max-nodes-serialization-legacy',
+  'hide-applications',
+  'retention-levels',
+  'exemplars-retention',
+  'sample-rate',
+  'disable-pprof-endpoint',
+  'enable-experimental-admin',
+  'base-url',
+  'admin-socket-path',
+  'auth',
+  'metrics-export-rules',
+  'scrape-configs',
+  'tls-certificate-file',
+  'tls-key-file',
+  'cors',
+  'database',
+  'enable-experimental-annotations',
+  'remote-read',
+  'min-free-space-percentage',
+  'query-analytics',
+  'self-profiling',
+  'log-format',
+  'dedup',
 ];

@@ -1,6 +1,15 @@
 // Byte sizes: a plain integer (bytes) or a number with a unit (KB, MB, GB, KiB, MiB, GiB).
 const unitBytes: Record<string, number> = {
-  b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, k: 1024, m: 1024 ** 2, g: 1024 ** 3,
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+  k: 1024,
+  m: 1024 ** 2,
+  g: 1024 ** 3,
 };
 
 export function parseSizeBytes(value: string | number): number | undefined {

@@ -1,4 +1,4 @@
-// The one place typed errors become HTTP responses, in the original server's text formats (spec 1.8).
+// The one place errors become HTTP responses, in the original server's formats (text, and JSON for /api/*).
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isPyrelayError, type PyrelayError } from '../model/errors.js';
 import type { Logger } from '../lib/logger.js';
@@ -20,6 +20,20 @@ export function errorBody(err: PyrelayError): string {
       return `${err.message}\n`;
   }
 }
+
+/** /api/* errors, in the original's JSON shape. */
+export const apiError = (reply: FastifyReply, status: number, message: string) =>
+  reply
+    .code(status)
+    .type('application/json; charset=utf-8')
+    .send(JSON.stringify({ errors: [message] }));
+
+/** A store failure on a query route (500), in the original's words; typed errors go to the handler below. */
+export const retrievalFailed = (reply: FastifyReply, e: unknown) =>
+  reply
+    .code(500)
+    .type('text/plain; charset=utf-8')
+    .send(`failed to retrieve data: ${JSON.stringify((e as Error).message ?? String(e))}\n`);
 
 export function createErrorHandler(logger: Logger) {
   return (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {

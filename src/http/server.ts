@@ -11,7 +11,7 @@ export interface HttpServerOptions {
   registry: Registry;
   /** Largest accepted request body (413 past it). */
   bodyLimit: number;
-  /** Server-side cap on one request so a slow client cannot hold a connection forever (spec decision 20). */
+  /** Server-side cap on one request so a slow client cannot hold a connection forever (docs/compatibility.md#20). */
   requestTimeoutMs: number;
   isReady: () => boolean;
   /** A request cut off by requestTimeoutMs (count it). */
@@ -37,9 +37,7 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   registerRequestDeadline(app as unknown as FastifyInstance, { timeoutMs: opts.requestTimeoutMs, onTimeout: opts.onRequestTimeout });
 
   app.get('/healthz', async (_req, reply) => reply.type('text/plain; charset=utf-8').send('server is ready'));
-  app.get('/ready', async (_req, reply) =>
-    opts.isReady() ? reply.type('text/plain; charset=utf-8').send('ready') : reply.code(503).send('not ready'),
-  );
+  app.get('/ready', async (_req, reply) => (opts.isReady() ? reply.type('text/plain; charset=utf-8').send('ready') : reply.code(503).send('not ready')));
   app.get('/metrics', async (_req, reply) => reply.type(opts.registry.contentType).send(await opts.registry.metrics()));
   // pino's Logger type is wider than FastifyBaseLogger; the instance is the same.
   return app as unknown as FastifyInstance;

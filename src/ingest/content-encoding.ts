@@ -1,4 +1,4 @@
-// Undoes the request's Content-Encoding (spec 1.6) with a hard output cap, so a compression bomb never
+// Undoes the request's Content-Encoding with a hard output cap, so a compression bomb never
 // allocates past `maxDecompressedBytes`: zlib stops at maxOutputLength, and zstd (fzstd has no cap) is
 // pre-checked frame by frame and then decoded block by block with a running total.
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync, type ZlibOptions } from 'node:zlib';
@@ -8,13 +8,11 @@ import { PyrelayError } from '../model/errors.js';
 /** Windows up to this size are allowed even when the cap is smaller (zstd -19 uses 8 MiB for unknown sizes). */
 const MIN_ZSTD_WINDOW_ALLOWANCE = 8 << 20;
 
-const tooLarge = (encoding: string, max: number) =>
-  new PyrelayError('decompressed_too_large', `Content-Encoding ${encoding}: decompressed body exceeds the limit of ${max} bytes`);
+const tooLarge = (encoding: string, max: number) => new PyrelayError('decompressed_too_large', `Content-Encoding ${encoding}: decompressed body exceeds the limit of ${max} bytes`);
 
 const corrupt = (encoding: string, what: string) => new PyrelayError('bad_content_encoding', `Content-Encoding ${encoding}: ${what}`);
 
-const isOutputLimitError = (e: unknown) =>
-  (e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || (e instanceof RangeError && /buffer|length|size/i.test(e.message));
+const isOutputLimitError = (e: unknown) => (e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || (e instanceof RangeError && /buffer|length|size/i.test(e.message));
 
 type ZlibFn = (buf: Buffer, options: ZlibOptions) => Buffer;
 
@@ -36,7 +34,6 @@ function inflateAny(body: Buffer, options: ZlibOptions): Buffer {
   const zlibWrapped = body.length >= 2 && (body[0] & 0x0f) === 8 && ((body[0] << 8) | body[1]) % 31 === 0;
   return zlibWrapped ? inflateSync(body, options) : inflateRawSync(body, options);
 }
-
 
 const u32 = (b: Uint8Array, at: number) => (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16)) + b[at + 3] * 0x1000000;
 

@@ -9,16 +9,11 @@ export interface DedupClaim {
 }
 
 export interface DedupWindow {
-  /** True when `id` was already seen within the window; records it otherwise. */
-  seen(id: string): boolean;
-  /** Forgets `id` (the request that recorded it failed, so a retry must be accepted). */
-  forget(id: string): void;
   /**
    * 'duplicate' when `id` was committed within the window. While another request holds the id, waits for
    * its outcome first: an upstream that timed out and retried must not get 200 for a copy that then fails.
    */
   claim(id: string): Promise<DedupClaim | 'duplicate'>;
-  size(): number;
 }
 
 export function createDedupWindow(opts: { clock: Clock; windowMs: number; maxEntries: number }): DedupWindow {
@@ -36,13 +31,6 @@ export function createDedupWindow(opts: { clock: Clock; windowMs: number; maxEnt
     return at !== undefined && now - at < opts.windowMs;
   };
   return {
-    seen(id) {
-      const now = opts.clock.now();
-      if (recent(id, now)) return true;
-      ids.set(id, now);
-      return false;
-    },
-    forget: (id) => void ids.delete(id),
     async claim(id) {
       for (let held = holding.get(id); held !== undefined; held = holding.get(id)) await held;
       if (recent(id, opts.clock.now())) return 'duplicate';
@@ -61,6 +49,5 @@ export function createDedupWindow(opts: { clock: Clock; windowMs: number; maxEnt
       };
       return { commit: () => end(true), abort: () => end(false) };
     },
-    size: () => ids.size,
   };
 }

@@ -1,4 +1,4 @@
-// Ingest metrics: the original parser counters (by spy name) plus ours by format and outcome (spec decision 30).
+// Ingest metrics: the original parser counters (by spy name) plus ours by format and outcome (docs/compatibility.md#30).
 import { Counter, Histogram, type Registry } from 'prom-client';
 
 export type DiscardReason = 'cumulative_without_prev' | 'duplicate_profile_id';

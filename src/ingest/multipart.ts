@@ -1,6 +1,6 @@
 // multipart/form-data splitting for pprof and JFR uploads. Pure: bytes in, part views out (no copies).
-// Both file parts and plain form fields are returned; callers pick parts by name. Every byte is looked at
-// a bounded number of times (searches only move forward), and the number of parts is capped.
+// Both file parts and plain form fields are returned (docs/compatibility.md#13); callers pick parts by name. Every
+// byte is looked at a bounded number of times (searches only move forward), and the number of parts is capped.
 import { limitExceeded, malformedBody } from '../model/errors.js';
 import { DEFAULT_MAX_MULTIPART_PARTS } from '../model/profile.js';
 

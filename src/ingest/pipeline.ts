@@ -1,16 +1,16 @@
 // One accepted /ingest request: validate by decoding, then hand it to remote write (durable first) and the
-// local store. Remote targets are never awaited; a bad body is never stored nor forwarded (spec decision 1).
+// local store. Remote targets are never awaited; a bad body is never stored nor forwarded (docs/compatibility.md#1).
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { PyrelayError } from '../model/errors.js';
 import type { DecodeLimits, FormatId, ProfileDecoder } from '../model/profile.js';
 import { normalizeKey } from '../model/series-key.js';
-import type { RemoteWrite } from '../remote-write/types.js';
+import type { RemoteWrite } from '../model/forward.js';
 import type { ProfileStore } from '../store/types.js';
 import type { DedupWindow } from './dedup.js';
 import type { IngestMetrics } from './metrics.js';
 import { profileIdOf } from './profile-id.js';
-import type { IngestRequest } from './request.js';
+import type { IngestRequest } from '../model/ingest-request.js';
 
 export interface IngestInput {
   request: IngestRequest;

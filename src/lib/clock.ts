@@ -1,5 +1,15 @@
 // Time is injected so tests are exact: production uses systemClock, tests a FakeClock they advance.
 
+/** An absolute point in clock time (unix ms); shutdown passes one deadline to every stage. */
+export interface Deadline {
+  readonly atMs: number;
+}
+
+/** The deadline `ms` from the clock's now. */
+export function deadlineIn(clock: Clock, ms: number): Deadline {
+  return { atMs: clock.now() + ms };
+}
+
 export interface Clock {
   /** Unix milliseconds. */
   now(): number;
@@ -16,10 +26,13 @@ export const systemClock: Clock = {
         clearTimeout(timer);
         reject(signal!.reason);
       };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, Math.max(0, ms));
+      const timer = setTimeout(
+        () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        Math.max(0, ms),
+      );
       signal?.addEventListener('abort', onAbort, { once: true });
     }),
 };

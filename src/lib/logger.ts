@@ -8,15 +8,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     {
       level,
       redact: {
-        paths: [
-          'req.headers.authorization',
-          'headers.authorization',
-          'headers.Authorization',
-          '*.authToken',
-          '*.basicAuthPassword',
-          'authToken',
-          'basicAuthPassword',
-        ],
+        paths: ['req.headers.authorization', 'headers.authorization', 'headers.Authorization', '*.authToken', '*.basicAuthPassword', 'authToken', 'basicAuthPassword'],
         censor: '[redacted]',
       },
     },

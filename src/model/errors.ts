@@ -52,11 +52,9 @@ export class PyrelayError extends Error {
 export const invalidParameter = (message: string) => new PyrelayError('invalid_parameter', message);
 
 /** 422 for a body that does not parse. `where` says the position (line, byte offset, part name). */
-export const malformedBody = (format: string, where: string, what: string) =>
-  new PyrelayError('malformed_body', `${format}: ${where}: ${what}`);
+export const malformedBody = (format: string, where: string, what: string) => new PyrelayError('malformed_body', `${format}: ${where}: ${what}`);
 
 /** A counted limit: `limit` is its config key (e.g. `ingest.max-labels-per-series`); 422 unless a code is given. */
-export const limitExceeded = (limit: string, message: string, code: ErrorCode = 'limit_exceeded') =>
-  new PyrelayError(code, message, { limit });
+export const limitExceeded = (limit: string, message: string, code: ErrorCode = 'limit_exceeded') => new PyrelayError(code, message, { limit });
 
 export const isPyrelayError = (e: unknown): e is PyrelayError => e instanceof PyrelayError;

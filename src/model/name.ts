@@ -1,7 +1,7 @@
 // The `name` query parameter (`app.name{k=v,...}`) -> SeriesKey. Stricter than the original's ParseKey
-// (see docs/name-syntax.md): what it would guess at is a 400 here. Dotted tag keys are accepted (every
-// Node 0.6 client sends them) and app names may contain `/` (as Grafana allows). Error texts start as
-// the original's so clients see familiar messages.
+// (docs/name-syntax.md): what it would guess at is a 400 here. Dotted tag keys are accepted
+// (docs/compatibility.md#5: every Node 0.6 client sends them) and app names may contain `/` (as Grafana
+// allows). Error texts start as the original's so clients see familiar messages.
 import { PyrelayError, invalidParameter } from './errors.js';
 import type { SeriesKey } from './series-key.js';
 
@@ -14,8 +14,7 @@ export const CLIENT_DUNDER_KEYS: ReadonlySet<string> = new Set(['__session_id__'
  */
 export const isReservedKey = (key: string) => key.startsWith('__') && !CLIENT_DUNDER_KEYS.has(key);
 
-const isTagKeyChar = (c: string) =>
-  (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c === '_' || c === '.';
+const isTagKeyChar = (c: string) => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c === '_' || c === '.';
 
 const isAppNameChar = (c: string) => isTagKeyChar(c) || c === '-' || c === '/';
 

@@ -24,7 +24,7 @@ export interface TimedProfile extends DecodedProfile {
   endMs: number;
 }
 
-/** Internal format ids (spec 1.5). */
+/** Internal format ids. */
 export type FormatId = 'groups' | 'lines' | 'trie' | 'tree' | 'pprof' | 'jfr' | 'speedscope';
 
 export interface DecodeLimits {

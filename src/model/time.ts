@@ -1,5 +1,5 @@
-// `from` / `until` syntax (spec 1.3, OG attime.Parse). Parsing never fails: garbage means now.
-// Besides the resolved time we keep what to forward to remote targets (decision 10): absolute digits at
+// `from` / `until` syntax (OG attime.Parse). Parsing never fails: garbage means now.
+// Besides the resolved time we keep what to forward to remote targets (docs/compatibility.md#10): absolute digits at
 // the precision the client sent, relative times resolved once here so every target sees the same window.
 
 export interface ParsedTime {
@@ -106,3 +106,6 @@ export function parseTime(raw: string | undefined, nowMs: number): ParsedTime {
   if (i < 0) return atNow(nowMs);
   return resolved(Math.floor(nowMs) + parseOffsetMs(s.slice(i)), nowMs);
 }
+
+/** Unix ms as RFC 3339 in UTC with whole seconds (`2026-01-02T03:04:05Z`), as the original names exports. */
+export const rfc3339 = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');

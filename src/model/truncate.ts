@@ -1,5 +1,5 @@
-// Truncation into `other` (spec 5.4): used by the store before serializing a tree and by the query
-// service before encoding a flamebearer, so both agree on what `maxNodes` means.
+// Truncation into `other` the original's way: the flamebearer and diff encoders use the threshold
+// (minValue), and truncateTree is the reference the store's path-truncate.ts must agree with.
 import { Tree, newNode, type TreeNode } from './tree.js';
 
 /**
@@ -8,12 +8,7 @@ import { Tree, newNode, type TreeNode } from './tree.js';
  * on tree {a;b 1, a;c 2, d 4} gives 2 (totals 7, 4, 3, 2). Subtrees are pruned once their total cannot
  * enter the top set (a child's total never exceeds its parent's).
  */
-export function minValueBy<N>(
-  root: N,
-  maxNodes: number,
-  total: (n: N) => number,
-  children: (n: N) => Iterable<N>,
-): number {
+export function minValueBy<N>(root: N, maxNodes: number, total: (n: N) => number, children: (n: N) => Iterable<N>): number {
   if (maxNodes < 0) return 0;
   if (maxNodes === 0) return Infinity;
   // A min-heap of the best `maxNodes` totals seen so far.
@@ -61,12 +56,7 @@ export function minValueBy<N>(
  * traversal order), so at most `maxNodes` nodes (root included) are kept even when totals tie. Without
  * the budget a chain of equal totals (`a;b;c 1`) kept every node whatever `maxNodes` said.
  */
-export function createKeepRule<N>(
-  root: N,
-  maxNodes: number,
-  total: (n: N) => number,
-  children: (n: N) => Iterable<N>,
-): { minVal: number; keep(n: N): boolean } {
+export function createKeepRule<N>(root: N, maxNodes: number, total: (n: N) => number, children: (n: N) => Iterable<N>): { minVal: number; keep(n: N): boolean } {
   const minVal = minValueBy(root, maxNodes, total, children);
   if (minVal === 0) return { minVal, keep: () => true };
   // Nodes strictly above minVal (fewer than maxNodes); their subtrees are pruned at the first node that is not.

@@ -1,4 +1,4 @@
-// Diff flamebearer (spec 5.6): both trees aligned name by name (a node missing on one side counts as 0),
+// Diff flamebearer: both trees aligned name by name (a node missing on one side counts as 0),
 // 7-tuples [lx, ltotal, lself, rx, rtotal, rself, nameIndex], delta x per side. Pure and iterative.
 import { bytewise } from '../model/series-key.js';
 import type { Tree, TreeNode } from '../model/tree.js';
@@ -78,7 +78,7 @@ export function encodeDiff(left: Tree, right: Tree, maxNodes: number): DiffFlame
     let otherL = 0;
     let otherR = 0;
     for (const child of pairChildren(pair)) {
-      // Existing `other` children are folded like in the single view (5.4), so one `other` per parent.
+      // Existing `other` children are folded like in the single view, so one `other` per parent.
       if (child.name === OTHER || !rule.keep(child)) {
         otherL += child.left.total;
         otherR += child.right.total;

@@ -1,4 +1,4 @@
-// Flamebearer encoding (spec 5.3/5.4): a tree → names + per-level delta-encoded 4-tuples. Pure and
+// Flamebearer encoding: a tree → names + per-level delta-encoded 4-tuples. Pure and
 // iterative (recursive stacks from real programs can be thousands of frames deep).
 import { bytewise } from '../model/series-key.js';
 import type { Tree, TreeNode } from '../model/tree.js';
@@ -14,8 +14,7 @@ export interface Flamebearer {
 export const OTHER = 'other';
 
 /** Children of `node` in bytewise name order. */
-export const sortedChildren = (node: TreeNode): TreeNode[] =>
-  [...node.children.values()].sort((a, b) => bytewise(a.name, b.name));
+export const sortedChildren = (node: TreeNode): TreeNode[] => [...node.children.values()].sort((a, b) => bytewise(a.name, b.name));
 
 /** A name table where the first name added (the root) is shown as `total`; later names keep first-visit order. */
 export function createNameTable(): { index(name: string): number; names: string[] } {
@@ -77,7 +76,12 @@ interface Frame {
  * `maxNodes = 1` gives the root and one `other`.
  */
 export function encodeFlamebearer(tree: Tree, maxNodes: number): Flamebearer {
-  const rule = createKeepRule<TreeNode>(tree.root, maxNodes, (n) => n.total, (n) => n.children.values());
+  const rule = createKeepRule<TreeNode>(
+    tree.root,
+    maxNodes,
+    (n) => n.total,
+    (n) => n.children.values(),
+  );
   rule.keep(tree.root); // the root is always shown and takes its place in the budget
   const names = createNameTable();
   const levels: number[][] = [];

@@ -1,4 +1,4 @@
-// FlameQL (spec 5.8): `app.name{k="v", k2!="x", k3=~"re", k4!~"re"}` → SeriesSelector. Pure.
+// FlameQL: `app.name{k="v", k2!="x", k3=~"re", k4!~"re"}` → SeriesSelector. Pure.
 // Values must be double-quoted; escapes follow Go string literals, except that an unknown escape
 // (`\.`, `\d`) is kept verbatim so regexes written for OG (which only stripped the quotes) still work.
 import { invalidParameter } from '../model/errors.js';
@@ -73,7 +73,16 @@ function readOp(q: string, i: number, end: number): MatchOp | undefined {
 }
 
 const SIMPLE_ESCAPES: Record<string, string> = {
-  a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\', '"': '"', "'": "'",
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+  '\\': '\\',
+  '"': '"',
+  "'": "'",
 };
 
 /** Reads a double-quoted Go-style string starting at `q[i] === '"'`; returns the value and the index after the closing quote. */
@@ -128,8 +137,8 @@ export function formatSelector(s: SeriesSelector): string {
 }
 
 /**
- * `name` is an alias of `query` (decision 23). Clients send either FlameQL or a segment key (`app{k=v}`,
- * values unquoted, spec 1.4); the latter becomes `=` matchers with the values verbatim.
+ * `name` is an alias of `query` (docs/compatibility.md#23). Clients send either FlameQL or a segment key (`app{k=v}`,
+ * values unquoted); the latter becomes `=` matchers with the values verbatim.
  */
 export function parseQueryOrName(raw: string): SeriesSelector {
   try {

@@ -1,8 +1,9 @@
-// The /render and /render-diff JSON (spec 5.2, 5.6): select from the store, encode, and wrap in the
+// The /render and /render-diff JSON: select from the store, encode, and wrap in the
 // shape the Pyroscope UI and clients read. Everything except the two `render*` functions is pure.
 import { invalidParameter } from '../model/errors.js';
 import type { ProfileMetadata } from '../model/profile.js';
 import type { SeriesSelector } from '../model/selector.js';
+import { rfc3339 } from '../model/time.js';
 import type { ProfileStore, SelectResult, Timeline, TimeRange } from '../store/types.js';
 import { encodeDiff } from './diff.js';
 import { encodeFlamebearer, type Flamebearer } from './flamebearer.js';
@@ -61,11 +62,10 @@ export interface RenderOptions {
   groupBy?: string;
 }
 
-/** Shown when nothing matched: the /ingest defaults (1.2), so the UI has units to format with. */
+/** Shown when nothing matched: the /ingest defaults, so the UI has units to format with. */
 const NO_DATA: ProfileMetadata = { spyName: 'unknown', sampleRate: 100, units: 'samples', aggregation: 'sum' };
 
 const unixSeconds = (ms: number) => Math.floor(ms / 1000);
-const rfc3339 = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export const timelineJson = (t: Timeline): TimelineJson => ({
   startTime: t.startTime,
@@ -74,14 +74,7 @@ export const timelineJson = (t: Timeline): TimelineJson => ({
   watermarks: {},
 });
 
-function metadataFor(
-  format: 'single' | 'double',
-  md: ProfileMetadata | undefined,
-  appName: string,
-  range: TimeRange,
-  query: string,
-  maxNodes: number,
-): RenderMetadata {
+function metadataFor(format: 'single' | 'double', md: ProfileMetadata | undefined, appName: string, range: TimeRange, query: string, maxNodes: number): RenderMetadata {
   const m = md ?? NO_DATA;
   return {
     format,
@@ -118,12 +111,7 @@ const hasData = (r: SelectResult) => r.tree.total > 0 || r.timeline.samples.some
  * `k!~".+"` selects "no value" under both OG (subtract every series whose k has a value) and Prometheus
  * semantics (an absent label reads as empty). Groups with no data are left out, as in OG.
  */
-export async function selectGroups(
-  store: ProfileStore,
-  selector: SeriesSelector,
-  range: TimeRange,
-  groupBy: string,
-): Promise<Record<string, TimelineJson>> {
+export async function selectGroups(store: ProfileStore, selector: SeriesSelector, range: TimeRange, groupBy: string): Promise<Record<string, TimelineJson>> {
   const values = await store.labelValues(groupBy, selector, range);
   const groups: Record<string, TimelineJson> = {};
   const pick = async (key: string, extra: SeriesSelector['matchers'][number]) => {
@@ -146,7 +134,7 @@ export interface DiffSide {
   range: TimeRange;
 }
 
-/** Both sides must agree on units and sample rate when both are known (5.6). */
+/** Both sides must agree on units and sample rate when both are known. */
 function mergeDiffMetadata(l: ProfileMetadata | undefined, r: ProfileMetadata | undefined): ProfileMetadata | undefined {
   if (l && r) {
     if (l.units && r.units && l.units !== r.units) {
@@ -159,19 +147,13 @@ function mergeDiffMetadata(l: ProfileMetadata | undefined, r: ProfileMetadata | 
   return l ?? r;
 }
 
-/** Pure: the /render-diff JSON. The time span covers both sides (decision 25). */
-export function buildDiffRender(
-  left: SelectResult,
-  right: SelectResult,
-  l: DiffSide,
-  r: DiffSide,
-  maxNodes: number,
-): DiffRenderResponse {
+/** Pure: the /render-diff JSON. The time span covers both sides (docs/compatibility.md#25). */
+export function buildDiffRender(left: SelectResult, right: SelectResult, l: DiffSide, r: DiffSide, maxNodes: number): DiffRenderResponse {
   const md = mergeDiffMetadata(left.metadata, right.metadata);
   const fb = encodeDiff(left.tree, right.tree, maxNodes);
   const la = l.selector.appName;
   const ra = r.selector.appName;
-  // OG names the diff `diff_<left>_<right>` only when both apps are equal, else `diff_<left>` (5.6, kept).
+  // OG names the diff `diff_<left>_<right>` only when both apps are equal, else `diff_<left>` (kept as is).
   const appName = la === ra ? `diff_${la}_${ra}` : `diff_${la}`;
   const range = { startMs: Math.min(l.range.startMs, r.range.startMs), endMs: Math.max(l.range.endMs, r.range.endMs) };
   return {

@@ -1,9 +1,10 @@
-// Builds the HTTP request one target receives for one accepted profile (spec 3.3 with decisions 2, 3, 5, 7,
+// Builds the HTTP request one target receives for one accepted profile (docs/compatibility.md#2, #3, #5, #7,
 // 10, 11, 31). Pure: no I/O, so the whole wire contract is checked by table tests.
+import { isMultipart } from '../model/content-type.js';
 import type { TargetConfig } from '../config/config.js';
 import { bytewise, normalizeKey, withLabels, type Labels } from '../model/series-key.js';
 import { stripCredentials } from './redact.js';
-import { PROFILE_ID_HEADER, type ForwardItem } from './types.js';
+import { PROFILE_ID_HEADER, type ForwardItem } from '../model/forward.js';
 
 export interface ForwardRequest {
   /** Full URL without credentials. */
@@ -19,14 +20,12 @@ export interface ForwardRequest {
 // Headers the HTTP client owns; a configured value would corrupt framing or be rejected on every send.
 const CLIENT_OWNED = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'expect']);
 
-const isMultipart = (ct: string | undefined) => ct !== undefined && /multipart\/form-data/i.test(ct);
-
-/** `<prefix>/ingest` for any address path: `''`, `/`, `/prefix`, `/prefix/` (decision 2: never `//ingest`). */
+/** `<prefix>/ingest` for any address path: `''`, `/`, `/prefix`, `/prefix/` (docs/compatibility.md#2: never `//ingest`). */
 export function ingestPath(pathname: string): string {
   return `${pathname.replace(/\/+$/, '')}/ingest`;
 }
 
-/** Target tags merged into the key (target wins), optionally with `.` -> `_` in keys for OG targets (decision 5). */
+/** Target tags merged into the key (target wins), optionally with `.` -> `_` in keys for OG targets (docs/compatibility.md#5). */
 export function forwardedName(item: ForwardItem, target: Pick<TargetConfig, 'tags' | 'rewriteDottedTagKeys'>): string {
   const merged = withLabels(item.request.key, target.tags);
   if (!target.rewriteDottedTagKeys) return normalizeKey(merged);
@@ -35,7 +34,7 @@ export function forwardedName(item: ForwardItem, target: Pick<TargetConfig, 'tag
   return normalizeKey({ appName: merged.appName, labels });
 }
 
-/** The `format` query value, or undefined when none may be sent (decision 3: multipart pprof never gets one). */
+/** The `format` query value, or undefined when none may be sent (docs/compatibility.md#3: multipart pprof never gets one). */
 export function forwardedFormat(item: ForwardItem): string | undefined {
   if (item.format === 'pprof' && isMultipart(item.contentType)) return undefined;
   return item.format;
@@ -62,7 +61,7 @@ function queryParams(item: ForwardItem, target: TargetConfig): [string, string][
   params.set('until', item.request.until.forward);
   const format = forwardedFormat(item);
   if (format !== undefined) params.set('format', format);
-  // Passed through as received; decision 11: only when they carry a value, and never sampleRate=0.
+  // Passed through as received; docs/compatibility.md#11: only when they carry a value, and never sampleRate=0.
   for (const key of ['sampleRate', 'spyName', 'units', 'aggregationType']) {
     const v = item.rawQuery[key]?.trim();
     if (v === undefined || v === '') continue;

@@ -1,8 +1,8 @@
-// The original server's remote-write metrics, with its exact names and labels (spec 3.5, decision 9): queue
+// The original server's remote-write metrics, with its exact names and labels (docs/compatibility.md#9): queue
 // metrics use snake_case labels, client metrics camelCase. Dashboards built on the original keep working.
 // pyrelay's delivery metrics sit beside them, snake_case only.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { DropReason as BacklogDropReason } from './backlog/types.js';
+import type { DropReason } from '../model/drop-reason.js';
 
 export const RESPONSE_TIME_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -15,7 +15,7 @@ export interface RemoteWriteMetrics {
   queueDropped: Counter<Q>;
   sentBytes: Counter<'targetName' | 'targetAddress'>;
   responseTime: Histogram<'targetName' | 'targetAddress' | 'code'>;
-  // pyrelay's own, beside the OG ones (decision 9: snake_case only).
+  // pyrelay's own, beside the OG ones (docs/compatibility.md#9: snake_case only).
   sendFailures: Counter<Q | 'reason'>;
   drops: Counter<Q | 'reason'>;
   retries: Counter<Q | 'reason'>;
@@ -30,8 +30,7 @@ export interface RemoteWriteMetrics {
   samplers: Set<() => void>;
 }
 
-/** Closed set of drop reasons (DESIGN convention 5), shared by the metric and the logs. */
-export type DropReason = BacklogDropReason | 'stopped';
+export type { DropReason };
 
 /** What a target reports when sampled. `backlog` only for durable targets. */
 export interface TargetSample {
@@ -76,10 +75,8 @@ export function createRemoteWriteMetrics(registry: Registry): RemoteWriteMetrics
   const collect = () => {
     for (const s of samplers) s();
   };
-  const gauge = (name: string, help: string, sampled = false) =>
-    new Gauge({ name, help, labelNames, registers, ...(sampled ? { collect } : {}) });
-  const counter = <L extends string>(name: string, help: string, extra: L[] = []) =>
-    new Counter<Q | L>({ name, help, labelNames: [...labelNames, ...extra], registers });
+  const gauge = (name: string, help: string, sampled = false) => new Gauge({ name, help, labelNames, registers, ...(sampled ? { collect } : {}) });
+  const counter = <L extends string>(name: string, help: string, extra: L[] = []) => new Counter<Q | L>({ name, help, labelNames: [...labelNames, ...extra], registers });
   const m: RemoteWriteMetrics = {
     queueCapacity: gauge('pyroscope_remote_write_queue_capacity', 'Number of items the queue can hold'),
     queuePending: gauge('pyroscope_remote_write_queue_pending', 'Items queued, being sent or waiting for a retry', true),
@@ -102,7 +99,11 @@ export function createRemoteWriteMetrics(registry: Registry): RemoteWriteMetrics
     backlogBytes: gauge('pyrelay_remote_write_backlog_bytes', 'Payload bytes of the unacknowledged items in the durable backlog', true),
     oldestPendingAge: gauge('pyrelay_remote_write_oldest_pending_age_seconds', 'Age of the oldest unacknowledged item of a durable target (0 when none)', true),
     inFlight: gauge('pyrelay_remote_write_in_flight_requests', 'Requests sent and not answered yet'),
-    corruptSkipped: new Counter({ name: 'pyrelay_remote_write_backlog_corrupt_records_total', help: 'Backlog records skipped because they failed their checksum or could not be decoded', registers }),
+    corruptSkipped: new Counter({
+      name: 'pyrelay_remote_write_backlog_corrupt_records_total',
+      help: 'Backlog records skipped because they failed their checksum or could not be decoded',
+      registers,
+    }),
     samplers,
   };
   cache.set(registry, m);

@@ -24,16 +24,15 @@ export type RetryableOutcome = Extract<SendOutcome, { kind: 'retryable' }>;
 export type PermanentOutcome = Extract<SendOutcome, { kind: 'permanent' }>;
 export type FailedOutcome = RetryableOutcome | PermanentOutcome;
 
-/** Longest body excerpt kept in an outcome's detail (decision 27: log at most 1 KiB). */
+/** Longest body excerpt kept in an outcome's detail (docs/compatibility.md#27: log at most 1 KiB). */
 export const MAX_BODY_EXCERPT = 1024;
 
-// A 429 naming one of these is a limit the same request can never pass (Grafana 4.6, decision 27);
+// A 429 naming one of these is a limit the same request can never pass (Grafana, docs/compatibility.md#27);
 // plain rate limiting (`rate_limited`) stays retryable.
 const PERMANENT_429 =
   /ingest_limit_reached|body_size_limit|profile_size_limit|samples_limit|sample_labels_limit|series_limit|label_names_per_series|label_name_too_long|label_value_too_long|too large|larger than (?:the )?(?:configured )?max/i;
 
-const excerpt = (body: string): string =>
-  body.length > MAX_BODY_EXCERPT ? `${body.slice(0, MAX_BODY_EXCERPT)}...` : body;
+const excerpt = (body: string): string => (body.length > MAX_BODY_EXCERPT ? `${body.slice(0, MAX_BODY_EXCERPT)}...` : body);
 
 // The three HTTP-date forms all start with a day name; requiring it keeps Date.parse from accepting "-1" or "5 x".
 const HTTP_DATE = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s/i;
@@ -67,12 +66,7 @@ export function redactLocation(location: string): string {
 }
 
 /** Classifies a response that arrived. `bodyExcerpt` is the first bytes of the body, as text. */
-export function classifyResponse(
-  status: number,
-  headers: { retryAfter?: string; location?: string },
-  bodyExcerpt: string,
-  nowMs: number,
-): SendOutcome {
+export function classifyResponse(status: number, headers: { retryAfter?: string; location?: string }, bodyExcerpt: string, nowMs: number): SendOutcome {
   if (status >= 200 && status < 300) return { kind: 'success', status };
   if (status >= 300 && status < 400) {
     const where = headers.location === undefined ? 'no Location header' : `Location ${redactLocation(headers.location)}`;
@@ -85,18 +79,10 @@ export function classifyResponse(
     return { kind: 'permanent', reason: 'non_retryable', status, detail };
   }
   const retryAfterMs = parseRetryAfter(headers.retryAfter, nowMs);
-  return retryAfterMs === undefined
-    ? { kind: 'retryable', reason: 'status', status, detail }
-    : { kind: 'retryable', reason: 'status', status, retryAfterMs, detail };
+  return retryAfterMs === undefined ? { kind: 'retryable', reason: 'status', status, detail } : { kind: 'retryable', reason: 'status', status, retryAfterMs, detail };
 }
 
-const TIMEOUT_CODES = new Set([
-  'ETIMEDOUT',
-  'ESOCKETTIMEDOUT',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-]);
+const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 // Errors that mean the request itself is wrong: resending the same bytes cannot help.
 const PERMANENT_CODES = new Set(['UND_ERR_INVALID_ARG', 'ERR_INVALID_URL', 'ERR_INVALID_ARG_TYPE']);

@@ -1,12 +1,11 @@
 // The per-target queue behind a small interface: the in-memory one here keeps the original semantics (bounded
-// in items, drop when full, nothing persisted); the durable one (durable-queue.ts) reads the shared backlog.
-import type { DropReason } from './metrics.js';
-import type { ForwardItem } from './types.js';
+// in items, drop when full, nothing persisted); the backlog queue (backlog-queue.ts) reads the shared backlog.
+import type { LeaseDropReason } from '../model/drop-reason.js';
+import type { ForwardItem } from '../model/forward.js';
 
 export type PushResult = 'accepted' | 'full' | 'closed';
 
-/** Why a taken item is given up; queue-level reasons (queue_full, backlog_full) never reach a lease. */
-export type LeaseDropReason = Extract<DropReason, 'non_retryable' | 'redirect' | 'too_old' | 'too_many_429' | 'max_attempts' | 'stopped'>;
+export type { LeaseDropReason };
 
 /** One taken item. Exactly one of ack, drop or release ends it; later calls are ignored. */
 export interface Lease {
@@ -17,23 +16,20 @@ export interface Lease {
   ack(): Promise<void>;
   /** Given up: forget it and count the drop (the queue reports it through its onDrop hook). */
   drop(reason: LeaseDropReason): Promise<void>;
-  /** Not delivered and not given up (shutdown): a durable queue keeps it for the next start; memory loses it. */
+  /** Not delivered and not given up (shutdown): a backlog queue keeps it for the next start; memory loses it. */
   release(): void;
 }
 
 export interface TargetQueue {
-  readonly capacity: number;
-  /** Items waiting (not yet taken). */
-  readonly size: number;
   /** Items accepted and not finished: waiting, in flight or waiting for a retry (the OG `queue_pending`). */
   readonly pending: number;
-  /** Never waits on the network. A durable queue may return a promise; it rejects only with unavailable. */
+  /** Never waits on the network. A backlog queue may return a promise; it rejects only with unavailable. */
   push(item: ForwardItem): PushResult | Promise<PushResult>;
   /** The next item; waits while empty. Resolves undefined once closed (memory: and empty). */
   take(): Promise<Lease | undefined>;
   /** Stop accepting; waiting takers get undefined once the remaining items are taken (durable: at once). */
   close(): void;
-  /** Removes and returns what is still waiting (shutdown past its deadline). A durable queue keeps them and returns []. */
+  /** Removes and returns what is still waiting (shutdown past its deadline). A backlog queue keeps them and returns []. */
   drain(): ForwardItem[];
 }
 
@@ -73,10 +69,6 @@ export function createMemoryQueue(capacity: number, opts: MemoryQueueOptions = {
   };
 
   return {
-    capacity,
-    get size() {
-      return items.length;
-    },
     get pending() {
       return items.length + leased;
     },

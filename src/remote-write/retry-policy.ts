@@ -1,7 +1,8 @@
 // Pure retry decision: given how many attempts failed and how the last one ended, wait how long or give up.
 // Randomness is injected so tests are exact.
-import type { RetryConfig } from '../config/config.js';
+import { DEFAULT_RETRY_CONFIG, type RetryConfig } from '../config/config.js';
 import { PyrelayError } from '../model/errors.js';
+import type { GiveUpReason } from '../model/drop-reason.js';
 import type { FailedOutcome } from './outcome.js';
 
 /** The per-target retry keys of the config (one definition, src/config/config.ts) plus a safety cap. */
@@ -10,17 +11,10 @@ export interface RetryPolicyConfig extends RetryConfig {
   maxRetryAfterMs?: number;
 }
 
-export const DEFAULT_RETRY_POLICY: Readonly<Required<RetryPolicyConfig>> = {
-  minBackoffMs: 500,
-  maxBackoffMs: 30_000,
-  multiplier: 2,
-  jitter: 0.5,
-  max429Retries: 10,
-  maxAttempts: 0,
-  maxRetryAfterMs: 300_000,
-};
+/** The config schema's retry defaults plus the Retry-After cap. */
+export const DEFAULT_RETRY_POLICY: Readonly<Required<RetryPolicyConfig>> = { ...DEFAULT_RETRY_CONFIG, maxRetryAfterMs: 300_000 };
 
-export type GiveUpReason = 'non_retryable' | 'redirect' | 'too_many_429' | 'max_attempts';
+export type { GiveUpReason };
 
 export type RetryDecision = { retry: true; delayMs: number } | { retry: false; reason: GiveUpReason };
 
@@ -57,8 +51,7 @@ export function createRetryPolicy(config: RetryPolicyConfig, random: () => numbe
   validate(cfg);
 
   // min() first so a huge attempt count (multiplier^n = Infinity) still lands on the cap.
-  const baseBackoff = (attempt: number): number =>
-    Math.min(cfg.maxBackoffMs, cfg.minBackoffMs * Math.pow(cfg.multiplier, Math.max(0, attempt - 1)));
+  const baseBackoff = (attempt: number): number => Math.min(cfg.maxBackoffMs, cfg.minBackoffMs * Math.pow(cfg.multiplier, Math.max(0, attempt - 1)));
 
   return {
     baseBackoff,

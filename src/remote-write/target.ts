@@ -5,14 +5,14 @@ import type { TargetConfig } from '../config/config.js';
 import type { Clock } from '../lib/clock.js';
 import { PyrelayError } from '../model/errors.js';
 import { normalizeKey } from '../model/series-key.js';
-import { createRateLimitedLog, type RateLimitedLog } from './failure-log.js';
+import { createRateLimitedLog, type RateLimitedLog } from './rate-limited-log.js';
 import { createForwardRequestBuilder } from './forward-request.js';
 import type { DropReason, TargetMetrics } from './metrics.js';
 import type { Lease, PushResult, TargetQueue } from './queue.js';
 import { redactUrl } from './redact.js';
 import { createRetryPolicy } from './retry-policy.js';
 import { createSender, type Sender } from './sender.js';
-import type { ForwardItem } from './types.js';
+import type { ForwardItem } from '../model/forward.js';
 
 export interface Target {
   readonly name: string;
@@ -50,8 +50,7 @@ export function createTarget(o: TargetOptions): Target {
   const logIntervalMs = o.logIntervalMs ?? 10_000;
   const policy = createRetryPolicy(config.retry, o.random ?? Math.random);
   const buildRequest = createForwardRequestBuilder(config);
-  const sender =
-    o.sender ?? createSender({ origin: new URL(config.address).origin, connections: config.queueWorkers, timeoutMs: config.timeoutMs, now: () => clock.now() });
+  const sender = o.sender ?? createSender({ origin: new URL(config.address).origin, connections: config.queueWorkers, timeoutMs: config.timeoutMs, now: () => clock.now() });
   const log = (level: 'warn' | 'error', msg: string) => createRateLimitedLog({ logger: o.logger, clock, level, msg, base, intervalMs: logIntervalMs });
   const failures = log('error', 'remote write failed');
   // Refusals get their own rate limit so retry noise never hides the body excerpt of a dropped profile.
@@ -100,7 +99,7 @@ export function createTarget(o: TargetOptions): Target {
       attempts++;
       if (r.status !== undefined && r.responseSeconds !== undefined) metrics.responded(r.status, r.responseSeconds);
       const outcome = r.outcome;
-      // Decision 8: bytes count only once the target accepted them.
+      // docs/compatibility.md#8: bytes count only once the target accepted them.
       if (outcome.kind === 'success') {
         metrics.sent(req.body.length);
         return lease.ack();
@@ -161,11 +160,14 @@ export function createTarget(o: TargetOptions): Target {
       const timer = new AbortController();
       const expired = await Promise.race([
         all.then(() => false),
-        clock.sleep(Math.max(0, deadlineAtMs - clock.now()), timer.signal).then(() => true, () => false),
+        clock.sleep(Math.max(0, deadlineAtMs - clock.now()), timer.signal).then(
+          () => true,
+          () => false,
+        ),
       ]);
       timer.abort();
       if (expired) {
-        // Past the deadline: what is still queued in memory is lost (a durable queue keeps it), sends are cut.
+        // Past the deadline: what is still queued in memory is lost (a backlog queue keeps it), sends are cut.
         const left = queue.drain();
         if (left.length > 0) {
           recordDrop('stopped', left.length);

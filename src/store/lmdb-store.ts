@@ -1,8 +1,7 @@
 // The embedded store: one lmdb environment under `path` with named sub-databases for the series
-// index, per-app symbols and metadata, and the segment-tree nodes. Writes are group-committed: puts
-// queue up and one synchronous lmdb transaction applies a whole batch, which both amortizes the
-// fsync and serializes every tree read-modify-write (nothing else runs while it holds the JS thread).
-// lmdb's async `transaction(cb)` is avoided on purpose: its callbacks never ran on this machine.
+// index, per-app symbols and metadata, and the segment-tree nodes. Writes are group-committed
+// (group-commit.ts): one synchronous lmdb transaction applies a whole batch, which amortizes the fsync
+// and serializes every tree read-modify-write. Expired data goes in the retention sweep (retention.ts).
 import { open, type Database, type RootDatabase } from 'lmdb';
 import type { Clock } from '../lib/clock.js';
 import { PyrelayError, invalidParameter, isPyrelayError } from '../model/errors.js';
@@ -14,6 +13,8 @@ import { alignRange, levelDuration, readCover, timelineLevel } from './segment-m
 import { createSegmentData, type NodeKey, type NodeStats, type WriteItem } from './segment-data.js';
 import { createSeriesIndex, type SeriesRecord } from './series-index.js';
 import { APP_LABEL, evaluateSelector } from './selector-eval.js';
+import { createGroupCommit } from './group-commit.js';
+import { createRetentionSweep } from './retention.js';
 import { createPathDict } from './path-dict.js';
 import { createSymbolDict } from './symbol-dict.js';
 
@@ -65,12 +66,6 @@ export interface LmdbStore extends ProfileStore {
   stats(): StoreStats;
 }
 
-interface Pending {
-  profile: TimedProfile;
-  resolve: () => void;
-  reject: (e: unknown) => void;
-}
-
 export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbStore> {
   const { clock, retentionMs, logger } = options;
   const maxLevel = options.maxLevel ?? 6;
@@ -85,8 +80,7 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
   } catch (e) {
     throw new PyrelayError('storage_error', `cannot open store at ${options.path}: ${(e as Error).message}`, { cause: e });
   }
-  const db = <V, K extends import('lmdb').Key>(name: string, encoding?: 'binary'): Database<V, K> =>
-    root.openDB<V, K>({ name, ...(encoding ? { encoding } : {}) });
+  const db = <V, K extends import('lmdb').Key>(name: string, encoding?: 'binary'): Database<V, K> => root.openDB<V, K>({ name, ...(encoding ? { encoding } : {}) });
   const appsDb = db<ProfileMetadata, string>('apps');
   // Segment nodes reference per-app call paths; 'stacks' holds them in path-codec's format (version 2).
   const dict = createPathDict(db<[number, number], [string, number]>('paths'), createSymbolDict(db<string, [string, number]>('dict')));
@@ -96,21 +90,14 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
     series: db<SeriesRecord, number>('series'),
     labels: db<true, [string, string, number]>('labels'),
   });
-  const segments = createSegmentData(
-    { trees: db<Buffer, NodeKey>('stacks', 'binary'), nodes: db<NodeStats, NodeKey>('nodes') },
-    dict,
-    { maxLevel, maxNodesPerTree: options.maxNodesPerTree, ...(options.decodedCacheEntries !== undefined ? { decodedCacheEntries: options.decodedCacheEntries } : {}) },
-  );
+  const segments = createSegmentData({ trees: db<Buffer, NodeKey>('stacks', 'binary'), nodes: db<NodeStats, NodeKey>('nodes') }, dict, {
+    maxLevel,
+    maxNodesPerTree: options.maxNodesPerTree,
+    ...(options.decodedCacheEntries !== undefined ? { decodedCacheEntries: options.decodedCacheEntries } : {}),
+  });
   const stats: StoreStats = { puts: 0, commits: 0, treesWritten: 0, treesRead: 0, treesFromCache: 0, treesSwept: 0 };
 
-  let queue: Pending[] = [];
-  let flushScheduled: Promise<void> | undefined;
-  // Commits the scheduled batch now instead of at the end of the gather window.
-  let flushSoon: (() => void) | undefined;
-  let lastBatchSize = 0;
   let closing: Promise<void> | undefined;
-
-  const retentionBoundaryMs = () => (retentionMs > 0 ? clock.now() - retentionMs : -Infinity);
 
   // Last metadata written per app: rewriting an unchanged record on every put is pure write amplification.
   const appMeta = new Map<string, string>();
@@ -145,105 +132,31 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
     }
   };
 
-  const asStorageError = (e: unknown) =>
-    isPyrelayError(e) ? e : new PyrelayError('storage_error', `store write failed: ${(e as Error)?.message ?? e}`, { cause: e });
+  const asStorageError = (e: unknown) => (isPyrelayError(e) ? e : new PyrelayError('storage_error', `store write failed: ${(e as Error)?.message ?? e}`, { cause: e }));
 
-  const flush = () => {
-    flushScheduled = undefined;
-    flushSoon = undefined;
-    const batch = queue.slice(0, maxBatch);
-    queue = queue.slice(batch.length);
-    lastBatchSize = batch.length;
-    if (queue.length > 0) schedule();
-    try {
-      inTxn(() => apply(batch.map((p) => p.profile)));
-      batch.forEach((p) => p.resolve());
-    } catch {
-      // Retry one by one so a single bad profile fails alone.
-      for (const p of batch) {
-        try {
-          inTxn(() => apply([p.profile]));
-          p.resolve();
-        } catch (e) {
-          p.reject(asStorageError(e));
-        }
-      }
-    }
-  };
-
-  const schedule = () => {
-    if (flushScheduled !== undefined) {
-      if (queue.length >= maxBatch) flushSoon?.();
-      return;
-    }
-    const gather = batchWindowMs > 0 && lastBatchSize > 1 && queue.length < maxBatch;
-    flushScheduled = new Promise<void>((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
-      let done = false;
-      const run = () => {
-        if (done) return;
-        done = true;
-        if (timer !== undefined) clearTimeout(timer);
-        flush();
-        resolve();
-      };
-      flushSoon = () => setImmediate(run);
-      if (gather) timer = setTimeout(run, batchWindowMs);
-      else setImmediate(run);
-    });
-  };
-
-  const drain = async () => {
-    flushSoon?.(); // whoever drains waits for the queue, not for the gather window
-    while (flushScheduled !== undefined) await flushScheduled;
-  };
+  const writes = createGroupCommit<TimedProfile>({ maxBatch, batchWindowMs, commit: (batch) => inTxn(() => apply(batch)), asError: asStorageError });
+  const drain = () => writes.drain();
 
   const ensureOpen = () => {
     if (closing !== undefined) throw new PyrelayError('unavailable', 'store is closed');
   };
 
-  const sweepNow = (): number => {
-    if (retentionMs <= 0) return 0;
-    const boundaryMs = retentionBoundaryMs();
-    const boundarySec = Math.floor(boundaryMs / 1000);
-    let deleted = 0;
-    const emptiedApps = new Set<string>();
-    for (const { id, record } of [...index.all()]) {
-      inTxn(() => {
-        deleted += segments.sweep(id, boundarySec);
-        if (record.maxMs <= boundaryMs) {
-          deleted += segments.drop(id);
-          index.remove(id);
-          emptiedApps.add(record.app);
-        }
-      });
-    }
-    for (const app of emptiedApps) {
-      inTxn(() => {
-        const left = index.seriesWith(APP_LABEL, app)[Symbol.iterator]().next();
-        if (left.done) {
-          appsDb.remove(app);
-          appMeta.delete(app);
-          dict.drop(app);
-        }
-      });
-    }
-    stats.treesSwept += deleted;
-    return deleted;
-  };
-
-  const sweepTimer =
-    retentionMs > 0
-      ? setInterval(() => {
-          try {
-            const n = sweepNow();
-            if (n > 0) logger?.info({ deletedTrees: n }, 'retention sweep');
-          } catch (e) {
-            logger?.warn({ err: e }, 'retention sweep failed');
-          }
-        }, options.sweepIntervalMs ?? 600_000)
-      : undefined;
-  sweepTimer?.unref();
+  const retention = createRetentionSweep({
+    retentionMs,
+    clock,
+    index,
+    segments,
+    inTxn,
+    dropApp: (app) => {
+      appsDb.remove(app);
+      appMeta.delete(app);
+      dict.drop(app);
+    },
+    onSwept: (n) => (stats.treesSwept += n),
+    intervalMs: options.sweepIntervalMs ?? 600_000,
+    logger,
+  });
+  const sweepNow = () => retention.sweep();
 
   const seriesFor = (selector: SeriesSelector | undefined, range: TimeRange | undefined): SeriesRecord[] => {
     const records: SeriesRecord[] = [];
@@ -270,14 +183,11 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
         if (endMs - startMs > maxWriteSpanMs) {
           throw invalidParameter(`profile spans ${endMs - startMs} ms, more than the ${maxWriteSpanMs} ms a write may cover`);
         }
-        if (endMs <= retentionBoundaryMs()) throw invalidParameter('profile is older than the retention period');
+        if (endMs <= retention.boundaryMs()) throw invalidParameter('profile is older than the retention period');
       } catch (e) {
         return Promise.reject(e);
       }
-      return new Promise<void>((resolve, reject) => {
-        queue.push({ profile, resolve, reject });
-        schedule();
-      });
+      return writes.submit(profile);
     },
 
     async select(selector, range) {
@@ -366,7 +276,7 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
 
     close() {
       closing ??= (async () => {
-        if (sweepTimer !== undefined) clearInterval(sweepTimer);
+        retention.stop();
         await drain();
         await root.close();
       })();

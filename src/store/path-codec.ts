@@ -169,6 +169,3 @@ export function selfsToTree(selfs: Selfs, paths: AppPaths): Tree {
   }
   return tree;
 }
-
-// Truncation works on self values directly; re-exported so callers keep one import for the node format.
-export { truncateSelfs, truncatedEntries, createTruncateScratch, type TruncateScratch } from './path-truncate.js';

@@ -1,5 +1,5 @@
-// OG-style truncation (spec 5.4) straight on a segment node's self values per call path, with the same
-// result as truncateTree(selfsToTree(...)) but without building a Tree: that round trip was ~35% of put CPU.
+// OG-style truncation straight on a segment node's self values per call path, with the same
+// result as truncateTree(selfsToTree(...)) but without building a Tree (the hot path of every put).
 // Relies on path-dict's invariant that a child's id is larger than its parent's, so one pass over the
 // node ids in descending order sums totals bottom-up and one ascending pass decides parents before children.
 import type { AppPaths } from './path-dict.js';
@@ -18,7 +18,16 @@ export interface TruncateScratch {
 }
 
 export function createTruncateScratch(): TruncateScratch {
-  return { gen: 0, mark: new Uint32Array(0), total: new Float64Array(0), self: new Float64Array(0), other: new Float64Array(0), keptKids: new Uint32Array(0), keep: new Uint8Array(0), select: new Float64Array(0) };
+  return {
+    gen: 0,
+    mark: new Uint32Array(0),
+    total: new Float64Array(0),
+    self: new Float64Array(0),
+    other: new Float64Array(0),
+    keptKids: new Uint32Array(0),
+    keep: new Uint8Array(0),
+    select: new Float64Array(0),
+  };
 }
 
 function ensureSize(s: TruncateScratch, n: number): void {
@@ -134,15 +143,21 @@ export function truncatedEntries(selfs: Selfs, paths: AppPaths, maxNodes: number
   const out: Entries = { ids: [], values: [] };
   let k = 0;
   for (let i = 0; i < keptIds.length; i++) {
-    for (; k < others.length && others[k][0] < keptIds[i]; k++) (out.ids.push(others[k][0]), out.values.push(others[k][1]));
+    for (; k < others.length && others[k][0] < keptIds[i]; k++) {
+      out.ids.push(others[k][0]);
+      out.values.push(others[k][1]);
+    }
     out.ids.push(keptIds[i]);
     out.values.push(keptValues[i]);
   }
-  for (; k < others.length; k++) (out.ids.push(others[k][0]), out.values.push(others[k][1]));
+  for (; k < others.length; k++) {
+    out.ids.push(others[k][0]);
+    out.values.push(others[k][1]);
+  }
   return out;
 }
 
-/** The node ids in ascending order: a scan of the marks when they are dense (the usual case; a sort was ~15% of put CPU), else a sort. */
+/** The node ids in ascending order: a scan of the marks when they are dense (the usual case, cheaper than sorting), else a sort. */
 function ascending(ids: number[], maxId: number, mark: Uint32Array, gen: number): Int32Array {
   if (maxId > 8 * ids.length + 1024) return Int32Array.from(ids).sort();
   const out = new Int32Array(ids.length);
@@ -161,14 +176,16 @@ function kthLargest(ids: Int32Array, total: Float64Array, k: number, buf: Float6
   return quickselect(t, n - k);
 }
 
-/** The value that would sit at index `want` if `a` were sorted ascending (Hoare partitioning, O(n) expected; a sort was ~20% of put CPU). */
+/** The value that would sit at index `want` if `a` were sorted ascending (Hoare partitioning, O(n) expected instead of a sort). */
 function quickselect(a: Float64Array, want: number): number {
   let lo = 0;
   let hi = a.length - 1;
   while (lo < hi) {
     // Median of three keeps already-sorted input (common: totals shrink with depth) from going quadratic.
     const mid = (lo + hi) >>> 1;
-    const x = a[lo], y = a[mid], z = a[hi];
+    const x = a[lo],
+      y = a[mid],
+      z = a[hi];
     const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
     let i = lo;
     let j = hi;

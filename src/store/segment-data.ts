@@ -4,7 +4,8 @@
 import type { Database } from 'lmdb';
 import type { Tree } from '../model/tree.js';
 import { createDecodedCache } from './decoded-cache.js';
-import { addEntries, createTruncateScratch, decodeEntries, decodeSelfsInto, encodeSelfs, encodeSortedEntries, selfsToTree, treeEntries, truncatedEntries, type Selfs } from './path-codec.js';
+import { addEntries, decodeEntries, decodeSelfsInto, encodeSelfs, encodeSortedEntries, selfsToTree, treeEntries, type Selfs } from './path-codec.js';
+import { createTruncateScratch, truncatedEntries } from './path-truncate.js';
 import type { PathDict } from './path-dict.js';
 import { levelDuration, writeTargets, type AlignedRange, type NodeRef } from './segment-math.js';
 

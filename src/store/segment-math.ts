@@ -1,4 +1,4 @@
-// The multi-resolution time index as pure arithmetic (spec 6, OG `segment`): level 0 nodes are 10 s
+// The multi-resolution time index as pure arithmetic (OG `segment`): level 0 nodes are 10 s
 // buckets, each level is x10 coarser. Writes spread over every level; reads pick the coarsest fully
 // covered nodes. All times here are Unix seconds, aligned to 10 s.
 
@@ -73,7 +73,7 @@ export function readCover(range: AlignedRange, maxLevel: number): NodeRef[] {
 }
 
 /**
- * Spec 5.5: the largest 10 s x 10^k strictly below (et - st) / 1024, else 10 s; capped at the
+ * the largest 10 s x 10^k strictly below (et - st) / 1024, else 10 s; capped at the
  * coarsest stored level because the timeline is built from stored node totals.
  */
 export function timelineLevel(range: AlignedRange, maxLevel: number): number {

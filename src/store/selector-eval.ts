@@ -1,4 +1,4 @@
-// FlameQL selector evaluation over a label index (spec 5.8): intersect the app and every `=`/`=~`
+// FlameQL selector evaluation over a label index: intersect the app and every `=`/`=~`
 // dimension, then subtract every `!=`/`!~` match. Pure: the index is passed in as two lookups.
 import { compileLabelRegex, type LabelRegex, type LabelRegexOptions } from '../model/regex.js';
 import type { LabelMatcher, SeriesSelector } from '../model/selector.js';
@@ -15,8 +15,7 @@ export interface LabelIndexView {
 export type RegexOptions = LabelRegexOptions;
 
 /** Compiles a `=~`/`!~` matcher's value (RE2 semantics, linear time); invalid ones throw 'invalid_parameter'. */
-export const compileRegex = (m: LabelMatcher, opts: RegexOptions): LabelRegex =>
-  compileLabelRegex(m.value, opts, `matcher ${m.name}${m.op}${JSON.stringify(m.value)}`);
+export const compileRegex = (m: LabelMatcher, opts: RegexOptions): LabelRegex => compileLabelRegex(m.value, opts, `matcher ${m.name}${m.op}${JSON.stringify(m.value)}`);
 
 function matching(m: LabelMatcher, view: LabelIndexView, opts: RegexOptions): Set<number> {
   const out = new Set<number>();

@@ -1,4 +1,4 @@
-// Series identity and the label index (spec 6): normalized key -> numeric series id, the series record
+// Series identity and the label index: normalized key -> numeric series id, the series record
 // (app, labels, time extent) and an ordered index [labelName, value, seriesId] that includes
 // `__name__` -> app. Mutating methods must run inside the store's write transaction.
 import { createHash } from 'node:crypto';
@@ -40,18 +40,14 @@ const NEXT_ID = 'nextSeriesId';
 // lmdb keys are limited to 1978 bytes: long normalized keys are stored by digest, and a label pair that
 // cannot fit the index is refused instead of failing the whole write batch.
 const MAX_KEY_BYTES = 1900;
-const idKey = (norm: string) =>
-  Buffer.byteLength(norm) <= MAX_KEY_BYTES ? norm : `sha256:${createHash('sha256').update(norm).digest('hex')}`;
+const idKey = (norm: string) => (Buffer.byteLength(norm) <= MAX_KEY_BYTES ? norm : `sha256:${createHash('sha256').update(norm).digest('hex')}`);
 
 export function createSeriesIndex(dbs: SeriesIndexDbs): SeriesIndex {
   const ids = new Map<string, number>();
   // Time extents of series written since open, so a put inside the known extent reads nothing.
   const extents = new Map<number, SeriesRecord>();
 
-  const entries = (rec: SeriesRecord): [string, string][] => [
-    [APP_LABEL, rec.app],
-    ...Object.entries(rec.labels),
-  ];
+  const entries = (rec: SeriesRecord): [string, string][] => [[APP_LABEL, rec.app], ...Object.entries(rec.labels)];
 
   return {
     ensure(key, startMs, endMs) {

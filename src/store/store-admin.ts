@@ -33,10 +33,7 @@ export async function checkStore(storagePath: string, deepWalk?: (dir: string) =
  * Moves `<storagePath>/store` to `<storagePath>/store.damaged-<time>` so the server starts with an empty
  * store. Refuses a store that checks fine unless `force`. The remote-write backlog is not touched.
  */
-export async function quarantineStore(
-  storagePath: string,
-  opts: { force: boolean; nowMs: number; deepWalk?: (dir: string) => Promise<WalkVerdict> },
-): Promise<StoreCheckReport> {
+export async function quarantineStore(storagePath: string, opts: { force: boolean; nowMs: number; deepWalk?: (dir: string) => Promise<WalkVerdict> }): Promise<StoreCheckReport> {
   const dir = join(storagePath, 'store');
   if (!existsSync(dir)) return { ok: false, lines: [`nothing to quarantine: ${dir} does not exist`] };
   const report = await checkStore(storagePath, opts.deepWalk);

@@ -18,8 +18,7 @@ const NO_PAGE = 0xffff_ffff_ffff_ffffn;
 export const DATA_MARKER = 'pyrelay-has-data';
 
 export type StoreCheck =
-  | { ok: true; state: 'missing' | 'empty' | 'valid'; file: string; detail: string; hadData: boolean }
-  | { ok: false; file: string; problem: string; hadData: boolean };
+  { ok: true; state: 'missing' | 'empty' | 'valid'; file: string; detail: string; hadData: boolean } | { ok: false; file: string; problem: string; hadData: boolean };
 
 interface Meta {
   valid: boolean;

@@ -1,4 +1,4 @@
-// Runs pyrelay as a child process exactly as a user does (`npm start -- <flags>`), so tests can SIGKILL it.
+// Runs pyrelay as a child process exactly as a user does (`npm start -- <flags>`, the compiled dist/), so tests can SIGKILL it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
@@ -56,7 +56,7 @@ export async function startChildServer(args: string[], env: Record<string, strin
 
 /** Runs the CLI to completion (for start-up failures) and returns its exit code and output. */
 export async function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
-  const proc = spawn('npx', ['tsx', 'src/cli.ts', ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['bin/pyrelay.mjs', ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   proc.stdout!.on('data', (d) => (output += d));
   proc.stderr!.on('data', (d) => (output += d));

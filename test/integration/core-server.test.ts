@@ -1,13 +1,26 @@
-// The core server over real HTTP on port 0: ingest, query, restart, bad input (issue 2).
+// The core server over real HTTP on port 0: ingest, query, restart, bad input.
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const T = 1_700_000_000; // aligned to 10 s
-const VECTOR_A = { names: ['total', 'foo', 'baz', 'bar'], levels: [[0, 5, 0, 0], [0, 5, 0, 1], [0, 2, 2, 3, 0, 3, 3, 2]], numTicks: 5, maxSelf: 3 };
+const VECTOR_A = {
+  names: ['total', 'foo', 'baz', 'bar'],
+  levels: [
+    [0, 5, 0, 0],
+    [0, 5, 0, 1],
+    [0, 2, 2, 3, 0, 3, 3, 2],
+  ],
+  numTicks: 5,
+  maxSelf: 3,
+};
 const VECTOR_B = {
   names: ['total', 'd', 'a', 'c', 'b'],
-  levels: [[0, 7, 0, 0], [0, 3, 0, 2, 0, 4, 4, 1], [0, 1, 1, 4, 0, 2, 2, 3]],
+  levels: [
+    [0, 7, 0, 0],
+    [0, 3, 0, 2, 0, 4, 4, 1],
+    [0, 1, 1, 4, 0, 2, 2, 3],
+  ],
   numTicks: 7,
   maxSelf: 4,
 };

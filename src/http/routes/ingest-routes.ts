@@ -1,13 +1,14 @@
 // POST /ingest (and Grafana's /pyroscope/ingest): a thin adapter from HTTP to the ingest pipeline.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../lib/clock.js';
+import { firstOf } from '../../lib/query-param.js';
 import { isPyrelayError } from '../../model/errors.js';
 import { decodeContentEncoding } from '../../ingest/content-encoding.js';
 import type { IngestMetrics } from '../../ingest/metrics.js';
 import type { IngestPipeline } from '../../ingest/pipeline.js';
 import { parseIngestRequest } from '../../ingest/request.js';
 import type { NameLimits } from '../../model/name.js';
-import { PROFILE_ID_HEADER } from '../../remote-write/types.js';
+import { PROFILE_ID_HEADER } from '../../model/forward.js';
 
 export interface IngestRouteDeps {
   pipeline: IngestPipeline;
@@ -20,10 +21,7 @@ export interface IngestRouteDeps {
   isDraining: () => boolean;
 }
 
-const header = (req: FastifyRequest, name: string): string | undefined => {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-};
+const header = (req: FastifyRequest, name: string): string | undefined => firstOf(req.headers[name]);
 
 function rawQueryOf(url: string): Record<string, string> {
   const q = url.indexOf('?');
@@ -49,7 +47,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestRouteDeps
       deps.metrics.requests.inc({ format, status: '200' });
       deps.metrics.requestBytes.inc({ format }, body.length);
       deps.metrics.duration.observe({ format }, (performance.now() - started) / 1000);
-      // Success is always 200 with an empty body: pyroscope-go treats anything else as failure (decision 19).
+      // Success is always 200 with an empty body: pyroscope-go treats anything else as failure (docs/compatibility.md#19).
       return reply.code(200).send();
     } catch (e) {
       const status = isPyrelayError(e) ? e.status : 500;

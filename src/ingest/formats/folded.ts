@@ -1,6 +1,6 @@
-// Folded stacks, format `groups` (spec 1.7.1): `frame1;frame2;...;frameN <count>` per line, root first.
+// Folded stacks, format `groups`: `frame1;frame2;...;frameN <count>` per line, root first.
 // Like OG: split at the last space, frames on `;`, identical stacks add up, lines without a space are
-// skipped. Unlike OG (decision 15): no line-length cap, and a bad count is a 422 naming the line.
+// skipped. Unlike OG (docs/compatibility.md#15): no line-length cap, and a bad count is a 422 naming the line.
 import { malformedBody } from '../../model/errors.js';
 import { DEFAULT_MAX_STACK_DEPTH, type DecodedProfile, type DecodeInput, type ProfileDecoder } from '../../model/profile.js';
 import { Tree } from '../../model/tree.js';

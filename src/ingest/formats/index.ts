@@ -12,7 +12,7 @@ import { decodeTrie } from './trie.js';
 
 export interface DecodersDeps {
   clock: Clock;
-  /** A raw pprof upload of a cumulative type became a baseline instead of data (spec decision 12). */
+  /** A raw pprof upload of a cumulative type became a baseline instead of data (docs/compatibility.md#12). */
   onCumulativeSkipped: () => void;
 }
 

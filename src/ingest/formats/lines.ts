@@ -1,4 +1,4 @@
-// Format `lines` (spec 1.7.2): one stack per line without a count; each occurrence counts 1, empty lines
+// Format `lines`: one stack per line without a count; each occurrence counts 1, empty lines
 // are skipped (CRLF tolerated). The whole line is the stack, spaces included, as in OG.
 import { DEFAULT_MAX_STACK_DEPTH, type ProfileDecoder } from '../../model/profile.js';
 import { Tree } from '../../model/tree.js';

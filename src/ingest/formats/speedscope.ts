@@ -1,4 +1,4 @@
-// Speedscope JSON (spec 1.7.8, decision 21): evented and sampled profiles, time units scaled ×100 on every
+// Speedscope JSON (docs/compatibility.md#21): evented and sampled profiles, time units scaled ×100 on every
 // path, frame indexes bounds-checked, 64-bit default rates, and `sampleRate` replaced only when absent.
 import { malformedBody } from '../../model/errors.js';
 import type { DecodedProfile, ProfileDecoder } from '../../model/profile.js';

@@ -1,5 +1,5 @@
-// Format `tree` (spec 1.7.4): pre-order nodes `uvarint(len) name uvarint(self) uvarint(childCount)`, one
-// frame per node, no header. The root's name is ignored whatever it holds (decision 32). Nodes are built
+// Format `tree`: pre-order nodes `uvarint(len) name uvarint(self) uvarint(childCount)`, one
+// frame per node, no header. The root's name is ignored whatever it holds (docs/compatibility.md#32). Nodes are built
 // straight into a Tree with an explicit stack (deep input cannot overflow the JS stack), totals are summed
 // once at the end, and every length and count is checked against the bytes that are left.
 import { DEFAULT_MAX_STACK_DEPTH, type ProfileDecoder } from '../../model/profile.js';

@@ -1,4 +1,4 @@
-// Format `trie` (spec 1.7.3): a radix trie over whole stack strings, pre-order nodes
+// Format `trie`: a radix trie over whole stack strings, pre-order nodes
 // `uvarint(len) fragment uvarint(value) uvarint(childCount)` until EOF. A node's key is the plain
 // concatenation of fragments from the root, split on `;` into frames; nodes with value > 0 are samples.
 //

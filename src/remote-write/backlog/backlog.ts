@@ -13,6 +13,7 @@ import { createFinishWrites } from './finish-writes.js';
 import { createPayloadCache } from './payload-cache.js';
 import { createBufferPool } from './buffer-pool.js';
 import { decodeRecord, encodeHeader, encodeRecord, recordSize } from './record.js';
+import { planReplay } from './replay.js';
 import type { Backlog, BacklogItem, BacklogOptions, DropReason, TargetStats } from './types.js';
 
 interface Entry {
@@ -152,65 +153,29 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
     logger?.warn({ seq, why }, 'remote-write backlog: skipping a corrupted record');
   };
 
-  // ---- replay: rebuild per-target progress from disk ----
-  const doneBy = new Map<number, Set<string>>();
+  // ---- replay: rebuild per-target progress from disk (replay.ts) ----
+  const plan = planReplay({ targets: states.keys(), doneKeys: done.getKeys({}), payloads: payloads.getRange({}), reservedSeq: state.get(SEQ_RESERVED) });
+  nextSeq = plan.nextSeq;
+  for (const c of plan.corrupt) skipCorrupt(c.seq, c.why);
+  const corruptAtOpen = plan.corrupt.length;
+  const forgotten = plan.forgotten;
   const stale: Promise<unknown>[] = [];
-  for (const key of done.getKeys({})) {
-    const [target, seq] = (Array.isArray(key) ? key : []) as unknown[];
-    if (typeof target !== 'string' || typeof seq !== 'number' || !Number.isSafeInteger(seq)) {
-      stale.push(done.remove(key));
-      continue;
+  for (const key of plan.removeDoneKeys) stale.push(done.remove(key as [string, number]));
+  for (const key of plan.removePayloadKeys) stale.push(payloads.remove(key as number));
+  for (const r of plan.removeRecords) stale.push(removeRecord(r.seq, r.targets));
+  const replayed = new Map<number, Entry>(); // one entry per record, shared by its targets
+  for (const [target, items] of plan.pending) {
+    const s = states.get(target)!;
+    for (const item of items) {
+      let entry = replayed.get(item.seq);
+      if (entry === undefined) replayed.set(item.seq, (entry = { bytes: item.bytes, at: item.enqueuedAtMs, committed: true }));
+      s.pending.set(item.seq, entry);
+      s.bytes += item.bytes;
     }
-    let set = doneBy.get(seq);
-    if (set === undefined) doneBy.set(seq, (set = new Set()));
-    set.add(target);
-    nextSeq = Math.max(nextSeq, seq + 1);
   }
-  let corruptAtOpen = 0;
-  let forgotten = 0;
-  for (const { key, value } of payloads.getRange({})) {
-    if (typeof key !== 'number' || !Number.isSafeInteger(key) || key < 1) {
-      skipCorrupt(key, 'key is not a sequence number');
-      corruptAtOpen++;
-      stale.push(payloads.remove(key));
-      continue;
-    }
-    nextSeq = Math.max(nextSeq, key + 1);
-    const decoded = value instanceof Uint8Array ? decodeRecord(value) : ({ ok: false, why: 'not binary' } as const);
-    const finished = doneBy.get(key);
-    doneBy.delete(key);
-    if (!decoded.ok) {
-      skipCorrupt(key, decoded.why);
-      corruptAtOpen++;
-      stale.push(removeRecord(key, [...(finished ?? [])]));
-      continue;
-    }
-    const { record } = decoded;
-    const pendingFor = record.targets.filter((t) => states.has(t) && !finished?.has(t));
-    if (pendingFor.length === 0) {
-      // Every target finished (a crash between the last ack and the delete) or is no longer configured.
-      if (record.targets.some((t) => !states.has(t))) forgotten++;
-      stale.push(removeRecord(key, record.targets));
-      continue;
-    }
-    const entry: Entry = { bytes: record.payload.length, at: record.enqueuedAtMs, committed: true };
-    for (const t of pendingFor) {
-      const s = states.get(t)!;
-      s.pending.set(key, entry);
-      s.bytes += entry.bytes;
-    }
-    refs.set(key, { remaining: pendingFor.length, targets: record.targets, marked: [...(finished ?? [])] });
-  }
-  // Markers whose record is gone (deleted record, crash mid-delete).
-  for (const [seq, targets] of doneBy) for (const t of targets) stale.push(done.remove([t, seq]));
-  // Seqs never repeat, even after the backlog emptied and the process restarted: the next free one is
-  // reserved in blocks, written before any record that uses it (lmdb keeps write order).
-  const reserved = state.get(SEQ_RESERVED);
-  if (typeof reserved === 'number' && Number.isSafeInteger(reserved)) nextSeq = Math.max(nextSeq, reserved);
+  for (const [seq, r] of plan.records) refs.set(seq, { remaining: r.pendingFor.length, targets: r.targets, marked: r.marked });
   let reservedUpTo = nextSeq;
-  await Promise.all(stale).catch((e) =>
-    logger?.error({ err: errorText(e) }, 'remote-write backlog: cleaning up at open failed'),
-  );
+  await Promise.all(stale).catch((e) => logger?.error({ err: errorText(e) }, 'remote-write backlog: cleaning up at open failed'));
   if (corruptAtOpen > 0) opts.onCorrupt?.(corruptAtOpen);
   if (forgotten > 0) {
     logger?.info({ count: forgotten }, 'remote-write backlog: forgot items of targets no longer configured');

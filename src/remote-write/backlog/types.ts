@@ -1,11 +1,9 @@
 // The durable remote-write backlog: what the fan-out appends to and the per-target workers read from.
 import type { Clock } from '../../lib/clock.js';
 
-/**
- * Why an item left a target's backlog without being delivered: a closed set shared by metric labels
- * and logs. The last three come from the retry policy giving up.
- */
-export type DropReason = 'queue_full' | 'backlog_full' | 'too_old' | 'non_retryable' | 'redirect' | 'too_many_429' | 'max_attempts';
+import type { DropReason } from '../../model/drop-reason.js';
+
+export type { DropReason };
 
 export interface BacklogItem {
   seq: number;

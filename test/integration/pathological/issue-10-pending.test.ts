@@ -87,10 +87,7 @@ describe('pathological cases pending issue 10', () => {
     const target: FakeTarget = await startFakeTarget({ kind: 'status', status: 200 });
     cleanup.push(() => target.close());
     mkdirSync(join(disk.dir, 'data'), { recursive: true });
-    const server = await serve(
-      { 'storage-path': join(disk.dir, 'data'), 'remote-write': { enabled: true, targets: { t: { address: target.url, durable: false } } } },
-      disk.dir,
-    );
+    const server = await serve({ 'storage-path': join(disk.dir, 'data'), 'remote-write': { enabled: true, targets: { t: { address: target.url, durable: false } } } }, disk.dir);
     let status = 200;
     let accepted = 0;
     for (let i = 0; i < 5000 && status === 200; i++) {

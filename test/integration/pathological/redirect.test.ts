@@ -53,7 +53,10 @@ describe('remote-write redirects', () => {
     const res = await fetch(`${url}/ingest?name=app.cpu`, { method: 'POST', body: 'a;b 1\n' });
     expect(res.status).toBe(200);
     await target.waitForRequests(1);
-    const dropped = () => fetch(`${url}/metrics`).then(async (r) => metricValue(await r.text(), 'pyrelay_remote_write_dropped_total', `target_name="a",target_address="${target.url}",reason="redirect"`));
+    const dropped = () =>
+      fetch(`${url}/metrics`).then(async (r) =>
+        metricValue(await r.text(), 'pyrelay_remote_write_dropped_total', `target_name="a",target_address="${target.url}",reason="redirect"`),
+      );
     await waitFor(async () => (await dropped()) === 1);
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metricValue(metrics, 'pyrelay_remote_write_send_failures_total', `target_name="a",target_address="${target.url}",reason="redirect"`)).toBe(1);

@@ -36,8 +36,7 @@ async function loopLagMs(): Promise<number> {
   return metricValue(await (await get('/metrics')).text(), 'nodejs_eventloop_lag_max_seconds') * 1000;
 }
 
-const post = (path: string, body: string | Uint8Array, headers: Record<string, string> = {}) =>
-  fetch(`${server.url}${path}`, { method: 'POST', body: body as BodyInit, headers });
+const post = (path: string, body: string | Uint8Array, headers: Record<string, string> = {}) => fetch(`${server.url}${path}`, { method: 'POST', body: body as BodyInit, headers });
 const get = (path: string) => fetch(`${server.url}${path}`);
 const q = encodeURIComponent;
 
@@ -72,10 +71,9 @@ async function hostile(item: string, name: string, status: number, send: () => P
   // to back) waits that long, the event loop is that late, and the server burns that much CPU. On an
   // overloaded machine one or two of them can pass 100 ms without any blocking (the process is simply not
   // scheduled, or CPU adds up over a long request), never all three.
-  expect(
-    Math.min(maxHealthMs, lag, cpuMs),
-    `${name}: /healthz ${maxHealthMs.toFixed(0)} ms, event loop late by ${lag.toFixed(0)} ms, ${cpuMs} ms of CPU`,
-  ).toBeLessThan(HEALTH_BUDGET_MS);
+  expect(Math.min(maxHealthMs, lag, cpuMs), `${name}: /healthz ${maxHealthMs.toFixed(0)} ms, event loop late by ${lag.toFixed(0)} ms, ${cpuMs} ms of CPU`).toBeLessThan(
+    HEALTH_BUDGET_MS,
+  );
   if (!overloaded()) expect(maxHealthMs, `${name}: slowest /healthz (idle baseline ${baselineHealthMs.toFixed(0)} ms)`).toBeLessThan(HEALTH_BUDGET_MS);
   expect(peakMiB - idleMiB, `${name}: peak RSS above idle`).toBeLessThan(256);
   return result.text;
@@ -144,7 +142,9 @@ describe('pathological input against a real server process', () => {
     expect(JSON.parse(render).flamebearer.numTicks).toBe(0); // the value ends in '!': no match, found in linear time
     const hit = await hostile('3', '/render (a+)+!$ (matches)', 200, async () => asResult(await get(`/render?query=${q('redos.cpu{v=~"(a+)+!$"}')}&${RANGE}`)));
     expect(JSON.parse(hit).flamebearer.numTicks).toBe(1);
-    await hostile('3', '/render-diff (a+)+$', 200, async () => asResult(await get(`/render-diff?leftQuery=${sel}&rightQuery=${sel}&leftFrom=${FROM - 3600}&leftUntil=${FROM + 3600}&rightFrom=${FROM - 3600}&rightUntil=${FROM + 3600}`)));
+    await hostile('3', '/render-diff (a+)+$', 200, async () =>
+      asResult(await get(`/render-diff?leftQuery=${sel}&rightQuery=${sel}&leftFrom=${FROM - 3600}&leftUntil=${FROM + 3600}&rightFrom=${FROM - 3600}&rightUntil=${FROM + 3600}`)),
+    );
     await hostile('3', '/labels (a|a)*$', 200, async () => asResult(await get(`/labels?query=${q('redos.cpu{v=~"(a|a)*$"}')}`)));
     await hostile('3', '/label-values (a*)*b', 200, async () => asResult(await get(`/label-values?label=v&query=${q('redos.cpu{v=~"(a*)*b"}')}`)));
     const bad = await hostile('3', '/render lookbehind (not RE2)', 400, async () => asResult(await get(`/render?query=${q('redos.cpu{v=~"(?<=a)b"}')}&${RANGE}`)));
@@ -194,36 +194,52 @@ describe('pathological input against a real server process', () => {
 
   it('item 8: a body trickled one byte at a time is cut off at ingest.request-timeout (2 s here) with 408', async () => {
     const { hostname, port } = new URL(server.url);
-    await hostile('8', 'body trickled 1 byte / 400 ms', 408, () =>
-      new Promise((resolve, reject) => {
-        const t0 = performance.now();
-        const socket = connect(Number(port), hostname);
-        let response = '';
-        let timer: NodeJS.Timeout | undefined;
-        socket.on('connect', () => {
-          socket.write(`POST /ingest?name=slow.app HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n`);
-          timer = setInterval(() => socket.writable && socket.write('a'), 400);
-        });
-        socket.on('data', (d) => (response += d.toString()));
-        socket.on('error', () => undefined);
-        socket.on('close', () => {
-          clearInterval(timer);
-          const elapsed = performance.now() - t0;
-          if (elapsed < 1900 || elapsed > 6000) reject(new Error(`connection closed after ${elapsed.toFixed(0)} ms, want ~2000`));
-          resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(response)?.[1] ?? 0), text: response });
-        });
-      }),
+    await hostile(
+      '8',
+      'body trickled 1 byte / 400 ms',
+      408,
+      () =>
+        new Promise((resolve, reject) => {
+          const t0 = performance.now();
+          const socket = connect(Number(port), hostname);
+          let response = '';
+          let timer: NodeJS.Timeout | undefined;
+          socket.on('connect', () => {
+            socket.write(`POST /ingest?name=slow.app HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n`);
+            timer = setInterval(() => socket.writable && socket.write('a'), 400);
+          });
+          socket.on('data', (d) => (response += d.toString()));
+          socket.on('error', () => undefined);
+          socket.on('close', () => {
+            clearInterval(timer);
+            const elapsed = performance.now() - t0;
+            if (elapsed < 1900 || elapsed > 6000) reject(new Error(`connection closed after ${elapsed.toFixed(0)} ms, want ~2000`));
+            resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(response)?.[1] ?? 0), text: response });
+          });
+        }),
     );
   });
 
   it('items 10, 11: negative and huge pprof values, negative speedscope weights are 422 naming the sample; zero rates get the default 100', async () => {
     const pprof = (values: number[], period = 10_000_000) =>
-      tinyProfile({ types: [['samples', 'count']], periodType: ['cpu', 'nanoseconds'], period, samples: [{ stack: ['main'], values: [1] }, { stack: ['f', 'main'], values }] });
+      tinyProfile({
+        types: [['samples', 'count']],
+        periodType: ['cpu', 'nanoseconds'],
+        period,
+        samples: [
+          { stack: ['main'], values: [1] },
+          { stack: ['f', 'main'], values },
+        ],
+      });
     const neg = await hostile('10', 'pprof negative sample value', 422, async () => asResult(await post(`/ingest?name=neg.app&format=pprof`, pprof([-5]))));
     expect(neg).toContain('sample #1: value -5 of sample type samples is negative');
     const huge = await hostile('10', 'pprof value 2^62', 422, async () => asResult(await post(`/ingest?name=huge.app&format=pprof`, pprof([2 ** 62]))));
     expect(huge).toContain('sample #1: value of sample type samples exceeds 2^53-1');
-    const ss = JSON.stringify({ $schema: SPEEDSCOPE_SCHEMA, shared: { frames: [{ name: 'a' }] }, profiles: [{ type: 'sampled', name: 'p', unit: 'none', samples: [[0], [0]], weights: [1, -3] }] });
+    const ss = JSON.stringify({
+      $schema: SPEEDSCOPE_SCHEMA,
+      shared: { frames: [{ name: 'a' }] },
+      profiles: [{ type: 'sampled', name: 'p', unit: 'none', samples: [[0], [0]], weights: [1, -3] }],
+    });
     const sst = await hostile('10', 'speedscope negative weight', 422, async () => asResult(await post(`/ingest?name=ss.app&format=speedscope`, ss)));
     expect(sst).toContain('profiles[0].weights[1]: negative value -3');
     for (const app of ['neg.app.cpu', 'huge.app.cpu', 'ss.app']) {
@@ -272,9 +288,26 @@ describe('pathological input against a real server process', () => {
 
   it('item 14: /render?max-nodes=1 gives the root and other, exactly', async () => {
     const text = await hostile('14', '/render?max-nodes=1 on a;b;c', 200, async () => asResult(await get(`/render?query=chain.cpu&max-nodes=1&${RANGE}`)));
-    expect(JSON.parse(text).flamebearer).toEqual({ names: ['total', 'other'], levels: [[0, 1, 0, 0], [0, 1, 1, 1]], numTicks: 1, maxSelf: 1 });
+    expect(JSON.parse(text).flamebearer).toEqual({
+      names: ['total', 'other'],
+      levels: [
+        [0, 1, 0, 0],
+        [0, 1, 1, 1],
+      ],
+      numTicks: 1,
+      maxSelf: 1,
+    });
     const two = (await (await get(`/render?query=chain.cpu&max-nodes=2&${RANGE}`)).json()) as { flamebearer: unknown };
-    expect(two.flamebearer).toEqual({ names: ['total', 'a', 'other'], levels: [[0, 1, 0, 0], [0, 1, 0, 1], [0, 1, 1, 2]], numTicks: 1, maxSelf: 1 });
+    expect(two.flamebearer).toEqual({
+      names: ['total', 'a', 'other'],
+      levels: [
+        [0, 1, 0, 0],
+        [0, 1, 0, 1],
+        [0, 1, 1, 2],
+      ],
+      numTicks: 1,
+      maxSelf: 1,
+    });
   });
 
   it('afterwards: alive, the reference profile renders byte-identical, memory back within 20 % of idle', async () => {
@@ -286,7 +319,17 @@ describe('pathological input against a real server process', () => {
       await new Promise((r) => setTimeout(r, 250));
       rss = readMemory(server.pid).rssMiB;
     }
-    figures.push({ item: '-', case: `RSS at the end: ${rss.toFixed(1)} MiB (${((rss / idleMiB - 1) * 100).toFixed(0)} % vs idle)`, status: 200, ms: 0, peakAboveIdleMiB: 0, maxHealthMs: 0, probes: 0, loopLagMs: 0, cpuMs: 0 });
+    figures.push({
+      item: '-',
+      case: `RSS at the end: ${rss.toFixed(1)} MiB (${((rss / idleMiB - 1) * 100).toFixed(0)} % vs idle)`,
+      status: 200,
+      ms: 0,
+      peakAboveIdleMiB: 0,
+      maxHealthMs: 0,
+      probes: 0,
+      loopLagMs: 0,
+      cpuMs: 0,
+    });
     expect(rss).toBeLessThan(idleMiB * 1.2);
     expect(server.proc.exitCode).toBeNull();
   });

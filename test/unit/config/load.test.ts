@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig, scalarSettings, substituteEnv } from '../../../src/config/load.js';
 import { parseDurationMs } from '../../../src/config/duration.js';
 import { parseSizeBytes } from '../../../src/config/size.js';
+import { buildForwardRequest } from '../../../src/remote-write/forward-request.js';
+import { item as forwardItem } from '../remote-write/fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pyrelay-config-'));
 let n = 0;
@@ -13,8 +15,7 @@ function fileWith(text: string): string {
   writeFileSync(f, text);
   return f;
 }
-const load = (text: string, env: Record<string, string> = {}, flags: Record<string, string> = {}) =>
-  loadConfig({ file: fileWith(text), env, flags });
+const load = (text: string, env: Record<string, string> = {}, flags: Record<string, string> = {}) => loadConfig({ file: fileWith(text), env, flags });
 const failure = (text: string, env: Record<string, string> = {}) => {
   try {
     load(text, env);
@@ -100,17 +101,46 @@ remote-write:
     expect(failure('remote-write:\n  targets:\n    a:\n      address: ftp://x\n')).toContain(
       'remote-write.targets.a.address: address must be an http:// or https:// URL (got "ftp://x")',
     );
-    expect(failure('remote-write:\n  targets:\n    a:\n      address: http://x\n      queue-size: -1\n')).toMatch(
-      /remote-write\.targets\.a\.queue-size: .*>=1 \(got -1\)/,
-    );
+    expect(failure('remote-write:\n  targets:\n    a:\n      address: http://x\n      queue-size: -1\n')).toMatch(/remote-write\.targets\.a\.queue-size: .*>=1 \(got -1\)/);
     expect(failure('remote-write:\n  targets:\n    a:\n      address: http://x\n      queue-workers: -3\n')).toMatch(/queue-workers/);
     expect(failure('remote-write:\n  targets:\n    a:\n      address: http://x\n      timeout: soon\n')).toMatch(/timeout: invalid duration/);
     expect(failure('remote-write:\n  targets:\n    a:\n      adress: http://x\n')).toContain('unknown key "adress"');
-    const both = failure('remote-write:\n  targets:\n    a:\n      address: http://x\n      auth-token: t\n      basic-auth-user: u\n      basic-auth-password: p\n');
-    expect(both).toContain('set either auth-token or basic-auth-user/password, not both');
-    expect(failure('remote-write:\n  targets:\n    a:\n      address: http://x\n      tenant-id: t\n      headers: { X-Scope-OrgID: y }\n')).toContain(
-      'headers sets X-Scope-OrgID while tenant-id is set',
-    );
+  });
+
+  it('loads a target with several auth options the way the original does, warning about each losing key but never its value', () => {
+    const yml = [
+      'remote-write:',
+      '  targets:',
+      '    central:',
+      '      address: http://x',
+      '      auth-token: bearer-s3cret',
+      '      basic-auth-user: u',
+      '      basic-auth-password: basic-s3cret',
+      '      tenant-id: team-a',
+      '      headers: { Authorization: header-s3cret, X-Scope-OrgID: other, X-Extra: v }',
+      '    edge:',
+      '      address: http://y',
+      '      auth-token: only-bearer',
+      '      headers: { authorization: header-s3cret }',
+      '',
+    ].join('\n');
+    const { config, warnings } = load(yml);
+    const central = config.remoteWrite.targets.find((t) => t.name === 'central')!;
+    expect(central).toMatchObject({ authToken: 'bearer-s3cret', basicAuthUser: 'u', basicAuthPassword: 'basic-s3cret', tenantId: 'team-a' });
+    expect(warnings).toEqual([
+      'remote-write target "central": auth-token is ignored because basic-auth-user/basic-auth-password are set (Basic wins over Bearer)',
+      'remote-write target "central": headers.Authorization is ignored because basic-auth-user/basic-auth-password sets Authorization',
+      'remote-write target "central": headers.X-Scope-OrgID is ignored because tenant-id sets X-Scope-OrgID',
+      'remote-write target "edge": headers.authorization is ignored because auth-token sets Authorization',
+    ]);
+    expect(warnings.join('\n')).not.toMatch(/s3cret|only-bearer|team-a/);
+    // The request builder applies the same precedence (forward-request.test.ts checks every pair).
+    expect(buildForwardRequest(forwardItem(), central).headers).toMatchObject({
+      authorization: `Basic ${Buffer.from('u:basic-s3cret').toString('base64')}`,
+      'x-scope-orgid': 'team-a',
+    });
+    const edge = config.remoteWrite.targets.find((t) => t.name === 'edge')!;
+    expect(buildForwardRequest(forwardItem(), edge).headers['authorization']).toBe('Bearer only-bearer');
   });
 
   it('never prints secrets in errors', () => {

@@ -3,6 +3,7 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createErrorHandler } from '../../../src/http/error-handler.js';
 import { createHttpServer } from '../../../src/http/server.js';
+import { registerAppRoutes } from '../../../src/http/routes/app-routes.js';
 import { registerQueryRoutes } from '../../../src/http/routes/query-routes.js';
 import { FakeClock } from '../../../src/lib/clock.js';
 import { createLogger } from '../../../src/lib/logger.js';
@@ -30,7 +31,8 @@ afterEach(async () => {
 
 function server(store: ProfileStore = seed(), allowUnauthenticatedDelete = false): FastifyInstance {
   app = createHttpServer({ logger, registry: new Registry(), bodyLimit: 1 << 20, requestTimeoutMs: 10_000, isReady: () => true });
-  registerQueryRoutes(app, { store, clock: new FakeClock(NOW), maxNodesRender: 8192, allowUnauthenticatedDelete });
+  registerQueryRoutes(app, { store, clock: new FakeClock(NOW), maxNodesRender: 8192 });
+  registerAppRoutes(app, { store, allowUnauthenticatedDelete });
   return app;
 }
 
@@ -45,7 +47,11 @@ describe('/render', () => {
     expect(body.version).toBe(1);
     expect(body.flamebearer).toEqual({
       names: ['total', 'a', 'c', 'b'],
-      levels: [[0, 3, 0, 0], [0, 3, 0, 1], [0, 1, 1, 3, 0, 2, 2, 2]],
+      levels: [
+        [0, 3, 0, 0],
+        [0, 3, 0, 1],
+        [0, 1, 1, 3, 0, 2, 2, 2],
+      ],
       numTicks: 3,
       maxSelf: 2,
     });
@@ -78,7 +84,7 @@ describe('/render', () => {
     expect(res.json().flamebearer.numTicks).toBe(10);
   });
 
-  it('treats name as an alias of query (decision 23), segment-key syntax included', async () => {
+  it('treats name as an alias of query (docs/compatibility.md#23), segment-key syntax included', async () => {
     const res = await get(server(), '/render?name=app.cpu%7Benv%3Dprod%7D&from=now-1h');
     expect(res.statusCode).toBe(200);
     expect(res.json().flamebearer.numTicks).toBe(3);
@@ -149,10 +155,9 @@ describe('/render', () => {
 });
 
 describe('/render-diff', () => {
-  it('returns a double flamebearer spanning both ranges (decision 25)', async () => {
+  it('returns a double flamebearer spanning both ranges (docs/compatibility.md#25)', async () => {
     const url =
-      '/render-diff?leftQuery=app.cpu%7Benv%3D%22prod%22%7D&leftFrom=now-2h&leftUntil=now-30m' +
-      '&rightQuery=app.cpu%7Benv%3D%22dev%22%7D&rightFrom=now-1h&rightUntil=now';
+      '/render-diff?leftQuery=app.cpu%7Benv%3D%22prod%22%7D&leftFrom=now-2h&leftUntil=now-30m' + '&rightQuery=app.cpu%7Benv%3D%22dev%22%7D&rightFrom=now-1h&rightUntil=now';
     const res = await get(server(), url);
     expect(res.statusCode).toBe(200);
     const body = res.json();
@@ -189,7 +194,7 @@ describe('/render-diff', () => {
 });
 
 describe('/labels and /label-values', () => {
-  it('lists every key including __name__ without a range, and honours from/until when given (decision 24)', async () => {
+  it('lists every key including __name__ without a range, and honours from/until when given (docs/compatibility.md#24)', async () => {
     const store = seed();
     const a = server(store);
     expect((await get(a, '/labels')).json()).toEqual(['__name__', 'env', 'pod']);
@@ -220,7 +225,7 @@ describe('/api/apps', () => {
     ]);
   });
 
-  it('DELETE is 403 by default with a message that says how to allow it (decision 26)', async () => {
+  it('DELETE is 403 by default with a message that says how to allow it (docs/compatibility.md#26)', async () => {
     const store = seed();
     const res = await server(store).inject({ method: 'DELETE', url: '/api/apps', payload: { name: 'app.cpu' } });
     expect(res.statusCode).toBe(403);
@@ -253,7 +258,7 @@ describe('/api/apps', () => {
     const plain = Fastify();
     app = plain;
     plain.setErrorHandler(createErrorHandler(logger));
-    registerQueryRoutes(plain, { store: seed(), clock: new FakeClock(NOW), maxNodesRender: 8192, allowUnauthenticatedDelete: true });
+    registerAppRoutes(plain, { store: seed(), allowUnauthenticatedDelete: true });
     const bad = await plain.inject({ method: 'DELETE', url: '/api/apps', payload: '{"name":', headers: { 'content-type': 'application/json' } });
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toEqual({ errors: ['request body contains malformed JSON'] });

@@ -1,20 +1,10 @@
 import { brotliCompressSync, constants, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
+import { errorOf } from './formats/helpers.js';
 import { describe, expect, it } from 'vitest';
 import { decodeContentEncoding } from '../../../src/ingest/content-encoding.js';
-import { PyrelayError } from '../../../src/model/errors.js';
 
 const MiB = 1 << 20;
 const text = Buffer.from('foo;bar 2\nfoo;baz 3\n'.repeat(100));
-
-function errorOf(fn: () => unknown): PyrelayError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof PyrelayError) return e;
-    throw e;
-  }
-  throw new Error('expected an error');
-}
 
 // Hand-built zstd frames (RFC 8878). Window descriptor 0x38 = 2^17 bytes; RLE blocks carry one byte.
 const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
@@ -38,8 +28,7 @@ function zstdRaw(payload: Buffer, declaredSize?: number): Buffer {
 }
 
 // `zstd -19` output (window 8 MiB, compressed blocks, checksum) of the lines below.
-const ZSTD_19 =
-  'KLUv/QRozQIAMgYPEKCrAwjiUGWGpmnJ5kG/nivgPt3wcpM+uLhDP96b/XBzl074uEUP/O528nObXji5Rxc83NcLOFtSiLEVHqgQ/GwH8JXNEEZ8/f//fwObf5NlMI2BTAFQeLlw';
+const ZSTD_19 = 'KLUv/QRozQIAMgYPEKCrAwjiUGWGpmnJ5kG/nivgPt3wcpM+uLhDP96b/XBzl074uEUP/O528nObXji5Rxc83NcLOFtSiLEVHqgQ/GwH8JXNEEZ8/f//fwObf5NlMI2BTAFQeLlw';
 const ZSTD_19_TEXT = Array.from({ length: 3000 }, (_, i) => `foo;bar${i % 10} ${i % 3}\n`).join('');
 // `printf 'hello ' | zstd` and `printf world | zstd --no-check`: two frames, one with a checksum.
 const ZSTD_HELLO = 'KLUv/QRYMQAAaGVsbG8g0jvhqQ==';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { detectFormat, isMultipart } from '../../../src/ingest/detect.js';
+import { detectFormat } from '../../../src/ingest/detect.js';
+import { isMultipart } from '../../../src/model/content-type.js';
 import { PyrelayError } from '../../../src/model/errors.js';
 
 const MP = 'multipart/form-data; boundary=abc';
@@ -16,7 +17,7 @@ describe('detectFormat', () => {
     ['jfr', undefined, 'jfr'],
     ['jfr', MP, 'jfr'],
     ['pprof', undefined, 'pprof'],
-    ['pprof', MP, 'pprof'], // decision 3: the pprof decoder parses the form
+    ['pprof', MP, 'pprof'], // docs/compatibility.md#3: the pprof decoder parses the form
     ['speedscope', undefined, 'speedscope'],
     [undefined, MP, 'pprof'], // rule 7: multipart without format
     [undefined, 'Multipart/Form-Data; boundary=x', 'pprof'],

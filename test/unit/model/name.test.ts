@@ -22,9 +22,9 @@ describe('parseName', () => {
     ['app{}', 'app{}'],
     ['app{foo=bar}', 'app{foo=bar}'],
     ['app{ b = 2 , a = 1 }', 'app{a=1,b=2}'],
-    // dotted keys every Node 0.6 client sends (decision 5)
+    // dotted keys every Node 0.6 client sends (docs/compatibility.md#5)
     ['node.app.cpu{process.runtime.name=nodejs,otel.scope.name=x}', 'node.app.cpu{otel.scope.name=x,process.runtime.name=nodejs}'],
-    // quotes are kept verbatim (decision 18)
+    // quotes are kept verbatim (docs/compatibility.md#18)
     ['app{k="v"}', 'app{k="v"}'],
     // empty value is stored as empty
     ['app{k=}', 'app{k=}'],

@@ -36,7 +36,7 @@ describe('parseTime', () => {
     ['yesterday-1h', NOW - 3600 * S],
     [' now - 1 h ', NOW - 3600 * S], // spaces are deleted first
     ['now-1_0m', NOW - 10 * 60 * S], // so are `_` and `,`
-    ['now-1h30m', NOW - 90 * 60 * S], // a sequence of pairs (spec 1.3)
+    ['now-1h30m', NOW - 90 * 60 * S], // a sequence of pairs
     ['now-1d+2h', NOW + 2 * 3600 * S], // OG splits at `+` before `-`
   ])('relative %j', (raw, ms) => {
     expect(parseTime(raw, NOW)).toEqual({ ms, forward: String(Math.floor(ms / S)) });

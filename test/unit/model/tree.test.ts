@@ -21,7 +21,13 @@ describe('Tree', () => {
 
   it('merges with a scale', () => {
     const t = Tree.fromStacks([[['a', 'b'], 2]]);
-    t.merge(Tree.fromStacks([[['a', 'b'], 4], [['c'], 2]]), 0.5);
+    t.merge(
+      Tree.fromStacks([
+        [['a', 'b'], 4],
+        [['c'], 2],
+      ]),
+      0.5,
+    );
     expect(Object.fromEntries(t.toFoldedMap())).toEqual({ 'a;b': 4, c: 1 });
     expect(t.total).toBe(5);
   });

@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Tree } from '../../../src/model/tree.js';
 import { encodeDiff } from '../../../src/query/diff.js';
 
-const tree = (stacks: Record<string, number>) =>
-  Tree.fromStacks(Object.entries(stacks).map(([k, v]) => [k.split(';'), v] as const));
+const tree = (stacks: Record<string, number>) => Tree.fromStacks(Object.entries(stacks).map(([k, v]) => [k.split(';'), v] as const));
 
 // Derived by hand: left = tree B, right = {a;b 3, e 2}. Root children in name order a, d, e are visited
 // right to left (e, d, a), so their name indices are 1, 2, 3; under a, c then b.

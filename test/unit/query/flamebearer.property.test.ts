@@ -4,10 +4,7 @@ import { Tree } from '../../../src/model/tree.js';
 import { encodeDiff } from '../../../src/query/diff.js';
 import { encodeFlamebearer } from '../../../src/query/flamebearer.js';
 
-const stacksArb = fc.array(
-  fc.tuple(fc.array(fc.constantFrom('a', 'b', 'c', 'other', 'z'), { minLength: 1, maxLength: 5 }), fc.integer({ min: 1, max: 50 })),
-  { maxLength: 30 },
-);
+const stacksArb = fc.array(fc.tuple(fc.array(fc.constantFrom('a', 'b', 'c', 'other', 'z'), { minLength: 1, maxLength: 5 }), fc.integer({ min: 1, max: 50 })), { maxLength: 30 });
 
 /** Absolute [x, total, self, name] tuples per level. */
 function decode(levels: number[][], step: number, xAt: number): number[][][] {
@@ -60,7 +57,10 @@ describe('flamebearer layout properties', () => {
     fc.assert(
       fc.property(stacksArb, stacksArb, fc.constantFrom(-1, 2, 4), (l, r, maxNodes) => {
         const fb = encodeDiff(Tree.fromStacks(l), Tree.fromStacks(r), maxNodes);
-        for (const [xAt, ticks] of [[0, fb.leftTicks], [3, fb.rightTicks]] as const) {
+        for (const [xAt, ticks] of [
+          [0, fb.leftTicks],
+          [3, fb.rightTicks],
+        ] as const) {
           const levels = decode(fb.levels, 7, xAt);
           checkNesting(levels, xAt);
           expect(levels.flat().reduce((s, t) => s + t[xAt + 2], 0)).toBe(ticks);

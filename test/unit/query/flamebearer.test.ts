@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Tree } from '../../../src/model/tree.js';
 import { encodeFlamebearer } from '../../../src/query/flamebearer.js';
 
-const tree = (stacks: Record<string, number>) =>
-  Tree.fromStacks(Object.entries(stacks).map(([k, v]) => [k.split(';'), v] as const));
+const tree = (stacks: Record<string, number>) => Tree.fromStacks(Object.entries(stacks).map(([k, v]) => [k.split(';'), v] as const));
 
 /** Decodes delta x back to absolute x, to check layout invariants independently of the encoder. */
 function absolute(levels: number[][]): number[][] {
@@ -22,7 +21,11 @@ describe('encodeFlamebearer', () => {
   it('vector A', () => {
     expect(encodeFlamebearer(tree({ 'foo;bar': 2, 'foo;baz': 3 }), -1)).toEqual({
       names: ['total', 'foo', 'baz', 'bar'],
-      levels: [[0, 5, 0, 0], [0, 5, 0, 1], [0, 2, 2, 3, 0, 3, 3, 2]],
+      levels: [
+        [0, 5, 0, 0],
+        [0, 5, 0, 1],
+        [0, 2, 2, 3, 0, 3, 3, 2],
+      ],
       numTicks: 5,
       maxSelf: 3,
     });
@@ -31,7 +34,11 @@ describe('encodeFlamebearer', () => {
   it('vector B', () => {
     expect(encodeFlamebearer(tree({ 'a;b': 1, 'a;c': 2, d: 4 }), 8192)).toEqual({
       names: ['total', 'd', 'a', 'c', 'b'],
-      levels: [[0, 7, 0, 0], [0, 3, 0, 2, 0, 4, 4, 1], [0, 1, 1, 4, 0, 2, 2, 3]],
+      levels: [
+        [0, 7, 0, 0],
+        [0, 3, 0, 2, 0, 4, 4, 1],
+        [0, 1, 1, 4, 0, 2, 2, 3],
+      ],
       numTicks: 7,
       maxSelf: 4,
     });
@@ -40,7 +47,11 @@ describe('encodeFlamebearer', () => {
   it('vector C: tree B with maxNodes 4 (minVal 2) folds b into `other` after the kept children', () => {
     expect(encodeFlamebearer(tree({ 'a;b': 1, 'a;c': 2, d: 4 }), 4)).toEqual({
       names: ['total', 'd', 'a', 'other', 'c'],
-      levels: [[0, 7, 0, 0], [0, 3, 0, 2, 0, 4, 4, 1], [0, 2, 2, 4, 0, 1, 1, 3]],
+      levels: [
+        [0, 7, 0, 0],
+        [0, 3, 0, 2, 0, 4, 4, 1],
+        [0, 2, 2, 4, 0, 1, 1, 3],
+      ],
       numTicks: 7,
       maxSelf: 4,
     });
@@ -50,13 +61,20 @@ describe('encodeFlamebearer', () => {
     const chain = tree({ 'a;b;c': 1 });
     expect(encodeFlamebearer(chain, 1)).toEqual({
       names: ['total', 'other'],
-      levels: [[0, 1, 0, 0], [0, 1, 1, 1]],
+      levels: [
+        [0, 1, 0, 0],
+        [0, 1, 1, 1],
+      ],
       numTicks: 1,
       maxSelf: 1,
     });
     expect(encodeFlamebearer(chain, 2)).toEqual({
       names: ['total', 'a', 'other'],
-      levels: [[0, 1, 0, 0], [0, 1, 0, 1], [0, 1, 1, 2]],
+      levels: [
+        [0, 1, 0, 0],
+        [0, 1, 0, 1],
+        [0, 1, 1, 2],
+      ],
       numTicks: 1,
       maxSelf: 1,
     });

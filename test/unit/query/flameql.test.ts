@@ -69,7 +69,7 @@ describe('parseFlameQL', () => {
   });
 });
 
-describe('parseQueryOrName (decision 23: name is an alias of query)', () => {
+describe('parseQueryOrName (docs/compatibility.md#23: name is an alias of query)', () => {
   it('takes FlameQL', () => {
     expect(parseQueryOrName('app.cpu{k="v"}')).toEqual({ appName: 'app.cpu', matchers: [{ name: 'k', op: '=', value: 'v' }] });
   });

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { Tree } from '../../../src/model/tree.js';
 import { minValue, truncateTree } from '../../../src/model/truncate.js';
 
-const treeB = () => Tree.fromStacks([[['a', 'b'], 1], [['a', 'c'], 2], [['d'], 4]]);
+const treeB = () =>
+  Tree.fromStacks([
+    [['a', 'b'], 1],
+    [['a', 'c'], 2],
+    [['d'], 4],
+  ]);
 
 describe('minValue', () => {
   it('counts the root among the nodes, as OG does (totals 7, 4, 3, 2, 1)', () => {
@@ -25,7 +30,14 @@ describe('truncateTree', () => {
     expect(t.total).toBe(7);
   });
   it('merges an existing other child into the synthetic one', () => {
-    const t = truncateTree(Tree.fromStacks([[['a', 'other'], 2], [['a', 'x'], 1], [['a', 'y'], 9]]), 3);
+    const t = truncateTree(
+      Tree.fromStacks([
+        [['a', 'other'], 2],
+        [['a', 'x'], 1],
+        [['a', 'y'], 9],
+      ]),
+      3,
+    );
     expect(Object.fromEntries(t.toFoldedMap())).toEqual({ 'a;other': 3, 'a;y': 9 });
   });
   it('copies the tree unchanged without truncation', () => {

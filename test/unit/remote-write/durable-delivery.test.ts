@@ -1,31 +1,27 @@
-// Durable targets end to end below HTTP: the shared lmdb backlog, the per-target durable queue, the workers
-// with retries, a scripted sender and a fake clock. Issue 4 "Must show" 4 (byte budget, max-age) plus the
+// Durable targets end to end below HTTP: the shared lmdb backlog, the per-target backlog queue, the workers
+// with retries, a scripted sender and a fake clock. Byte budget and max-age, plus the
 // persistence rules: stored once, acknowledged only after a 2xx, replayed after a restart, 503 when it
 // cannot persist.
+import { deadlineIn } from '../../../src/lib/clock.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { open } from 'lmdb';
 import { Registry } from 'prom-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TargetConfig } from '../../../src/config/config.js';
-import { openDurableBuffer } from '../../../src/remote-write/durable-buffer.js';
-import { createRemoteWrite } from '../../../src/remote-write/fan-out.js';
-import type { RemoteWrite } from '../../../src/remote-write/types.js';
+import { openSharedBacklog } from '../../../src/remote-write/shared-backlog.js';
+import { createRemoteWrite } from '../../../src/remote-write/remote-write.js';
+import type { RemoteWrite } from '../../../src/model/forward.js';
 import { item, target } from './fixtures.js';
 import { captureLogger } from './log-capture.js';
 import { scriptedSender, WatchedClock, type ScriptedSender } from './scripted.js';
+import { cleanupAfterEach } from '../../helpers/cleanup.js';
+import { registryValue } from '../../helpers/registry.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const defer = cleanupAfterEach();
 
-async function value(registry: Registry, name: string, labels: Record<string, string>): Promise<number> {
-  const m = (await registry.getMetricsAsJSON()).find((x) => x.name === name);
-  const v = m?.values.find((s) => Object.entries(labels).every(([k, val]) => s.labels[k] === val));
-  return v?.value ?? 0;
-}
+const value = registryValue;
 
 interface Rig {
   rw: RemoteWrite;
@@ -37,13 +33,13 @@ interface Rig {
 
 async function tempDir(): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'pyrelay-durable-'));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  defer(() => rm(dir, { recursive: true, force: true }));
   return dir;
 }
 
 async function rig(dir: string, targets: TargetConfig[], clock = new WatchedClock()): Promise<Rig> {
   const registry = new Registry();
-  const durable = await openDurableBuffer({ path: path.join(dir, 'remote-write'), targets, clock });
+  const durable = await openSharedBacklog({ path: path.join(dir, 'remote-write'), targets, clock });
   const senders = new Map<string, ScriptedSender>();
   const rw = createRemoteWrite({
     targets,
@@ -62,12 +58,12 @@ async function rig(dir: string, targets: TargetConfig[], clock = new WatchedCloc
   let stopped: Promise<void> | undefined;
   const stop = () => {
     if (!stopped) {
-      stopped = rw.stop(1000);
+      stopped = rw.stop(deadlineIn(clock, 1000));
       void clock.advance(1000);
     }
     return stopped;
   };
-  cleanups.push(stop);
+  defer(stop);
   return { rw, clock, registry, senders, stop };
 }
 
@@ -75,7 +71,7 @@ const durableTarget = (over: Partial<TargetConfig> = {}) => target({ durable: tr
 const body = (i: number) => Buffer.from(`profile-${String(i).padStart(3, '0')};x ${'1'.repeat(85)}\n`); // 100 bytes
 
 describe('durable delivery', () => {
-  it('byte budget overflow drops the oldest waiting items and counts them (must show 4)', async () => {
+  it('byte budget overflow drops the oldest waiting items and counts them', async () => {
     const r = await rig(await tempDir(), [durableTarget({ name: 'd', maxBacklogBytes: 500 })]);
     const s = () => r.senders.get('d')!;
     await r.rw.offer(item({ profileId: 'p1', body: body(1) }));
@@ -91,7 +87,7 @@ describe('durable delivery', () => {
     expect(s().calls.map((c) => c.profileId)).toEqual(['p1', 'p8', 'p9', 'p10', 'p11']);
   });
 
-  it('max-age drops stale items instead of sending them, and counts them (must show 4)', async () => {
+  it('max-age drops stale items instead of sending them, and counts them', async () => {
     const r = await rig(await tempDir(), [durableTarget({ name: 'd', maxAgeMs: 10_000 })]);
     const s = () => r.senders.get('d')!;
     await r.rw.offer(item({ profileId: 'a' }));
@@ -160,7 +156,7 @@ describe('durable delivery', () => {
     const r = await rig(dir, [durableTarget({ name: 'd' })]);
     for (let i = 1; i <= 3; i++) await r.rw.offer(item({ profileId: `p${i}` }));
     const inFlight = await r.senders.get('d')!.call(1);
-    const stopped = r.rw.stop(60_000); // the fake clock never reaches this deadline
+    const stopped = r.rw.stop(deadlineIn(r.clock, 60_000)); // the fake clock never reaches this deadline
     await expect(r.rw.offer(item({ profileId: 'late' }))).rejects.toMatchObject({ code: 'unavailable' });
     inFlight.answer(200);
     await stopped;
@@ -192,11 +188,11 @@ describe('durable delivery', () => {
     const dir = await tempDir();
     const targets = [durableTarget({ name: 'd' })];
     const clock = new WatchedClock();
-    const durable = await openDurableBuffer({ path: path.join(dir, 'remote-write'), targets, clock });
+    const durable = await openSharedBacklog({ path: path.join(dir, 'remote-write'), targets, clock });
     const rw = createRemoteWrite({ targets, clock, logger: captureLogger().logger, registry: new Registry(), durable, createSender: () => scriptedSender(clock) });
     await durable.backlog.close(); // as if the disk went away under it
     await expect(rw.offer(item())).rejects.toMatchObject({ code: 'unavailable', message: expect.stringMatching(/backlog cannot persist/) });
-    const stopped = rw.stop(1000);
+    const stopped = rw.stop(deadlineIn(clock, 1000));
     await clock.advance(1000);
     await stopped;
   });

@@ -1,7 +1,7 @@
 // Builders shared by the remote-write unit tests.
 import type { TargetConfig } from '../../../src/config/config.js';
 import type { FormatId } from '../../../src/model/profile.js';
-import type { ForwardItem } from '../../../src/remote-write/types.js';
+import type { ForwardItem } from '../../../src/model/forward.js';
 
 export function target(over: Partial<TargetConfig> = {}): TargetConfig {
   return {

@@ -4,7 +4,7 @@ import { item, target } from './fixtures.js';
 
 const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
 
-describe('ingestPath / URL joining (decision 2)', () => {
+describe('ingestPath / URL joining (docs/compatibility.md#2)', () => {
   it.each([
     ['http://h:1', 'http://h:1/ingest'],
     ['http://h:1/', 'http://h:1/ingest'],
@@ -43,7 +43,7 @@ describe('ingestPath / URL joining (decision 2)', () => {
   });
 });
 
-describe('query parameters (3.3, decisions 3, 10, 11)', () => {
+describe('query parameters (docs/compatibility.md#3, #10, #11)', () => {
   const q = (url: string) => Object.fromEntries(new URL(url).searchParams);
 
   it('merges target tags into the name, target wins, keys sorted', () => {
@@ -55,12 +55,10 @@ describe('query parameters (3.3, decisions 3, 10, 11)', () => {
   it('rewrites dotted tag keys only when asked', () => {
     const it1 = item({ labels: { 'otel.scope.name': 'x' } });
     expect(q(buildForwardRequest(it1, target()).url).name).toBe('my.app{otel.scope.name=x}');
-    expect(q(buildForwardRequest(it1, target({ rewriteDottedTagKeys: true, tags: { 'a.b': '1' } })).url).name).toBe(
-      'my.app{a_b=1,otel_scope_name=x}',
-    );
+    expect(q(buildForwardRequest(it1, target({ rewriteDottedTagKeys: true, tags: { 'a.b': '1' } })).url).name).toBe('my.app{a_b=1,otel_scope_name=x}');
   });
 
-  it('forwards from/until at the received precision (decision 10)', () => {
+  it('forwards from/until at the received precision (docs/compatibility.md#10)', () => {
     const { url } = buildForwardRequest(item({ from: '1700000000123456789', until: '1700000010123456789' }), target());
     expect(q(url).from).toBe('1700000000123456789');
     expect(q(url).until).toBe('1700000010123456789');

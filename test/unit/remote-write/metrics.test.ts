@@ -1,12 +1,12 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { systemClock } from '../../../src/lib/clock.js';
-import { createRemoteWrite } from '../../../src/remote-write/fan-out.js';
+import { deadlineIn, systemClock } from '../../../src/lib/clock.js';
+import { createRemoteWrite } from '../../../src/remote-write/remote-write.js';
 import { startFakeTarget } from '../../helpers/fake-target.js';
 import { item, target } from './fixtures.js';
 import { captureLogger } from './log-capture.js';
 
-describe('remote-write metrics (spec 3.5: exact OG names, types and labels)', () => {
+describe('remote-write metrics (exact OG names, types and labels)', () => {
   it('exposes the six OG metrics with their labels, address redacted', async () => {
     const fake = await startFakeTarget();
     const registry = new Registry();
@@ -20,7 +20,7 @@ describe('remote-write metrics (spec 3.5: exact OG names, types and labels)', ()
     const it1 = item({ body: Buffer.from('a;b 1\n') });
     await rw.offer(it1);
     await fake.waitForRequests(1);
-    await rw.stop(2000);
+    await rw.stop(deadlineIn(systemClock, 2000));
     await fake.close();
 
     const json = await registry.getMetricsAsJSON();
@@ -39,7 +39,17 @@ describe('remote-write metrics (spec 3.5: exact OG names, types and labels)', ()
     for (const [name, type, labels] of expectations) {
       expect(byName[name], name).toBeDefined();
       expect(byName[name].type, name).toBe(type);
-      expect(byName[name].values.some((v) => JSON.stringify(Object.keys(v.labels).filter((k) => k !== 'le').sort()) === JSON.stringify(Object.keys(labels).sort()) && Object.entries(labels).every(([k, val]) => v.labels[k] === val)), name).toBe(true);
+      expect(
+        byName[name].values.some(
+          (v) =>
+            JSON.stringify(
+              Object.keys(v.labels)
+                .filter((k) => k !== 'le')
+                .sort(),
+            ) === JSON.stringify(Object.keys(labels).sort()) && Object.entries(labels).every(([k, val]) => v.labels[k] === val),
+        ),
+        name,
+      ).toBe(true);
     }
     const value = (name: string) => byName[name].values[0].value;
     expect(value('pyroscope_remote_write_queue_capacity')).toBe(42);
@@ -56,11 +66,15 @@ describe('remote-write metrics (spec 3.5: exact OG names, types and labels)', ()
     expect(buckets).toEqual(['0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10', '+Inf']);
   });
 
-  it('a second instance on the same registry reuses the metrics instead of throwing', () => {
+  it('a second instance on the same registry reuses the metrics instead of throwing', async () => {
     const registry = new Registry();
     const deps = { targets: [target()], clock: systemClock, logger: captureLogger().logger, registry };
     const a = createRemoteWrite(deps);
-    const b = createRemoteWrite(deps);
-    return Promise.all([a.stop(100), b.stop(100)]);
+    let b: ReturnType<typeof createRemoteWrite> | undefined;
+    expect(() => (b = createRemoteWrite(deps))).not.toThrow();
+    const names = (await registry.getMetricsAsJSON()).map((m) => m.name);
+    expect(names.filter((n) => n === 'pyroscope_remote_write_queue_pending')).toHaveLength(1);
+    expect(new Set(names).size).toBe(names.length);
+    await Promise.all([a.stop(deadlineIn(systemClock, 100)), b!.stop(deadlineIn(systemClock, 100))]);
   });
 });

@@ -71,14 +71,11 @@ describe('Retry-After', () => {
     expect(parseRetryAfter('Mon, 15 Jan 2024 11:00:00 GMT', NOW)).toBe(0);
   });
 
-  it.each(['', 'soon', '-1', '1.5', '5 x', 'Mon, 99 Foo 2024 99:99:99 GMT', 'x'.repeat(40)])(
-    'invalid %j is ignored',
-    (value) => {
-      expect(parseRetryAfter(value, NOW)).toBeUndefined();
-      const o = classifyResponse(503, { retryAfter: value }, '', NOW);
-      expect(o).toEqual({ kind: 'retryable', reason: 'status', status: 503, detail: 'status 503' });
-    },
-  );
+  it.each(['', 'soon', '-1', '1.5', '5 x', 'Mon, 99 Foo 2024 99:99:99 GMT', 'x'.repeat(40)])('invalid %j is ignored', (value) => {
+    expect(parseRetryAfter(value, NOW)).toBeUndefined();
+    const o = classifyResponse(503, { retryAfter: value }, '', NOW);
+    expect(o).toEqual({ kind: 'retryable', reason: 'status', status: 503, detail: 'status 503' });
+  });
 
   it('is not attached to success or permanent outcomes', () => {
     expect(classifyResponse(200, { retryAfter: '5' }, '', NOW)).toEqual({ kind: 'success', status: 200 });
@@ -89,19 +86,13 @@ describe('Retry-After', () => {
 const withCode = (code: string, message = code) => Object.assign(new Error(message), { code });
 
 describe('classifyError', () => {
-  it.each(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED'])(
-    '%s is a retryable network error',
-    (code) => {
-      expect(classifyError(withCode(code))).toMatchObject({ kind: 'retryable', reason: 'network' });
-    },
-  );
+  it.each(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED'])('%s is a retryable network error', (code) => {
+    expect(classifyError(withCode(code))).toMatchObject({ kind: 'retryable', reason: 'network' });
+  });
 
-  it.each(['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])(
-    '%s is a retryable timeout',
-    (code) => {
-      expect(classifyError(withCode(code))).toMatchObject({ kind: 'retryable', reason: 'timeout' });
-    },
-  );
+  it.each(['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])('%s is a retryable timeout', (code) => {
+    expect(classifyError(withCode(code))).toMatchObject({ kind: 'retryable', reason: 'timeout' });
+  });
 
   it('AbortSignal.timeout is a timeout', async () => {
     const signal = AbortSignal.timeout(1);

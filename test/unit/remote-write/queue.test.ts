@@ -11,7 +11,7 @@ describe('memory queue', () => {
     expect(q.push(item({ profileId: 'b' }))).toBe('accepted');
     expect(q.push(item({ profileId: 'c' }))).toBe('accepted');
     expect(q.push(item({ profileId: 'd' }))).toBe('full');
-    expect(q.size).toBe(2);
+    expect(q.pending).toBe(3); // b and c wait, a is taken
     expect((await q.take())?.item.profileId).toBe('b');
     expect(q.push(item({ profileId: 'e' }))).toBe('accepted');
     q.close();

@@ -7,9 +7,7 @@ import { isPyrelayError } from '../../../src/model/errors.js';
 const cfg = { ...DEFAULT_RETRY_POLICY };
 const net: FailedOutcome = { kind: 'retryable', reason: 'network', detail: 'ECONNRESET' };
 const s503 = (retryAfterMs?: number): FailedOutcome =>
-  retryAfterMs === undefined
-    ? { kind: 'retryable', reason: 'status', status: 503, detail: '' }
-    : { kind: 'retryable', reason: 'status', status: 503, retryAfterMs, detail: '' };
+  retryAfterMs === undefined ? { kind: 'retryable', reason: 'status', status: 503, detail: '' } : { kind: 'retryable', reason: 'status', status: 503, retryAfterMs, detail: '' };
 const s429: FailedOutcome = { kind: 'retryable', reason: 'status', status: 429, detail: '' };
 const delay = (d: ReturnType<ReturnType<typeof createRetryPolicy>['nextDelay']>) => {
   if (!d.retry) throw new Error(`expected a retry, got ${d.reason}`);
@@ -104,20 +102,16 @@ describe('giving up', () => {
 });
 
 describe('config validation', () => {
-  it.each([
-    { minBackoffMs: -1 },
-    { maxBackoffMs: 100, minBackoffMs: 500 },
-    { multiplier: 0.5 },
-    { jitter: 1.5 },
-    { max429Retries: -1 },
-    { maxAttempts: Number.NaN },
-  ])('rejects %j', (bad) => {
-    let err: unknown;
-    try {
-      createRetryPolicy({ ...cfg, ...bad }, Math.random);
-    } catch (e) {
-      err = e;
-    }
-    expect(isPyrelayError(err) && err.code).toBe('invalid_config');
-  });
+  it.each([{ minBackoffMs: -1 }, { maxBackoffMs: 100, minBackoffMs: 500 }, { multiplier: 0.5 }, { jitter: 1.5 }, { max429Retries: -1 }, { maxAttempts: Number.NaN }])(
+    'rejects %j',
+    (bad) => {
+      let err: unknown;
+      try {
+        createRetryPolicy({ ...cfg, ...bad }, Math.random);
+      } catch (e) {
+        err = e;
+      }
+      expect(isPyrelayError(err) && err.code).toBe('invalid_config');
+    },
+  );
 });

@@ -8,8 +8,7 @@ import { createLmdbStore, type LmdbStore, type LmdbStoreOptions } from '../../..
 
 export const T0 = 1_700_000_000_000; // aligned to 10^5 s
 
-export const tree = (m: Record<string, number>) =>
-  Tree.fromStacks(Object.entries(m).map(([k, v]) => [k.split(';'), v] as const));
+export const tree = (m: Record<string, number>) => Tree.fromStacks(Object.entries(m).map(([k, v]) => [k.split(';'), v] as const));
 
 export const folded = (t: Tree) => Object.fromEntries([...t.toFoldedMap()].sort(([a], [b]) => (a < b ? -1 : 1)));
 

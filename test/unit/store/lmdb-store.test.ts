@@ -73,9 +73,7 @@ describe('lmdb store: put + select', () => {
     const { store } = await seeded();
     expect(await store.labelNames()).toEqual(['__name__', 'env', 'host', 'region']);
     expect(await store.labelNames({ appName: 'app.cpu', matchers: [] })).toEqual(['__name__', 'env', 'host']);
-    expect(await store.labelNames(undefined, { startMs: T0 + 7_000_000, endMs: T0 + 8_000_000 })).toEqual([
-      '__name__', 'env', 'region',
-    ]);
+    expect(await store.labelNames(undefined, { startMs: T0 + 7_000_000, endMs: T0 + 8_000_000 })).toEqual(['__name__', 'env', 'region']);
     expect(await store.labelNames(undefined, { startMs: T0 - 100_000, endMs: T0 - 50_000 })).toEqual([]);
     expect(await store.labelValues('__name__')).toEqual(['app.cpu', 'other.alloc_objects']);
     expect(await store.labelValues('env')).toEqual(['prod', 'staging']);

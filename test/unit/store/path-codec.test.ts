@@ -5,17 +5,15 @@ import { truncateTree } from '../../../src/model/truncate.js';
 import {
   PATH_CODEC_VERSION,
   addEntries,
-  createTruncateScratch,
   decodeSelfsInto,
   encodeSelfs,
   encodeSortedEntries,
   nodeCount,
   selfsToTree,
   treeEntries,
-  truncateSelfs,
-  truncatedEntries,
   type Selfs,
 } from '../../../src/store/path-codec.js';
+import { createTruncateScratch, truncateSelfs, truncatedEntries } from '../../../src/store/path-truncate.js';
 import type { AppPaths } from '../../../src/store/path-dict.js';
 
 const tree = (m: Record<string, number>) => Tree.fromStacks(Object.entries(m).map(([k, v]) => [k.split(';'), v] as const));
@@ -115,20 +113,26 @@ describe('path codec', () => {
     const sorted = (m: Selfs) => [...m].sort((x, y) => x[0] - y[0]);
     const truncScratch = createTruncateScratch();
     fc.assert(
-      fc.property(fc.array(fc.tuple(stack, fc.integer({ min: 1, max: 20 })), { maxLength: 40 }), fc.integer({ min: 0, max: 40 }), fc.boolean(), fc.boolean(), (stacks, maxNodes, half, sparse) => {
-        const paths = memoryPaths();
-        // Paths of other profiles first: the node's ids are then sparse in the dictionary (sorted, not scanned).
-        if (sparse) for (let i = 0; i < 3000; i++) paths.childId(0, `pad${i}`);
-        const t = Tree.fromStacks(stacks);
-        const s = selfsOf(t, paths, half ? 0.5 : 1);
-        const expected: Selfs = new Map();
-        if (nodeCount(s, paths, scratch()) > maxNodes) addEntries(expected, treeEntries(truncateTree(selfsToTree(s, paths), maxNodes), paths));
-        else for (const [k, v] of s) expected.set(k, v);
-        expect(sorted(truncateSelfs(s, paths, maxNodes, truncScratch))).toEqual(sorted(expected));
-        // The write path encodes the entries directly: they must already be in ascending, unique id order.
-        const cut = truncatedEntries(s, paths, maxNodes, truncScratch);
-        if (cut !== undefined) expect(encodeSortedEntries(cut)).toEqual(encodeSelfs(expected));
-      }),
+      fc.property(
+        fc.array(fc.tuple(stack, fc.integer({ min: 1, max: 20 })), { maxLength: 40 }),
+        fc.integer({ min: 0, max: 40 }),
+        fc.boolean(),
+        fc.boolean(),
+        (stacks, maxNodes, half, sparse) => {
+          const paths = memoryPaths();
+          // Paths of other profiles first: the node's ids are then sparse in the dictionary (sorted, not scanned).
+          if (sparse) for (let i = 0; i < 3000; i++) paths.childId(0, `pad${i}`);
+          const t = Tree.fromStacks(stacks);
+          const s = selfsOf(t, paths, half ? 0.5 : 1);
+          const expected: Selfs = new Map();
+          if (nodeCount(s, paths, scratch()) > maxNodes) addEntries(expected, treeEntries(truncateTree(selfsToTree(s, paths), maxNodes), paths));
+          else for (const [k, v] of s) expected.set(k, v);
+          expect(sorted(truncateSelfs(s, paths, maxNodes, truncScratch))).toEqual(sorted(expected));
+          // The write path encodes the entries directly: they must already be in ascending, unique id order.
+          const cut = truncatedEntries(s, paths, maxNodes, truncScratch);
+          if (cut !== undefined) expect(encodeSortedEntries(cut)).toEqual(encodeSelfs(expected));
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -157,7 +161,12 @@ describe('path codec', () => {
         expect(out.total).toBe(t.total);
         let n = 0;
         const walk = [t.root];
-        while (walk.length) for (const c of walk.pop()!.children.values()) (n++, walk.push(c));
+        while (walk.length) {
+          for (const c of walk.pop()!.children.values()) {
+            n++;
+            walk.push(c);
+          }
+        }
         expect(nodeCount(back, paths, scratch())).toBe(n);
       }),
     );

@@ -5,8 +5,16 @@ import { evaluateSelector, type LabelIndexView } from '../../../src/store/select
 
 // series 1: app.cpu{env=prod,host=a}; 2: app.cpu{env=staging,host=b}; 3: app.cpu{host=ab}; 4: other.cpu{env=prod}
 const rows: [string, string, number][] = [
-  ['__name__', 'app.cpu', 1], ['__name__', 'app.cpu', 2], ['__name__', 'app.cpu', 3], ['__name__', 'other.cpu', 4],
-  ['env', 'prod', 1], ['env', 'staging', 2], ['env', 'prod', 4], ['host', 'a', 1], ['host', 'b', 2], ['host', 'ab', 3],
+  ['__name__', 'app.cpu', 1],
+  ['__name__', 'app.cpu', 2],
+  ['__name__', 'app.cpu', 3],
+  ['__name__', 'other.cpu', 4],
+  ['env', 'prod', 1],
+  ['env', 'staging', 2],
+  ['env', 'prod', 4],
+  ['host', 'a', 1],
+  ['host', 'b', 2],
+  ['host', 'ab', 3],
 ];
 const view: LabelIndexView = {
   seriesWith: (n, v) => rows.filter((r) => r[0] === n && r[1] === v).map((r) => r[2]),

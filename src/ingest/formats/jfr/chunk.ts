@@ -22,8 +22,7 @@ export interface ChunkHeader {
   compressedInts: boolean;
 }
 
-export const startsWithJfrMagic = (b: Uint8Array, at = 0) =>
-  b.length - at >= 4 && MAGIC.every((m, i) => b[at + i] === m);
+export const startsWithJfrMagic = (b: Uint8Array, at = 0) => b.length - at >= 4 && MAGIC.every((m, i) => b[at + i] === m);
 
 /** Reads and validates the header of the chunk starting at `start`; every offset must stay inside the chunk. */
 export function readChunkHeader(buf: Uint8Array, start: number, index: number): ChunkHeader {
@@ -51,7 +50,10 @@ export function readChunkHeader(buf: Uint8Array, start: number, index: number): 
   if (h.size < CHUNK_HEADER_SIZE || h.size > left) {
     throw r.fail(`chunk size ${h.size} outside [${CHUNK_HEADER_SIZE}, ${left}] (truncated or corrupt)`, start + 8);
   }
-  for (const [name, off] of [['metadata', h.metadataOffset], ['constant pool', h.constantPoolOffset]] as const) {
+  for (const [name, off] of [
+    ['metadata', h.metadataOffset],
+    ['constant pool', h.constantPoolOffset],
+  ] as const) {
     if (off < CHUNK_HEADER_SIZE || off >= h.size) throw r.fail(`${name} offset ${off} outside the chunk of ${h.size} bytes`);
   }
   return h;

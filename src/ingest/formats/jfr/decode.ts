@@ -2,6 +2,7 @@
 // parts, each gzip-sniffed. Chunks are decoded one after another (each with its own metadata, pools
 // and `event` setting) and their samples merged into one tree per (series, label set).
 import { isReservedKey } from '../../../model/name.js';
+import { isMultipart } from '../../../model/content-type.js';
 import { malformedBody } from '../../../model/errors.js';
 import type { DecodedProfile, DecodeInput, ProfileDecoder } from '../../../model/profile.js';
 import { normalizeKey, type Labels, type SeriesKey } from '../../../model/series-key.js';
@@ -14,7 +15,7 @@ import { contextLabels, decodeLabelsSnapshot, type LabelsSnapshot } from './labe
 import { readMetadata } from './metadata.js';
 
 const PROFILE_ID = 'profile_id';
-// Same tag-key rule as the name parser (decision 5); other keys could never be queried.
+// Same tag-key rule as the name parser (docs/compatibility.md#5); other keys could never be queried.
 const VALID_KEY = /^[A-Za-z0-9_.]+$/;
 
 export const decodeJfr: ProfileDecoder = (input) => {
@@ -26,7 +27,7 @@ export const decodeJfr: ProfileDecoder = (input) => {
 
 function splitBody(input: DecodeInput): { jfr: Uint8Array; labels?: Uint8Array } {
   const max = input.limits.maxDecompressedBytes;
-  if (!input.contentType?.toLowerCase().includes('multipart/form-data')) {
+  if (!isMultipart(input.contentType)) {
     // The original does not inflate a raw body; accepting a gzipped one costs nothing.
     return { jfr: maybeGunzip(input.body, max, 'jfr') };
   }
@@ -80,7 +81,7 @@ export function decodeJfrBytes(buf: Uint8Array, snapshot: LabelsSnapshot | undef
       labelsByContext.set(ctx, ctxLabels);
     }
     const appName = `${input.key.appName}.${spec.suffix}`;
-    // Context labels override the name tags (spec 1.7.7).
+    // Context labels override the name tags.
     const labels: Labels = { ...input.key.labels, ...ctxLabels };
     t = [seriesFor({ appName, labels }, spec)];
     if (ctxLabels[PROFILE_ID] !== undefined) {

@@ -1,4 +1,4 @@
-// Event -> series mapping (spec 1.7.7, decision 22) and the per-chunk event scan.
+// Event -> series mapping (docs/compatibility.md#22) and the per-chunk event scan.
 //
 //  JFR event                          suffix(es)                                          value(s)          units / aggregation
 //  jdk.ExecutionSample, RUNNABLE      .cpu (event=cpu|wall|missing), .itimer (itimer),    1                 samples, sum
@@ -162,7 +162,7 @@ export function decodeChunk(buf: Uint8Array, h: ChunkHeader, md: Metadata): Chun
   return out;
 }
 
-/** Decision 22: a missing `event` setting means cpu (the original named it `.unknown`). */
+/** docs/compatibility.md#22: a missing `event` setting means cpu (the original named it `.unknown`). */
 function cpuSeries(eventSetting: string | undefined): SeriesSpec {
   if (eventSetting === undefined || eventSetting === 'cpu' || eventSetting === 'wall') return CPU;
   if (eventSetting === 'itimer') return ITIMER;

@@ -1,4 +1,4 @@
-// The `labels` part of a pyroscope-java upload: a LabelsSnapshot protobuf (spec 1.7.7).
+// The `labels` part of a pyroscope-java upload: a LabelsSnapshot protobuf.
 //   LabelsSnapshot { map<int64, Context> contexts = 1; map<int64, string> strings = 2; }
 //   Context { map<int64, int64> labels = 1; }   (name string id -> value string id)
 // Map entries are messages {key = 1, value = 2}. A small hand-written reader: the shape is fixed and

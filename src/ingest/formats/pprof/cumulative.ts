@@ -1,5 +1,5 @@
 // Cumulative pprof types (alloc_*, contentions, delay) hold totals since process start; we store deltas.
-// With a prev_profile the delta is exact. Without one (raw uploads, decision 12) the previous upload of the
+// With a prev_profile the delta is exact. Without one (raw uploads, docs/compatibility.md#12) the previous upload of the
 // same series within a window is the baseline, kept here in a bounded in-memory LRU.
 import type { Clock } from '../../../lib/clock.js';
 import { Tree, newNode, type TreeNode } from '../../../model/tree.js';

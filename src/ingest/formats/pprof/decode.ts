@@ -1,5 +1,6 @@
-// The pprof ingest decoder (spec 1.7.5, 1.7.6; decisions 3, 4, 12, 13, 14, 34): raw or multipart bodies,
+// The pprof ingest decoder (docs/compatibility.md#3, #4, #12, #13, #14, #34): raw or multipart bodies,
 // gzip sniffed, one DecodedProfile per (sample type × label set). Pure apart from the injected baselines.
+import { isMultipart } from '../../../model/content-type.js';
 import type { DecodedProfile, DecodeInput, ProfileDecoder } from '../../../model/profile.js';
 import { Tree } from '../../../model/tree.js';
 import { maybeGunzip } from '../../gzip.js';
@@ -14,16 +15,13 @@ export interface PprofDecoderDeps {
   baselines: CumulativeBaselines;
 }
 
-export const isMultipart = (contentType: string | undefined): boolean =>
-  contentType !== undefined && contentType.toLowerCase().includes('multipart/form-data');
-
 export function createPprofDecoder(deps: PprofDecoderDeps): ProfileDecoder {
   return (input) => {
     if (input.body.length === 0) return [];
     let profile: Uint8Array | undefined = input.body;
     let prev: Uint8Array | undefined;
     let mapping: SampleTypeMapping = DEFAULT_SAMPLE_TYPES;
-    // Decision 3: a multipart body is parsed as multipart whatever the format parameter says.
+    // docs/compatibility.md#3: a multipart body is parsed as multipart whatever the format parameter says.
     if (isMultipart(input.contentType)) {
       const parts = parseMultipart(input.body, input.contentType!, input.limits.maxMultipartParts);
       profile = firstPart(parts, 'profile');
@@ -33,7 +31,7 @@ export function createPprofDecoder(deps: PprofDecoderDeps): ProfileDecoder {
         mapping = parseSampleTypeConfig(maybeGunzip(config, input.limits.maxDecompressedBytes, 'pprof sample_type_config'));
       }
     }
-    if (profile === undefined) return []; // decision 14: the caller counts it as empty
+    if (profile === undefined) return []; // docs/compatibility.md#14: the caller counts it as empty
     return decodeProfiles(input, profile, prev, mapping, deps.baselines);
   };
 }
@@ -59,7 +57,7 @@ function decodeProfiles(
 
   let prevTrees: Map<string, Tree> | undefined;
   if (prevBytes !== undefined) {
-    // The previous profile only matters for cumulative types (spec 1.7.6), but is validated whole.
+    // The previous profile only matters for cumulative types, but is validated whole.
     const prev = indexProfile(maybeGunzip(prevBytes, limit, 'pprof prev_profile'));
     const prevSlots = resolveSlots(typesOf(prev), mapping).filter((s) => s.cumulative);
     prevTrees = new Map();
@@ -90,7 +88,7 @@ const baselineId = (s: BuiltSeries) => `${s.id}\u0000${s.slot.sampleType}`;
 
 const metadataOf = (slot: SampleTypeSlot, input: DecodeInput) => ({
   spyName: input.spyName,
-  // Decision 4: the query sampleRate is ignored for pprof.
+  // docs/compatibility.md#4: the query sampleRate is ignored for pprof.
   sampleRate: slot.sampleRate,
   units: slot.units,
   aggregation: slot.aggregation,
@@ -102,10 +100,7 @@ function typesOf(ix: PprofIndex) {
       type: ix.string(t.type, `sample_type #${i} type`),
       unit: ix.string(t.unit, `sample_type #${i} unit`),
     })),
-    periodType:
-      ix.periodType === undefined
-        ? undefined
-        : { type: ix.string(ix.periodType.type, 'period_type type'), unit: ix.string(ix.periodType.unit, 'period_type unit') },
+    periodType: ix.periodType === undefined ? undefined : { type: ix.string(ix.periodType.type, 'period_type type'), unit: ix.string(ix.periodType.unit, 'period_type unit') },
     period: ix.period,
   };
 }

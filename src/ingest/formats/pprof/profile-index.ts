@@ -169,14 +169,7 @@ function readValueType(r: ProtoReader): ValueTypeRef {
   return vt;
 }
 
-function readLocation(
-  r: ProtoReader,
-  ids: number[],
-  lineStart: number[],
-  lineCount: number[],
-  lineFunction: number[],
-  lineNumber: number[],
-): void {
+function readLocation(r: ProtoReader, ids: number[], lineStart: number[], lineCount: number[], lineFunction: number[], lineNumber: number[]): void {
   const saved = r.enter();
   let id = 0;
   const first = lineFunction.length;

@@ -1,4 +1,4 @@
-// Which pprof sample types become which series (spec 1.7.6, decision 34): the default Go-centric mapping,
+// Which pprof sample types become which series (docs/compatibility.md#34): the default Go-centric mapping,
 // the `sample_type_config` part that replaces it, and the period-derived sample rate.
 import { malformedBody } from '../../../model/errors.js';
 import type { Aggregation } from '../../../model/profile.js';
@@ -91,8 +91,7 @@ export interface ProfileTypes {
   period: number;
 }
 
-const unitNs = (unit: string): number =>
-  unit === 'microseconds' ? 1e3 : unit === 'milliseconds' ? 1e6 : unit === 'seconds' ? 1e9 : 1;
+const unitNs = (unit: string): number => (unit === 'microseconds' ? 1e3 : unit === 'milliseconds' ? 1e6 : unit === 'seconds' ? 1e9 : 1);
 
 /** The /ingest default rate, used for a sampled type whose profile has no usable period. */
 export const FALLBACK_SAMPLE_RATE = 100;
@@ -131,7 +130,7 @@ export function resolveSlots(p: ProfileTypes, mapping: SampleTypeMapping): Sampl
         sampleRate: cfg.sampled === true ? rate : 0,
       });
     } else {
-      // Decision 34: the period type is the sampled one.
+      // docs/compatibility.md#34: the period type is the sampled one.
       const sampled = p.periodType !== undefined && p.periodType.type === type;
       unmapped.push({
         valueIndex,

@@ -14,8 +14,7 @@ export type FrameStyle = 'function' | 'file-line';
  */
 export type SampleVisitor = (stack: readonly string[], values: readonly number[], labels: readonly number[]) => void;
 
-export const frameStyleFor = (spyName: string): FrameStyle =>
-  spyName === 'rbspy' || spyName === 'pyspy' ? 'file-line' : 'function';
+export const frameStyleFor = (spyName: string): FrameStyle => (spyName === 'rbspy' || spyName === 'pyspy' ? 'file-line' : 'function');
 
 export function walkSamples(ix: PprofIndex, style: FrameStyle, visit: SampleVisitor): void {
   const r = ix.reader;

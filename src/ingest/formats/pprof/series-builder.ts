@@ -1,4 +1,4 @@
-// Turns walked pprof samples into one tree per (sample type × string-label set), spec 1.7.6: labels are the
+// Turns walked pprof samples into one tree per (sample type × string-label set): labels are the
 // pprof labels overridden by the name tags, and samples carrying a `profile_id` label (exemplars) also go to
 // the series without it. Series and labels per series are bounded by the request limits.
 import { malformedBody } from '../../../model/errors.js';
@@ -27,7 +27,8 @@ interface Group {
 }
 
 export const PROFILE_ID_LABEL = 'profile_id';
-// Tag keys accepted in names; other pprof label keys (and reserved `__*` ones, which could rename the app) are dropped.
+// Tag keys accepted in names (docs/compatibility.md#5); other pprof label keys cannot form a valid series key, and
+// reserved `__*` ones (which could rename the app) are dropped too.
 const VALID_KEY = /^[A-Za-z0-9_.]+$/;
 
 export interface BuildOptions {
@@ -97,7 +98,7 @@ export function buildSeries(ix: PprofIndex, opts: BuildOptions): BuiltSeries[] {
     return s;
   };
 
-  // Walk even without slots: a body is validated whole, never half-read (decision 1).
+  // Walk even without slots: a body is validated whole, never half-read (docs/compatibility.md#1).
   const nSlots = slots.length;
   walkSamples(ix, opts.style, (stack, values, labels) => {
     const g = labels.length === 0 ? (unlabelled ??= groupFor({})) : resolveGroup(labels);

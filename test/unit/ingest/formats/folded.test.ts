@@ -46,7 +46,7 @@ describe('decodeFolded', () => {
     expect(folded(decode('a;;b 1\n\u00fcber;\u6f22 2\n'))).toEqual({ 'a;;b': 1, '\u00fcber;\u6f22': 2 });
   });
 
-  it('has no line-length cap (decision 15)', () => {
+  it('has no line-length cap (docs/compatibility.md#15)', () => {
     const frames = Array.from({ length: 1000 }, (_, i) => `frame_${'x'.repeat(100)}_${i}`).join(';');
     expect(frames.length).toBeGreaterThan(64 * 1024);
     expect(folded(decode(`${frames} 7\nshort 1\n`))).toEqual({ [frames]: 7, short: 1 });
@@ -72,16 +72,12 @@ describe('decodeFolded', () => {
 
   it('rejects counts beyond 2^53-1 and sums that lose precision', () => {
     expect(errorOf(() => decode('a 9007199254740993')).message).toBe('folded: line 1: sample count "9007199254740993" exceeds 2^53-1');
-    expect(errorOf(() => decode(`a ${Number.MAX_SAFE_INTEGER}\nb ${Number.MAX_SAFE_INTEGER}`)).message).toBe(
-      'folded: body: sum of sample values exceeds 2^53-1',
-    );
+    expect(errorOf(() => decode(`a ${Number.MAX_SAFE_INTEGER}\nb ${Number.MAX_SAFE_INTEGER}`)).message).toBe('folded: body: sum of sample values exceeds 2^53-1');
   });
 
   it('rejects stacks deeper than maxStackDepth, naming the line', () => {
     const deep = Array.from({ length: 11 }, () => 'f').join(';');
-    expect(folded(decode(`${Array.from({ length: 10 }, () => 'f').join(';')} 1`, { maxStackDepth: 10 }))).toHaveProperty(
-      Array.from({ length: 10 }, () => 'f').join(';'),
-    );
+    expect(folded(decode(`${Array.from({ length: 10 }, () => 'f').join(';')} 1`, { maxStackDepth: 10 }))).toHaveProperty(Array.from({ length: 10 }, () => 'f').join(';'));
     const e = errorOf(() => decode(`a 1\n${deep} 1`, { maxStackDepth: 10 }));
     expect(e.status).toBe(422);
     expect(e.message).toBe('folded: line 2: stack deeper than 10 frames');
@@ -93,9 +89,7 @@ describe('decodeFolded', () => {
   });
 
   it('only ever throws typed errors (fuzz)', () => {
-    const line = fc
-      .array(fc.constantFrom('a', 'b', ';', ' ', '\r', '1', '0', '9', '-', '+', '.', '\u00e9', '\t'), { maxLength: 20 })
-      .map((cs) => cs.join(''));
+    const line = fc.array(fc.constantFrom('a', 'b', ';', ' ', '\r', '1', '0', '9', '-', '+', '.', '\u00e9', '\t'), { maxLength: 20 }).map((cs) => cs.join(''));
     fc.assert(
       fc.property(fc.array(line, { maxLength: 8 }), (lines) => onlyTypedErrors(() => decode(lines.join('\n'), { maxStackDepth: 4 }))),
       { numRuns: FUZZ_RUNS },
@@ -118,8 +112,20 @@ describe('folded, validate-only (relay mode)', () => {
     expect(light[0].tree.total).toBe(0);
     expect(decodeFolded({ ...mk('x 0\n'), validateOnly: true })).toEqual([]);
     for (const bad of ['a;b 1\na;c x\n', `${Array(3000).fill('f').join(';')} 1\n`, 'a 9007199254740991\nb 1\n']) {
-      const fullErr = (() => { try { decodeFolded(mk(bad)); } catch (e) { return (e as Error).message; } })();
-      const lightErr = (() => { try { decodeFolded({ ...mk(bad), validateOnly: true }); } catch (e) { return (e as Error).message; } })();
+      const fullErr = (() => {
+        try {
+          decodeFolded(mk(bad));
+        } catch (e) {
+          return (e as Error).message;
+        }
+      })();
+      const lightErr = (() => {
+        try {
+          decodeFolded({ ...mk(bad), validateOnly: true });
+        } catch (e) {
+          return (e as Error).message;
+        }
+      })();
       expect(fullErr).toBeDefined();
       expect(lightErr).toBe(fullErr);
     }

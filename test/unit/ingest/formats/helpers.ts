@@ -2,6 +2,7 @@
 import { expect } from 'vitest';
 import { PyrelayError } from '../../../../src/model/errors.js';
 import type { DecodeInput, DecodeLimits, DecodedProfile } from '../../../../src/model/profile.js';
+import { decodeInput } from '../../../helpers/decode-input.js';
 
 /** Fuzz iterations per decoder; CI uses the default. For a longer run: FUZZ_RUNS=1000000 npx vitest run test/unit/ingest/formats */
 export const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
@@ -9,17 +10,7 @@ export const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
 export const LIMITS: DecodeLimits = { maxDecompressedBytes: 64 << 20, maxSeriesPerRequest: 100, maxLabelsPerSeries: 100 };
 
 export function input(body: Uint8Array | string, limits: Partial<DecodeLimits> = {}): DecodeInput {
-  return {
-    body: typeof body === 'string' ? Buffer.from(body, 'latin1') : body,
-    contentType: undefined,
-    key: { appName: 'app.cpu', labels: { env: 'test' } },
-    spyName: 'gospy',
-    sampleRate: 99,
-    sampleRateGiven: true,
-    units: 'samples',
-    aggregation: 'average',
-    limits: { ...LIMITS, ...limits },
-  };
+  return decodeInput(body, { key: { appName: 'app.cpu', labels: { env: 'test' } }, spyName: 'gospy', sampleRate: 99, aggregation: 'average', limits: { ...LIMITS, ...limits } });
 }
 
 export const utf8 = (s: string) => Buffer.from(s, 'utf8');

@@ -1,6 +1,7 @@
 // Fuzzing the speedscope decoder and the multipart splitter: any input either decodes or throws a
 // PyrelayError. CI runs FUZZ_RUNS=10000 (default) cases per decoder; run longer with e.g.
 //   FUZZ_RUNS=200000 npx vitest run test/unit/ingest/formats/speedscope-fuzz.test.ts
+import { decodeInput } from '../../../helpers/decode-input.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseMultipart } from '../../../../src/ingest/multipart.js';
@@ -21,17 +22,8 @@ function onlyTypedErrors(fn: () => unknown): void {
   expect(performance.now() - started).toBeLessThan(2000);
 }
 
-const input = (body: Uint8Array): DecodeInput => ({
-  body,
-  contentType: 'application/json',
-  key: { appName: 'app', labels: {} },
-  spyName: 'unknown',
-  sampleRate: 100,
-  sampleRateGiven: false,
-  units: 'samples',
-  aggregation: 'sum',
-  limits: { maxDecompressedBytes: 1 << 20, maxSeriesPerRequest: 10, maxLabelsPerSeries: 10 },
-});
+const input = (body: Uint8Array): DecodeInput =>
+  decodeInput(body, { contentType: 'application/json', sampleRateGiven: false, limits: { maxDecompressedBytes: 1 << 20, maxSeriesPerRequest: 10, maxLabelsPerSeries: 10 } });
 
 const num = fc.oneof(fc.integer({ min: -3, max: 20 }), fc.double(), fc.constant(null), fc.string({ maxLength: 2 }));
 const profile = fc.record(

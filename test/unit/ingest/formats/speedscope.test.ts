@@ -2,22 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { decodeSpeedscope, SPEEDSCOPE_SCHEMA } from '../../../../src/ingest/formats/speedscope.js';
 import { PyrelayError } from '../../../../src/model/errors.js';
 import type { DecodeInput } from '../../../../src/model/profile.js';
+import { decodeInput } from '../../../helpers/decode-input.js';
 
 const frames = [{ name: 'main' }, { name: 'work' }, { name: 'io' }];
 
 function input(file: unknown, over: Partial<DecodeInput> = {}): DecodeInput {
-  return {
-    body: new TextEncoder().encode(typeof file === 'string' ? file : JSON.stringify(file)),
+  const body = new TextEncoder().encode(typeof file === 'string' ? file : JSON.stringify(file));
+  return decodeInput(body, {
     contentType: 'application/json',
     key: { appName: 'app', labels: { env: 'x' } },
-    spyName: 'unknown',
-    sampleRate: 100,
     sampleRateGiven: false,
-    units: 'samples',
-    aggregation: 'sum',
-    limits: { maxDecompressedBytes: 1e6, maxSeriesPerRequest: 10, maxLabelsPerSeries: 10 },
     ...over,
-  };
+    limits: { maxDecompressedBytes: 1e6, maxSeriesPerRequest: 10, maxLabelsPerSeries: 10, ...over.limits },
+  });
 }
 
 const file = (...profiles: unknown[]) => ({ $schema: SPEEDSCOPE_SCHEMA, shared: { frames }, profiles });
@@ -94,10 +91,22 @@ describe('speedscope sampled', () => {
   it('sums weights per root-first stack, ×100 for time units, ×1 for bytes', () => {
     const [p] = decodeSpeedscope(input(file(sampledProfile('seconds'))));
     // The empty stack counts at the root only ('' in folded form).
-    expect(p.tree.toFoldedMap()).toEqual(new Map([['', 400], ['main;work', 400], ['main;work;io', 250]]));
+    expect(p.tree.toFoldedMap()).toEqual(
+      new Map([
+        ['', 400],
+        ['main;work', 400],
+        ['main;work;io', 250],
+      ]),
+    );
     expect(p.tree.total).toBe(1050);
     const [b] = decodeSpeedscope(input(file(sampledProfile('bytes'))));
-    expect(b.tree.toFoldedMap()).toEqual(new Map([['', 4], ['main;work', 4], ['main;work;io', 3]]));
+    expect(b.tree.toFoldedMap()).toEqual(
+      new Map([
+        ['', 4],
+        ['main;work', 4],
+        ['main;work;io', 3],
+      ]),
+    );
     expect(b.metadata).toMatchObject({ units: 'bytes', sampleRate: 0 });
   });
 

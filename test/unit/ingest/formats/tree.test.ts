@@ -22,7 +22,7 @@ describe('decodeTree', () => {
     expect(decode([])).toEqual([]);
   });
 
-  it('ignores the root name whatever it holds (decision 32)', () => {
+  it('ignores the root name whatever it holds (docs/compatibility.md#32)', () => {
     for (const root of ['', 'root', 'x'.repeat(300), '\u00fc;weird']) {
       expect(folded(decodeTree(input(encodeTree({ 'a;b': 1, c: 2 }, root))))).toEqual({ 'a;b': 1, c: 2 });
     }

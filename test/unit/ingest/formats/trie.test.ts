@@ -102,9 +102,7 @@ describe('decodeTrie', () => {
 
   it('only ever throws typed errors (fuzz)', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) =>
-        onlyTypedErrors(() => decodeTrie(input(bytes, { maxStackDepth: 8, maxDecompressedBytes: 256 }))),
-      ),
+      fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => onlyTypedErrors(() => decodeTrie(input(bytes, { maxStackDepth: 8, maxDecompressedBytes: 256 })))),
       { numRuns: FUZZ_RUNS },
     );
     const small = fc.array(fc.oneof(fc.integer({ min: 0, max: 4 }), fc.constant(0x3b), fc.integer({ min: 0, max: 255 })), { maxLength: 64 });

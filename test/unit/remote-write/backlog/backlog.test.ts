@@ -29,7 +29,7 @@ describe('append / next / ack', () => {
   it('hands out the oldest items with payload and meta, leases them, and forgets acked ones', async () => {
     const b = await openBacklog();
     const s1 = await b.append(bytes('one'), { name: 'x.cpu{}', n: 1 }, ['a', 'b']);
-    h.clock.advance(10);
+    await h.clock.advance(10);
     const s2 = await b.append(bytes('two'), { name: 'x.cpu{}', n: 2 }, ['a']);
     expect(s2).toBeGreaterThan(s1);
     expect(b.pendingItems('a')).toBe(2);

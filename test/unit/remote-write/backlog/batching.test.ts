@@ -22,8 +22,7 @@ afterEach(async () => {
 });
 
 const seqsOf = (items: { seq: number }[]) => items.map((i) => i.seq);
-const rawKeys = () =>
-  withRaw(h, ({ payloads, done }) => ({ payloads: [...payloads.getKeys({})], done: [...done.getKeys({})] }));
+const rawKeys = () => withRaw(h, ({ payloads, done }) => ({ payloads: [...payloads.getKeys({})], done: [...done.getKeys({})] }));
 
 describe('batched acks and drops', () => {
   it('an ack not flushed yet is lost by a crash (the item is sent again); a flushed one is not', async () => {
@@ -135,7 +134,7 @@ describe('payload cache policy', () => {
   const rec = (n: number) => ({ payload: new Uint8Array(n), meta: {} });
 
   it('is bounded in bytes, refuses what does not fit, and forgets an entry once every target took it', () => {
-    let now = 0;
+    const now = 0;
     const c = createPayloadCache({ maxBytes: 10, laggardMs: 1000, now: () => now });
     expect(c.put(1, rec(4), ['a', 'b'])).toBe(true);
     expect(c.put(2, rec(4), ['a'])).toBe(true);
@@ -207,7 +206,10 @@ describe('pooled record buffers', () => {
     items.forEach((it, k) => {
       const fill = k < n ? k + 1 : 200;
       expect(it.payload.length).toBe(k < n ? 70_000 + k : 70_000);
-      expect(it.payload.every((x) => x === fill), `item ${k}`).toBe(true);
+      expect(
+        it.payload.every((x) => x === fill),
+        `item ${k}`,
+      ).toBe(true);
       expect(it.meta).toEqual({ i: k });
     });
   });

@@ -31,9 +31,7 @@ function run(args: string[], opts: { fileSizeLimitKb?: number; killAfterAppends?
       proc.kill('SIGKILL');
     }
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    proc.on('close', (code, signal) => resolve({ code, signal })),
-  );
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.on('close', (code, signal) => resolve({ code, signal })));
   return { lines, exited, stderr: () => stderr };
 }
 

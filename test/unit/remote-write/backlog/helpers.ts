@@ -49,10 +49,7 @@ export async function harness(defaults: Partial<BacklogOptions> = {}): Promise<H
 /** Opens the backlog's lmdb files directly (the backlog must be closed) to inspect or damage them. */
 export async function withRaw<T>(
   h: Harness,
-  fn: (dbs: {
-    payloads: ReturnType<ReturnType<typeof open>['openDB']>;
-    done: ReturnType<ReturnType<typeof open>['openDB']>;
-  }) => Promise<T> | T,
+  fn: (dbs: { payloads: ReturnType<ReturnType<typeof open>['openDB']>; done: ReturnType<ReturnType<typeof open>['openDB']> }) => Promise<T> | T,
 ): Promise<T> {
   const env = open({ path: path.join(h.dir, 'backlog'), maxDbs: 4, compression: false });
   try {

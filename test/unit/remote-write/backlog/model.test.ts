@@ -28,7 +28,15 @@ type Cmd =
 const target = fc.constantFrom<T>(...TARGETS);
 const cmd: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ op: fc.constant('append' as const), targets: fc.subarray([...TARGETS], { minLength: 1 }), size: fc.integer({ min: 1, max: 700 }) }) },
-  { weight: 4, arbitrary: fc.record({ op: fc.constant('send' as const), target, limit: fc.integer({ min: 1, max: 4 }), result: fc.constantFrom('success' as const, 'failure' as const, 'permanent' as const, 'hold' as const) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constant('send' as const),
+      target,
+      limit: fc.integer({ min: 1, max: 4 }),
+      result: fc.constantFrom('success' as const, 'failure' as const, 'permanent' as const, 'hold' as const),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('settle' as const), target, result: fc.constantFrom('success' as const, 'failure' as const) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('expire' as const), target, advanceMs: fc.integer({ min: 0, max: 5000 }), maxAgeMs: fc.integer({ min: 1000, max: 8000 }) }) },
   { weight: 1, arbitrary: fc.constant({ op: 'flush' as const }) },
@@ -166,10 +174,11 @@ async function runScenario(cmds: Cmd[], finishFlushMs: number): Promise<void> {
           const m = model.get(c.target)!;
           const held = [...m.held];
           if (c.result === 'success') await deliver(b, c.target, held);
-          else for (const s of held) {
-            b.release(c.target, s);
-            m.held.delete(s);
-          }
+          else
+            for (const s of held) {
+              b.release(c.target, s);
+              m.held.delete(s);
+            }
           break;
         }
         case 'expire': {
@@ -235,12 +244,8 @@ async function runScenario(cmds: Cmd[], finishFlushMs: number): Promise<void> {
     await b.close();
     await rm(dir, { recursive: true, force: true });
   }
-
 }
 
 it('no acknowledged item is ever lost (model-based)', async () => {
-  await fc.assert(
-    fc.asyncProperty(fc.array(cmd, { minLength: 1, maxLength: 40 }), fc.constantFrom(0, 60_000), runScenario),
-    { numRuns: 60 },
-  );
+  await fc.assert(fc.asyncProperty(fc.array(cmd, { minLength: 1, maxLength: 40 }), fc.constantFrom(0, 60_000), runScenario), { numRuns: 60 });
 }, 120_000);

@@ -49,9 +49,15 @@ describe('corrupt JFR', () => {
   it('rejects an event whose size runs past the chunk, or is zero', () => {
     const b = small.slice();
     // The first event starts right after the 68-byte header with a 4-byte padded size.
-    b[68] = 0xff; b[69] = 0xff; b[70] = 0xff; b[71] = 0x7f;
+    b[68] = 0xff;
+    b[69] = 0xff;
+    b[70] = 0xff;
+    b[71] = 0x7f;
     expect(err(b)).toMatch(/chunk 0 at byte 68: event size \d+ exceeds the chunk/);
-    b[68] = 0x80; b[69] = 0x80; b[70] = 0x80; b[71] = 0x00;
+    b[68] = 0x80;
+    b[69] = 0x80;
+    b[70] = 0x80;
+    b[71] = 0x00;
     expect(err(b)).toMatch(/chunk 0 at byte 68: event size 0/);
   });
 });

@@ -39,7 +39,7 @@ function checkAgainst(e: JfrExpected, out = decodeJfr(input(jfr))) {
   const s = byName(out);
   const samples = e.events['jdk.ExecutionSample'];
   expect(samples.count).toBeGreaterThan(50);
-  // JDK recordings have no `event` setting: decision 22 names RUNNABLE samples `.cpu`.
+  // JDK recordings have no `event` setting: docs/compatibility.md#22 names RUNNABLE samples `.cpu`.
   const cpu = s.get('app.cpu{env=test}');
   expect(cpu?.tree.total).toBe(samples.byState?.STATE_RUNNABLE);
   expect(cpu?.tree.total).toBe(samples.count);
@@ -76,9 +76,7 @@ function checkAgainst(e: JfrExpected, out = decodeJfr(input(jfr))) {
   expect(folded(s.get('app.lock_count{env=test}'))).toEqual(lockCount);
   expect(folded(s.get('app.lock_duration{env=test}'))).toEqual(lockNs);
   expect(s.get('app.lock_duration{env=test}')?.metadata.units).toBe('lock_nanoseconds');
-  expect([...s.keys()].sort()).toEqual(
-    ['cpu', 'lock_count', 'lock_duration', ...series.map((x) => x[0])].map((x) => `app.${x}{env=test}`).sort(),
-  );
+  expect([...s.keys()].sort()).toEqual(['cpu', 'lock_count', 'lock_duration', ...series.map((x) => x[0])].map((x) => `app.${x}{env=test}`).sort());
 }
 
 describe('decodeJfr on a JDK 17 recording', () => {
@@ -94,16 +92,20 @@ describe('decodeJfr on a JDK 17 recording', () => {
       return false;
     }
   })();
-  it.runIf(hasJfr)('matches jfr print --json recomputed live from the fixture', () => {
-    const events = 'jdk.ExecutionSample,jdk.ObjectAllocationInNewTLAB,jdk.ObjectAllocationOutsideTLAB,jdk.ObjectAllocationSample,jdk.JavaMonitorEnter,jdk.ThreadPark';
-    const printed = execFileSync('jfr', ['print', '--json', '--stack-depth', '2048', '--events', events, FIXTURE.pathname], {
-      maxBuffer: 512 << 20,
-      encoding: 'utf8',
-    });
-    const live = summarizeJfrPrint(JSON.parse(printed), 'live');
-    expect(live.events['jdk.ExecutionSample'].count).toBe(expected.events['jdk.ExecutionSample'].count);
-    checkAgainst(live);
-  }, 60_000);
+  it.runIf(hasJfr)(
+    'matches jfr print --json recomputed live from the fixture',
+    () => {
+      const events = 'jdk.ExecutionSample,jdk.ObjectAllocationInNewTLAB,jdk.ObjectAllocationOutsideTLAB,jdk.ObjectAllocationSample,jdk.JavaMonitorEnter,jdk.ThreadPark';
+      const printed = execFileSync('jfr', ['print', '--json', '--stack-depth', '2048', '--events', events, FIXTURE.pathname], {
+        maxBuffer: 512 << 20,
+        encoding: 'utf8',
+      });
+      const live = summarizeJfrPrint(JSON.parse(printed), 'live');
+      expect(live.events['jdk.ExecutionSample'].count).toBe(expected.events['jdk.ExecutionSample'].count);
+      checkAgainst(live);
+    },
+    60_000,
+  );
 
   it('processes every chunk of a multi-chunk file (values add up)', () => {
     const twice = new Uint8Array(jfr.length * 2);

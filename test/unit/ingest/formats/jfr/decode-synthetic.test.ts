@@ -12,9 +12,15 @@ const SLEEP = ['com/x/Main.main', 'java/lang/Thread.sleep'];
 
 const names = (body: Uint8Array) => [...byName(decodeJfr(input(body))).keys()].sort();
 
-describe('cpu naming from the chunk event setting (decision 22)', () => {
+describe('cpu naming from the chunk event setting (docs/compatibility.md#22)', () => {
   const chunk = (eventSetting?: string) =>
-    buildChunk({ eventSetting, samples: [{ frames: RUN, n: 3 }, { frames: SLEEP, state: 'STATE_SLEEPING', n: 2 }] });
+    buildChunk({
+      eventSetting,
+      samples: [
+        { frames: RUN, n: 3 },
+        { frames: SLEEP, state: 'STATE_SLEEPING', n: 2 },
+      ],
+    });
 
   it('missing setting -> .cpu with RUNNABLE samples only', () => {
     const s = byName(decodeJfr(input(chunk())));
@@ -94,7 +100,10 @@ describe('contexts and labels', () => {
   });
 
   it('bounds the series count and labels per series with a 422', () => {
-    const mp = multipart([{ name: 'jfr', data: body }, { name: 'labels', data: labels }]);
+    const mp = multipart([
+      { name: 'jfr', data: body },
+      { name: 'labels', data: labels },
+    ]);
     const lim = (maxSeriesPerRequest: number, maxLabelsPerSeries: number) =>
       input(mp.body, { contentType: mp.contentType, limits: { maxDecompressedBytes: 1 << 20, maxSeriesPerRequest, maxLabelsPerSeries } });
     expect(pyrelayErrorOf(() => decodeJfr(lim(3, 30))).message).toMatch(/more than the limit of 3 series/);
@@ -129,7 +138,7 @@ describe('encodings and structure', () => {
 });
 
 describe('frame names', () => {
-  it('normalises generated classes and temp-file library names (spec 1.7.7)', () => {
+  it('normalises generated classes and temp-file library names', () => {
     expect(normalizeName('jdk/internal/reflect/GeneratedMethodAccessor31')).toBe('jdk/internal/reflect/GeneratedMethodAccessor_');
     expect(normalizeName('org/example/OrderService$$Lambda$669/0x0000000800fd7318')).toBe('org/example/OrderService$$Lambda$_');
     expect(normalizeName('Fib$$Lambda.0x00007ffa600c4da0')).toBe('Fib$$Lambda$_');

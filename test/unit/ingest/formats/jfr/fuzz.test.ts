@@ -12,7 +12,10 @@ const TOTAL = Number(process.env.FUZZ_RUNS ?? 10_000);
 const jfr = new Uint8Array(readFileSync(new URL('../../../../fixtures/jfr/workload.jfr', import.meta.url)));
 const small = buildChunk({
   eventSetting: 'wall',
-  samples: [{ frames: ['a/A.main', 'a/B.run'], n: 2, ctx: 1 }, { frames: ['a/A.main'], state: 'STATE_SLEEPING' }],
+  samples: [
+    { frames: ['a/A.main', 'a/B.run'], n: 2, ctx: 1 },
+    { frames: ['a/A.main'], state: 'STATE_SLEEPING' },
+  ],
   tlab: [{ frames: ['a/A.main', 'a/C.alloc'], size: 64 }],
   park: [{ frames: ['a/D.park'], ticks: 10 }],
   live: [{ frames: ['a/A.main'] }],
@@ -61,11 +64,17 @@ describe('JFR fuzz', () => {
   });
 
   it(`mutations of a synthetic async-profiler-like chunk (${Math.round(TOTAL * 0.55)} runs)`, () => {
-    fc.assert(fc.property(mutations(small.length), (m) => decodesOrRejects(mutate(small, m))), { numRuns: Math.round(TOTAL * 0.55) });
+    fc.assert(
+      fc.property(mutations(small.length), (m) => decodesOrRejects(mutate(small, m))),
+      { numRuns: Math.round(TOTAL * 0.55) },
+    );
   });
 
   it(`mutations of the JDK fixture (${Math.round(TOTAL * 0.15)} runs)`, () => {
-    fc.assert(fc.property(mutations(jfr.length), (m) => decodesOrRejects(mutate(jfr, m))), { numRuns: Math.round(TOTAL * 0.15) });
+    fc.assert(
+      fc.property(mutations(jfr.length), (m) => decodesOrRejects(mutate(jfr, m))),
+      { numRuns: Math.round(TOTAL * 0.15) },
+    );
     // No hang: even the slowest single decode is far from a timeout.
     expect(slowest).toBeLessThan(2000);
   }, 120_000);

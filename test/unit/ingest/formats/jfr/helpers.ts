@@ -1,38 +1,22 @@
 // Shared test helpers: a DecodeInput with sane limits, a multipart body builder, folded views.
 import type { DecodedProfile, DecodeInput } from '../../../../../src/model/profile.js';
 import { isPyrelayError } from '../../../../../src/model/errors.js';
+import { decodeInput } from '../../../../helpers/decode-input.js';
 
 export function input(body: Uint8Array, over: Partial<DecodeInput> = {}): DecodeInput {
-  return {
-    body,
-    contentType: undefined,
-    key: { appName: 'app', labels: { env: 'test' } },
-    spyName: 'javaspy',
-    sampleRate: 100,
-    sampleRateGiven: true,
-    units: '',
-    aggregation: 'sum',
-    limits: { maxDecompressedBytes: 64 << 20, maxSeriesPerRequest: 1000, maxLabelsPerSeries: 30 },
-    ...over,
-  };
+  return decodeInput(body, { key: { appName: 'app', labels: { env: 'test' } }, spyName: 'javaspy', units: '', ...over, limits: { maxLabelsPerSeries: 30, ...over.limits } });
 }
 
-export function multipart(parts: { name: string; filename?: string; data: Uint8Array }[], boundary = 'XyZboundary42'): { body: Uint8Array; contentType: string } {
-  const chunks: Buffer[] = [];
-  for (const p of parts) {
-    const fn = p.filename === undefined ? '' : `; filename="${p.filename}"`;
-    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"${fn}\r\nContent-Type: application/octet-stream\r\n\r\n`));
-    chunks.push(Buffer.from(p.data), Buffer.from('\r\n'));
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return { body: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
-}
+export { buildMultipart as multipart } from '../../../../helpers/multipart.js';
 
 /** `app.cpu{env=test}` -> folded map, for whole-result comparisons. */
 export function byName(out: DecodedProfile[]): Map<string, DecodedProfile> {
   const m = new Map<string, DecodedProfile>();
   for (const p of out) {
-    const tags = Object.keys(p.key.labels).sort().map((k) => `${k}=${p.key.labels[k]}`).join(',');
+    const tags = Object.keys(p.key.labels)
+      .sort()
+      .map((k) => `${k}=${p.key.labels[k]}`)
+      .join(',');
     m.set(`${p.key.appName}{${tags}}`, p);
   }
   return m;
@@ -51,7 +35,7 @@ export function pyrelayErrorOf(f: () => unknown): { code: string; status: number
   throw new Error('expected a PyrelayError, nothing was thrown');
 }
 
-/** Encodes a LabelsSnapshot (spec 1.7.7) the way pyroscope-java does, for multipart tests. */
+/** Encodes a LabelsSnapshot the way pyroscope-java does, for multipart tests. */
 export function encodeLabelsSnapshot(contexts: Record<number, Record<number, number>>, strings: Record<number, string>): Uint8Array {
   const varint = (v: number) => {
     const o: number[] = [];

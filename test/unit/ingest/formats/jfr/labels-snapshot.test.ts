@@ -3,14 +3,17 @@ import { contextLabels, decodeLabelsSnapshot } from '../../../../../src/ingest/f
 import { pyrelayErrorOf } from './helpers.js';
 
 const hex = (s: string) => Uint8Array.from(s.split(' ').map((h) => parseInt(h, 16)));
-// Spec 1.7.7: contexts {1: {1->2}}, strings {1:"k", 2:"v"}.
+// contexts {1: {1->2}}, strings {1:"k", 2:"v"}.
 const VECTOR = hex('0a 0a 08 01 12 06 0a 04 08 01 10 02 12 05 08 01 12 01 6b 12 05 08 02 12 01 76');
 
 describe('LabelsSnapshot', () => {
   it('decodes the spec vector', () => {
     const s = decodeLabelsSnapshot(VECTOR);
     expect([...s.contexts]).toEqual([[1, new Map([[1, 2]])]]);
-    expect([...s.strings]).toEqual([[1, 'k'], [2, 'v']]);
+    expect([...s.strings]).toEqual([
+      [1, 'k'],
+      [2, 'v'],
+    ]);
     expect(contextLabels(s, 1)).toEqual({ k: 'v' });
   });
 

@@ -7,16 +7,42 @@ const tree = (stacks: [string, number][]) => Tree.fromStacks(stacks.map(([s, v])
 
 describe('subtractTrees', () => {
   it('subtracts per stack and recomputes totals', () => {
-    const d = subtractTrees(tree([['a;b', 10], ['a;c', 5], ['a', 2], ['d', 1]]), tree([['a;b', 4], ['a;c', 5], ['a', 1]]));
+    const d = subtractTrees(
+      tree([
+        ['a;b', 10],
+        ['a;c', 5],
+        ['a', 2],
+        ['d', 1],
+      ]),
+      tree([
+        ['a;b', 4],
+        ['a;c', 5],
+        ['a', 1],
+      ]),
+    );
     expect(d.wentBackwards).toBe(false);
-    expect(d.tree.toFoldedMap()).toEqual(new Map([['a;b', 6], ['a', 1], ['d', 1]]));
+    expect(d.tree.toFoldedMap()).toEqual(
+      new Map([
+        ['a;b', 6],
+        ['a', 1],
+        ['d', 1],
+      ]),
+    );
     expect(d.tree.total).toBe(8);
     expect(d.tree.root.children.get('a')!.total).toBe(7);
   });
 
   it('flags a decrease or a vanished stack as going backwards', () => {
     expect(subtractTrees(tree([['a', 3]]), tree([['a', 4]])).wentBackwards).toBe(true);
-    expect(subtractTrees(tree([['a', 3]]), tree([['a', 3], ['b;c', 1]])).wentBackwards).toBe(true);
+    expect(
+      subtractTrees(
+        tree([['a', 3]]),
+        tree([
+          ['a', 3],
+          ['b;c', 1],
+        ]),
+      ).wentBackwards,
+    ).toBe(true);
     expect(subtractTrees(tree([['a;b', 3]]), tree([['a;b', 3]])).tree.total).toBe(0);
   });
 });

@@ -128,7 +128,12 @@ describe('pprof decoder: stacks, labels, names', () => {
     const got = byName(decoder().decode(input(body)));
     expect([...got.keys()].sort()).toEqual(['app.cpu{k=v,profile_id=p1}', 'app.cpu{k=v}', 'app.cpu{}']);
     expect(got.get('app.cpu{k=v,profile_id=p1}')!.tree.toFoldedMap()).toEqual(new Map([['a', 2]]));
-    expect(got.get('app.cpu{k=v}')!.tree.toFoldedMap()).toEqual(new Map([['a', 2], ['b', 3]]));
+    expect(got.get('app.cpu{k=v}')!.tree.toFoldedMap()).toEqual(
+      new Map([
+        ['a', 2],
+        ['b', 3],
+      ]),
+    );
     expect(got.get('app.cpu{}')!.tree.toFoldedMap()).toEqual(new Map([['c', 4]]));
   });
 
@@ -144,9 +149,17 @@ describe('pprof decoder: stacks, labels, names', () => {
     const body = tinyProfile({ types, samples });
     const d = decoder().decode;
     expect(d(input(body, { limits: { maxDecompressedBytes: 1e6, maxSeriesPerRequest: 5, maxLabelsPerSeries: 5 } }))).toHaveLength(5);
-    expectError(() => d(input(body, { limits: { maxDecompressedBytes: 1e6, maxSeriesPerRequest: 4, maxLabelsPerSeries: 5 } })), 'malformed_body', /more than the limit of 4 series/);
+    expectError(
+      () => d(input(body, { limits: { maxDecompressedBytes: 1e6, maxSeriesPerRequest: 4, maxLabelsPerSeries: 5 } })),
+      'malformed_body',
+      /more than the limit of 4 series/,
+    );
     const key = { appName: 'app', labels: { a: '1', b: '2' } };
-    expectError(() => d(input(body, { key, limits: { maxDecompressedBytes: 1e6, maxSeriesPerRequest: 50, maxLabelsPerSeries: 2 } })), 'malformed_body', /3 labels, more than the limit of 2/);
+    expectError(
+      () => d(input(body, { key, limits: { maxDecompressedBytes: 1e6, maxSeriesPerRequest: 50, maxLabelsPerSeries: 2 } })),
+      'malformed_body',
+      /3 labels, more than the limit of 2/,
+    );
   });
 });
 
@@ -219,7 +232,13 @@ describe('pprof decoder: sample-type mapping', () => {
   });
 
   it('a series whose sum of values passes 2^53-1 is a 422 (each value alone is exact)', () => {
-    const b = tinyProfile({ types: [['samples', 'count']], samples: [{ stack: ['f'], values: [2 ** 53 - 1] }, { stack: ['g'], values: [1] }] });
+    const b = tinyProfile({
+      types: [['samples', 'count']],
+      samples: [
+        { stack: ['f'], values: [2 ** 53 - 1] },
+        { stack: ['g'], values: [1] },
+      ],
+    });
     expect(() => decoder().decode(input(b))).toThrow(/^pprof: series app\.cpu\{\}: sum of sample values exceeds 2\^53-1$/);
   });
 

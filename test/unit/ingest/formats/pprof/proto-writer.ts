@@ -46,24 +46,80 @@ export function handProfile(opts: { packed: boolean; extra?: Field[]; sampleExtr
   const repeated = (f: number, vals: number[]): Field[] => (opts.packed ? [{ f, packed: vals }] : vals.map((v) => ({ f, varint: v })));
   return encode([
     ...(opts.extra ?? []),
-    { f: 1, bytes: [{ f: 1, varint: 1 }, { f: 2, varint: 2 }] },
-    { f: 1, bytes: [{ f: 1, varint: 3 }, { f: 2, varint: 4 }] },
+    {
+      f: 1,
+      bytes: [
+        { f: 1, varint: 1 },
+        { f: 2, varint: 2 },
+      ],
+    },
+    {
+      f: 1,
+      bytes: [
+        { f: 1, varint: 3 },
+        { f: 2, varint: 4 },
+      ],
+    },
     {
       f: 2,
       bytes: [
         ...repeated(1, [2, 1]),
         ...repeated(2, [7, 70]),
-        { f: 3, bytes: [{ f: 1, varint: 7 }, { f: 2, varint: 8 }] },
+        {
+          f: 3,
+          bytes: [
+            { f: 1, varint: 7 },
+            { f: 2, varint: 8 },
+          ],
+        },
         ...(opts.sampleExtra ?? []),
       ],
     },
     { f: 2, bytes: [...repeated(1, [1]), ...repeated(2, [opts.firstValue ?? 0, 5])] },
-    { f: 4, bytes: [{ f: 1, varint: 1 }, { f: 4, bytes: [{ f: 1, varint: 1 }, { f: 2, varint: 3 }] }] },
-    { f: 4, bytes: [{ f: 1, varint: 2 }, { f: 99, varint: 5 }, { f: 4, bytes: [{ f: 1, varint: 2 }] }] },
-    { f: 5, bytes: [{ f: 1, varint: 1 }, { f: 2, varint: 5 }] },
-    { f: 5, bytes: [{ f: 1, varint: 2 }, { f: 2, varint: 6 }, { f: 42, i32: true }] },
+    {
+      f: 4,
+      bytes: [
+        { f: 1, varint: 1 },
+        {
+          f: 4,
+          bytes: [
+            { f: 1, varint: 1 },
+            { f: 2, varint: 3 },
+          ],
+        },
+      ],
+    },
+    {
+      f: 4,
+      bytes: [
+        { f: 1, varint: 2 },
+        { f: 99, varint: 5 },
+        { f: 4, bytes: [{ f: 1, varint: 2 }] },
+      ],
+    },
+    {
+      f: 5,
+      bytes: [
+        { f: 1, varint: 1 },
+        { f: 2, varint: 5 },
+      ],
+    },
+    {
+      f: 5,
+      bytes: [
+        { f: 1, varint: 2 },
+        { f: 2, varint: 6 },
+        { f: 42, i32: true },
+      ],
+    },
     ...strings.map((s) => ({ f: 6, bytes: s })),
-    { f: 11, bytes: [{ f: 1, varint: 3 }, { f: 2, varint: 4 }] },
+    {
+      f: 11,
+      bytes: [
+        { f: 1, varint: 3 },
+        { f: 2, varint: 4 },
+      ],
+    },
     { f: 12, varint: 10_000_000 },
   ]);
 }

@@ -1,5 +1,7 @@
 // An independent, deliberately plain reading of a pprof with pprof-format, used as the expected value in
 // tests: folded stacks per (sample type, string labels), plus small helpers to build profiles and inputs.
+import { decodeInput } from '../../../../helpers/decode-input.js';
+import { buildMultipart } from '../../../../helpers/multipart.js';
 import { gunzipSync } from 'node:zlib';
 import { Function as PFunction, Line, Location, Profile, Sample, StringTable, ValueType, Label } from 'pprof-format';
 import type { DecodedProfile, DecodeInput } from '../../../../../src/model/profile.js';
@@ -70,35 +72,15 @@ export const refFolded = (bytes: Uint8Array, type: string, labels: Record<string
 export const byName = (out: DecodedProfile[]) => new Map(out.map((p) => [normalizeKey(p.key), p]));
 
 export function input(body: Uint8Array, over: Partial<DecodeInput> = {}): DecodeInput {
-  return {
-    body,
-    contentType: 'application/octet-stream',
-    key: { appName: 'app', labels: {} },
-    spyName: 'gospy',
-    sampleRate: 17,
-    sampleRateGiven: true,
-    units: 'samples',
-    aggregation: 'sum',
-    limits: { maxDecompressedBytes: 64 * 1024 * 1024, maxSeriesPerRequest: 1000, maxLabelsPerSeries: 32 },
-    ...over,
-  };
+  return decodeInput(body, { contentType: 'application/octet-stream', spyName: 'gospy', sampleRate: 17, ...over });
 }
 
 /** A multipart body with the given parts (filename set unless `plain`). */
-export function multipart(parts: { name: string; data: Uint8Array | string; plain?: boolean }[], boundary = 'b0undary'): {
-  body: Uint8Array;
-  contentType: string;
-} {
-  const chunks: Buffer[] = [];
-  for (const p of parts) {
-    const disp = p.plain ? `form-data; name="${p.name}"` : `form-data; name="${p.name}"; filename="${p.name}.bin"`;
-    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: ${disp}\r\nContent-Type: application/octet-stream\r\n\r\n`));
-    chunks.push(Buffer.from(p.data));
-    chunks.push(Buffer.from('\r\n'));
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return { body: new Uint8Array(Buffer.concat(chunks)), contentType: `multipart/form-data; boundary=${boundary}` };
-}
+export const multipart = (parts: { name: string; data: Uint8Array | string; plain?: boolean }[], boundary = 'b0undary') =>
+  buildMultipart(
+    parts.map((p) => ({ name: p.name, data: p.data, filename: p.plain ? undefined : `${p.name}.bin` })),
+    boundary,
+  );
 
 export interface TinySample {
   /** Function names, leaf first; a string containing `>` is one location with inlined lines (inlinee>caller). */
@@ -108,13 +90,7 @@ export interface TinySample {
 }
 
 /** Builds a small profile; function names become functions, each stack entry one location. */
-export function tinyProfile(o: {
-  types: [string, string][];
-  samples: TinySample[];
-  periodType?: [string, string];
-  period?: number;
-  filename?: string;
-}): Uint8Array {
+export function tinyProfile(o: { types: [string, string][]; samples: TinySample[]; periodType?: [string, string]; period?: number; filename?: string }): Uint8Array {
   const st = new StringTable();
   const fnIds = new Map<string, number>();
   const functions: PFunction[] = [];

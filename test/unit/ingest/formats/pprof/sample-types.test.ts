@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_SAMPLE_TYPES,
-  parseSampleTypeConfig,
-  periodSampleRate,
-  resolveSlots,
-} from '../../../../../src/ingest/formats/pprof/sample-types.js';
+import { DEFAULT_SAMPLE_TYPES, parseSampleTypeConfig, periodSampleRate, resolveSlots } from '../../../../../src/ingest/formats/pprof/sample-types.js';
 
 const types = (...t: string[]) => t.map((x) => ({ type: x.split('/')[0], unit: x.split('/')[1] }));
 

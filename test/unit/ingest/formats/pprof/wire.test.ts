@@ -96,29 +96,96 @@ describe('pprof wire handling', () => {
 
   it('rejects references out of range: strings, locations, functions, value counts', () => {
     const strs = (n: number): Field[] => ['', 'samples', 'count', 'f'].slice(0, n).map((s) => ({ f: 6, bytes: s }));
-    const st: Field = { f: 1, bytes: [{ f: 1, varint: 1 }, { f: 2, varint: 2 }] };
-    const fn: Field = { f: 5, bytes: [{ f: 1, varint: 1 }, { f: 2, varint: 3 }] };
-    const loc: Field = { f: 4, bytes: [{ f: 1, varint: 1 }, { f: 4, bytes: [{ f: 1, varint: 1 }] }] };
-    const sample = (locId: number, values: number[]): Field => ({ f: 2, bytes: [{ f: 1, packed: [locId] }, { f: 2, packed: values }] });
+    const st: Field = {
+      f: 1,
+      bytes: [
+        { f: 1, varint: 1 },
+        { f: 2, varint: 2 },
+      ],
+    };
+    const fn: Field = {
+      f: 5,
+      bytes: [
+        { f: 1, varint: 1 },
+        { f: 2, varint: 3 },
+      ],
+    };
+    const loc: Field = {
+      f: 4,
+      bytes: [
+        { f: 1, varint: 1 },
+        { f: 4, bytes: [{ f: 1, varint: 1 }] },
+      ],
+    };
+    const sample = (locId: number, values: number[]): Field => ({
+      f: 2,
+      bytes: [
+        { f: 1, packed: [locId] },
+        { f: 2, packed: values },
+      ],
+    });
     expect(decode(input(encode([st, fn, loc, sample(1, [4]), ...strs(4)])))[0].tree.total).toBe(4);
     expect(malformed(encode([st, fn, loc, sample(1, [4]), ...strs(3)]))).toMatch(/function #0 name: string index 3 out of range/);
     expect(malformed(encode([st, fn, loc, sample(2, [4]), ...strs(4)]))).toMatch(/sample #0: refers to unknown location id 2/);
-    const badLoc: Field = { f: 4, bytes: [{ f: 1, varint: 1 }, { f: 4, bytes: [{ f: 1, varint: 9 }] }] };
+    const badLoc: Field = {
+      f: 4,
+      bytes: [
+        { f: 1, varint: 1 },
+        { f: 4, bytes: [{ f: 1, varint: 9 }] },
+      ],
+    };
     expect(malformed(encode([st, fn, badLoc, sample(1, [4]), ...strs(4)]))).toMatch(/location #0: line refers to unknown function id 9/);
     expect(malformed(encode([st, fn, loc, sample(1, [4, 5]), ...strs(4)]))).toMatch(/sample #0: has 2 values but the profile has 1 sample types/);
     const badType: Field = { f: 1, bytes: [{ f: 1, varint: 77 }] };
     expect(malformed(encode([badType, ...strs(4)]))).toMatch(/sample_type #0 type: string index 77 out of range/);
-    const labelled: Field = { f: 2, bytes: [{ f: 1, packed: [1] }, { f: 2, packed: [1] }, { f: 3, bytes: [{ f: 1, varint: 3 }, { f: 2, varint: 40 }] }] };
+    const labelled: Field = {
+      f: 2,
+      bytes: [
+        { f: 1, packed: [1] },
+        { f: 2, packed: [1] },
+        {
+          f: 3,
+          bytes: [
+            { f: 1, varint: 3 },
+            { f: 2, varint: 40 },
+          ],
+        },
+      ],
+    };
     expect(malformed(encode([st, fn, loc, labelled, ...strs(4)]))).toMatch(/sample label f: string index 40 out of range/);
   });
 
   it('handles large, sparse ids through the map lookup', () => {
     const big = 2 ** 40 + 3;
     const bytes = encode([
-      { f: 1, bytes: [{ f: 1, varint: 1 }, { f: 2, varint: 2 }] },
-      { f: 2, bytes: [{ f: 1, packed: [big] }, { f: 2, packed: [9] }] },
-      { f: 4, bytes: [{ f: 1, varint: big }, { f: 4, bytes: [{ f: 1, varint: big + 1 }] }] },
-      { f: 5, bytes: [{ f: 1, varint: big + 1 }, { f: 2, varint: 3 }] },
+      {
+        f: 1,
+        bytes: [
+          { f: 1, varint: 1 },
+          { f: 2, varint: 2 },
+        ],
+      },
+      {
+        f: 2,
+        bytes: [
+          { f: 1, packed: [big] },
+          { f: 2, packed: [9] },
+        ],
+      },
+      {
+        f: 4,
+        bytes: [
+          { f: 1, varint: big },
+          { f: 4, bytes: [{ f: 1, varint: big + 1 }] },
+        ],
+      },
+      {
+        f: 5,
+        bytes: [
+          { f: 1, varint: big + 1 },
+          { f: 2, varint: 3 },
+        ],
+      },
       ...['', 'samples', 'count', 'deep'].map((s) => ({ f: 6, bytes: s })),
     ]);
     expect([...decode(input(bytes))[0].tree.stacks()]).toEqual([{ frames: ['deep'], value: 9 }]);

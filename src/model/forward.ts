@@ -1,7 +1,8 @@
-// The entry point every ingestion source (HTTP /ingest now; scrape and the push API later) uses to hand an
-// accepted profile to remote write. Offering never waits on a target and never changes the ingest response.
-import type { FormatId } from '../model/profile.js';
-import type { IngestRequest } from '../ingest/request.js';
+// The seam between ingestion and remote write: what an accepted profile looks like when it is handed on,
+// and the header that carries its id between pyrelays. Ingest sources depend on this, not on remote-write/.
+import type { Deadline } from '../lib/clock.js';
+import type { IngestRequest } from './ingest-request.js';
+import type { FormatId } from './profile.js';
 
 export interface ForwardItem {
   /** The original request body after Content-Encoding was undone: forwarded byte for byte. */
@@ -24,7 +25,7 @@ export interface RemoteWrite {
    */
   offer(item: ForwardItem): Promise<void>;
   /** Stop taking items, let in-flight sends finish until the deadline, leave the rest (on disk when durable). */
-  stop(deadlineMs: number): Promise<void>;
+  stop(deadline: Deadline): Promise<void>;
 }
 
 /** Header carrying ForwardItem.profileId between pyrelays. */

@@ -1,9 +1,9 @@
 // Measures what delivery guarantees cost on /ingest and how fast a backlog drains (not a test):
-//   node --import tsx test/unit/remote-write/measure-delivery.ts [ingests=500] [backlog=2000]
+//   node --import tsx bench/delivery-cost.ts [ingests=500] [backlog=2000]
 // 1. `ingests` sequential POST /ingest with no target, a memory-only target and a durable target (healthy).
 // 2. `backlog` profiles accepted while the target answers 503, then the target recovers: time to drain.
-import { startFakeTarget } from '../../helpers/fake-target.js';
-import { startTestServer } from '../../helpers/server.js';
+import { startFakeTarget } from '../test/helpers/fake-target.js';
+import { startTestServer } from '../test/helpers/server.js';
 
 const ingests = Number(process.argv[2] ?? 500);
 const backlogN = Number(process.argv[3] ?? 2000);
@@ -45,9 +45,11 @@ const srv = await startTestServer({
 });
 // Fill the backlog with concurrent clients (the figure of interest is the drain, not this).
 let next = 0;
-await Promise.all(Array.from({ length: 16 }, async () => {
-  while (next < backlogN) await post(srv.url, next++);
-}));
+await Promise.all(
+  Array.from({ length: 16 }, async () => {
+    while (next < backlogN) await post(srv.url, next++);
+  }),
+);
 const before = down.requests.length;
 const t0 = performance.now();
 down.behave({ kind: 'status', status: 200 });

@@ -1,4 +1,4 @@
-// The shared durable buffer of every `durable: true` target: one lmdb backlog under
+// The shared backlog of every `durable: true` target: one lmdb backlog under
 // `<storage-path>/remote-write`, the payload written once whatever the number of targets. It also maps a
 // ForwardItem to a backlog record and back, and routes the backlog's drops to the target they belong to.
 import type { TargetConfig } from '../config/config.js';
@@ -6,11 +6,11 @@ import type { Clock } from '../lib/clock.js';
 import { PyrelayError } from '../model/errors.js';
 import type { FormatId } from '../model/profile.js';
 import { createBacklog, type Backlog, type BacklogLogger, type DropReason } from './backlog/index.js';
-import type { ForwardItem } from './types.js';
+import type { ForwardItem } from '../model/forward.js';
 
 export type DropHandler = (reason: DropReason, count: number) => void;
 
-export interface DurableBuffer {
+export interface SharedBacklog {
   readonly backlog: Backlog;
   /** Names of the durable targets, in config order. */
   readonly targets: string[];
@@ -22,7 +22,7 @@ export interface DurableBuffer {
   close(): Promise<void>;
 }
 
-export interface DurableBufferOptions {
+export interface SharedBacklogOptions {
   path: string;
   /** Every configured target; only the durable ones get a backlog. */
   targets: TargetConfig[];
@@ -31,7 +31,7 @@ export interface DurableBufferOptions {
 }
 
 /** Opens the backlog and rebuilds every target's progress from disk (the replay) before resolving. */
-export async function openDurableBuffer(o: DurableBufferOptions): Promise<DurableBuffer> {
+export async function openSharedBacklog(o: SharedBacklogOptions): Promise<SharedBacklog> {
   const durable = o.targets.filter((t) => t.durable);
   const names = durable.map((t) => t.name);
   const handlers = new Map<string, DropHandler>();

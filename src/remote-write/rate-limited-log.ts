@@ -1,6 +1,6 @@
 // Rate-limited logging for repeated events (failed sends, queue-full drops): a dead target must not write one
 // line per profile. The first event is logged at once; later ones are counted and summarised at most once per
-// interval (decision 30).
+// interval (docs/compatibility.md#30).
 import type { Logger } from 'pino';
 import type { Clock } from '../lib/clock.js';
 
@@ -29,8 +29,7 @@ export function createRateLimitedLog(o: RateLimitedLogOptions): RateLimitedLog {
   let last: Record<string, unknown> = {};
   let timer: AbortController | undefined;
 
-  const write = (fields: Record<string, unknown>, count: number) =>
-    o.logger[o.level]({ ...o.base, ...fields, ...(count > 0 ? { suppressed: count } : {}) }, o.msg);
+  const write = (fields: Record<string, unknown>, count: number) => o.logger[o.level]({ ...o.base, ...fields, ...(count > 0 ? { suppressed: count } : {}) }, o.msg);
 
   const flush = () => {
     if (suppressed === 0) return;

@@ -1,10 +1,10 @@
-// Measures backlog append throughput: `node --import tsx test/unit/remote-write/backlog/measure-append.ts [n] [concurrency]`.
+// Measures backlog append throughput: `node --import tsx bench/backlog-append.ts [n] [concurrency]`.
 // Not a test; a reproducible figure for the /ingest path (4 KB payload, 2 targets).
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createBacklog } from '../../../../src/remote-write/backlog/index.js';
-import { systemClock } from '../../../../src/lib/clock.js';
+import { createBacklog } from '../src/remote-write/backlog/index.js';
+import { systemClock } from '../src/lib/clock.js';
 
 const total = Number(process.argv[2] ?? 20000);
 const concurrency = Number(process.argv[3] ?? 64);

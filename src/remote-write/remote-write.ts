@@ -4,16 +4,16 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { TargetConfig } from '../config/config.js';
-import type { Clock } from '../lib/clock.js';
+import type { Clock, Deadline } from '../lib/clock.js';
 import { PyrelayError } from '../model/errors.js';
-import type { DurableBuffer } from './durable-buffer.js';
-import { createDurableQueue } from './durable-queue.js';
+import type { SharedBacklog } from './shared-backlog.js';
+import { createBacklogQueue } from './backlog-queue.js';
 import { bindTargetMetrics, createRemoteWriteMetrics } from './metrics.js';
 import { createMemoryQueue, type LeaseDropReason, type TargetQueue } from './queue.js';
 import { redactUrl } from './redact.js';
 import type { Sender } from './sender.js';
 import { createTarget, type Target } from './target.js';
-import type { ForwardItem, RemoteWrite } from './types.js';
+import type { ForwardItem, RemoteWrite } from '../model/forward.js';
 
 export interface RemoteWriteDeps {
   targets: TargetConfig[];
@@ -21,7 +21,7 @@ export interface RemoteWriteDeps {
   logger: Logger;
   registry: Registry;
   /** The shared backlog of the `durable: true` targets (required when there is one); closed by stop(). */
-  durable?: DurableBuffer;
+  durable?: SharedBacklog;
   /** The queue of one non-durable target; defaults to the in-memory queue (`queue-size` items). */
   createQueue?: (target: TargetConfig, hooks: { onDrop: (reason: LeaseDropReason, count: number) => void }) => TargetQueue;
   /** Tests inject a sender; defaults to an undici pool per target. */
@@ -44,25 +44,25 @@ export function createRemoteWrite(deps: RemoteWriteDeps): RemoteWrite {
   for (const config of deps.targets) {
     let target: Target | undefined;
     const onDrop = (reason: LeaseDropReason, count: number) => target?.recordDrop(reason, count);
-    const durableQueue =
+    const backlogQueue =
       config.durable && buffer
-        ? createDurableQueue({ backlog: buffer.backlog, target: config.name, capacity: config.queueSize, maxAgeMs: config.maxAgeMs, logger: deps.logger })
+        ? createBacklogQueue({ backlog: buffer.backlog, target: config.name, capacity: config.queueSize, maxAgeMs: config.maxAgeMs, logger: deps.logger })
         : undefined;
-    const queue = durableQueue ?? deps.createQueue?.(config, { onDrop }) ?? createMemoryQueue(config.queueSize, { onDrop, now: () => deps.clock.now() });
+    const queue = backlogQueue ?? deps.createQueue?.(config, { onDrop }) ?? createMemoryQueue(config.queueSize, { onDrop, now: () => deps.clock.now() });
     target = createTarget({
       config,
       clock: deps.clock,
       logger: deps.logger,
       metrics: bindTargetMetrics(metrics, config.name, redactUrl(config.address)),
       queue,
-      durable: durableQueue !== undefined,
-      backlogStats: durableQueue?.backlogStats,
+      durable: backlogQueue !== undefined,
+      backlogStats: backlogQueue?.backlogStats,
       sender: deps.createSender?.(config),
       random: deps.random,
       logIntervalMs: deps.logIntervalMs,
     });
     const t = target;
-    if (durableQueue) {
+    if (backlogQueue) {
       buffer!.onDrop(config.name, (reason, count) => t.recordDrop(reason, count));
       durableTargets.push(t);
     }
@@ -80,9 +80,7 @@ export function createRemoteWrite(deps: RemoteWriteDeps): RemoteWrite {
   let stopping: Promise<void> | undefined;
 
   const unavailable = (err: unknown) =>
-    err instanceof PyrelayError && err.code === 'unavailable'
-      ? err
-      : new PyrelayError('unavailable', `remote write cannot keep the profile: ${String(err)}`, { cause: err });
+    err instanceof PyrelayError && err.code === 'unavailable' ? err : new PyrelayError('unavailable', `remote write cannot keep the profile: ${String(err)}`, { cause: err });
 
   return {
     async offer(item: ForwardItem): Promise<void> {
@@ -107,10 +105,8 @@ export function createRemoteWrite(deps: RemoteWriteDeps): RemoteWrite {
       }
       if (waits.length > 0) await Promise.all(waits).catch((err: unknown) => Promise.reject(unavailable(err)));
     },
-    stop(deadlineMs: number): Promise<void> {
-      // A duration unless it is clearly a unix-ms timestamp: callers pass either `shutdownTimeoutMs` or an
-      // absolute deadline shared by the whole shutdown.
-      const at = deadlineMs > 1e12 ? deadlineMs : deps.clock.now() + deadlineMs;
+    stop(deadline: Deadline): Promise<void> {
+      const at = deadline.atMs;
       stopping ??= (async () => {
         await Promise.all(targets.map((t) => t.stop(at)));
         reportCorrupt();

@@ -3,10 +3,10 @@
 // rest wait on disk instead of being dropped. Only the oldest items are taken, so budget and age drops hit
 // what waits on disk and never an item in flight.
 import type { Backlog, BacklogItem, BacklogLogger } from './backlog/index.js';
-import { itemFromRecord } from './durable-buffer.js';
+import { itemFromRecord } from './shared-backlog.js';
 import type { Lease, TargetQueue } from './queue.js';
 
-export interface DurableQueueOptions {
+export interface BacklogQueueOptions {
   backlog: Backlog;
   target: string;
   /** Items held in memory (taken and not finished) at most: the target's queue-size. */
@@ -16,19 +16,19 @@ export interface DurableQueueOptions {
   logger?: BacklogLogger;
 }
 
-export interface DurableQueue extends TargetQueue {
+export interface BacklogQueue extends TargetQueue {
   /** Unacknowledged items, bytes and the oldest enqueue time of this target (for the backlog gauges). */
   backlogStats(): { items: number; bytes: number; oldestAtMs: number | undefined };
 }
 
-export function createDurableQueue(o: DurableQueueOptions): DurableQueue {
+export function createBacklogQueue(o: BacklogQueueOptions): BacklogQueue {
   const { backlog, target } = o;
   let held = 0;
   let closed = false;
   // Bumped on every change a waiting taker cares about, so a change between "nothing to take" and
   // "wait" is never missed.
   let generation = 0;
-  let waiters: (() => void)[] = [];
+  const waiters: (() => void)[] = [];
   const kick = () => {
     generation++;
     for (const w of waiters.splice(0)) w();
@@ -72,12 +72,7 @@ export function createDurableQueue(o: DurableQueueOptions): DurableQueue {
     };
   };
 
-  const queue: DurableQueue = {
-    capacity: o.capacity,
-    get size() {
-      const s = backlog.stats(target);
-      return s.items - s.leased;
-    },
+  const queue: BacklogQueue = {
     get pending() {
       return backlog.pendingItems(target);
     },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../src/lib/clock.js';
-import { createRateLimitedLog } from '../../../src/remote-write/failure-log.js';
+import { createRateLimitedLog } from '../../../src/remote-write/rate-limited-log.js';
 import { captureLogger } from './log-capture.js';
 
 describe('rate-limited log', () => {
