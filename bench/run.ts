@@ -11,13 +11,14 @@ import { findNginx } from './lib/nginx.js';
 import { markdownTable, textTable, verdict, type Row } from './lib/report.js';
 import { ingest } from './scenarios/ingest.js';
 import { pprofDecode } from './scenarios/pprof-decode.js';
+import { pushReceive } from './scenarios/push-receive.js';
 import { relay } from './scenarios/relay.js';
 import { remoteWriteTax } from './scenarios/remote-write-tax.js';
 import { render } from './scenarios/render.js';
 import { storage } from './scenarios/storage.js';
 import { targetDown } from './scenarios/target-down.js';
 
-const SCENARIOS: Scenario[] = [ingest, relay, remoteWriteTax, targetDown, pprofDecode, render, storage];
+const SCENARIOS: Scenario[] = [ingest, relay, remoteWriteTax, targetDown, pprofDecode, render, storage, pushReceive];
 
 const argv = process.argv.slice(2);
 const smoke = argv.includes('--smoke');

@@ -10,9 +10,11 @@ import { createDedupWindow } from './ingest/dedup.js';
 import { createDecoders } from './ingest/formats/index.js';
 import { createIngestMetrics } from './ingest/metrics.js';
 import { createIngestPipeline } from './ingest/pipeline.js';
+import { createPprofExporter } from './ingest/pprof-export.js';
 import { createHttpServer } from './http/server.js';
 import { registerIngestRoutes } from './http/routes/ingest-routes.js';
 import { registerAppRoutes } from './http/routes/app-routes.js';
+import { registerPushRoutes } from './http/routes/push-routes.js';
 import { registerQueryRoutes } from './http/routes/query-routes.js';
 import { openSharedBacklog } from './remote-write/shared-backlog.js';
 import { createRemoteWrite } from './remote-write/remote-write.js';
@@ -57,27 +59,31 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
   });
   const store = markWhenWritten(lmdbStore, join(config.storagePath, 'store'), storeCheck.hadData || (await lmdbStore.apps()).length > 0);
 
+  const ingestMetrics = createIngestMetrics(registry);
+  const decoders = createDecoders({ clock, onCumulativeSkipped: () => ingestMetrics.discarded.inc({ reason: 'cumulative_without_prev' }) });
+  const decodeLimits = {
+    maxDecompressedBytes: config.ingest.maxDecompressedBytes,
+    maxSeriesPerRequest: config.ingest.maxSeriesPerRequest,
+    maxLabelsPerSeries: config.ingest.maxLabelsPerSeries,
+  };
+
   let remoteWrite: RemoteWrite | undefined;
   if (config.remoteWrite.enabled) {
     const { targets } = config.remoteWrite;
     // Opening the backlog replays it: every unacknowledged item is pending again before we listen (/ready).
     if (targets.some((t) => t.durable)) guardBacklog(config.storagePath);
     const durable = targets.some((t) => t.durable) ? await openSharedBacklog({ path: join(config.storagePath, 'remote-write'), targets, clock, logger }) : undefined;
-    remoteWrite = createRemoteWrite({ targets, clock, logger, registry, durable });
+    // `protocol: push` targets get every item as Grafana-labelled pprof, converted by the ingest decoders.
+    const exportPprof = createPprofExporter({ decoders, limits: decodeLimits });
+    remoteWrite = createRemoteWrite({ targets, clock, logger, registry, durable, pushExporter: (item) => exportPprof(item) });
   }
 
-  const ingestMetrics = createIngestMetrics(registry);
   const pipeline = createIngestPipeline({
-    decoders: createDecoders({ clock, onCumulativeSkipped: () => ingestMetrics.discarded.inc({ reason: 'cumulative_without_prev' }) }),
+    decoders,
     store: config.remoteWrite.disableLocalWrites ? undefined : store,
     remoteWrite,
     dedup: createDedupWindow({ clock, windowMs: config.ingest.dedupWindowMs, maxEntries: 1_000_000 }),
-    limits: {
-      maxDecompressedBytes: config.ingest.maxDecompressedBytes,
-      maxSeriesPerRequest: config.ingest.maxSeriesPerRequest,
-      maxLabelsPerSeries: config.ingest.maxLabelsPerSeries,
-      maxMultipartParts: config.ingest.maxMultipartParts,
-    },
+    limits: { ...decodeLimits, maxMultipartParts: config.ingest.maxMultipartParts },
     metrics: ingestMetrics,
     clock,
     logger,
@@ -107,6 +113,14 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
       maxTagValueBytes: config.ingest.maxTagValueBytes,
       maxTags: config.ingest.maxLabelsPerSeries,
     },
+    isDraining: () => draining,
+  });
+  registerPushRoutes(app, {
+    pipeline,
+    metrics: ingestMetrics,
+    clock,
+    logger,
+    limits: { maxDecompressedBytes: config.ingest.maxDecompressedBytes, maxSamplesPerPush: config.ingest.maxProfilesPerPush },
     isDraining: () => draining,
   });
   registerQueryRoutes(app, {

@@ -37,6 +37,10 @@ export interface TargetConfig {
   maxAgeMs: number;
   retry: RetryConfig;
   rewriteDottedTagKeys: boolean;
+  /** `ingest` (POST /ingest, the default when absent) or `push` (Grafana's push.v1.PusherService/Push). */
+  protocol?: 'ingest' | 'push';
+  /** protocol push: bound of one batched request body (default DEFAULT_MAX_BATCH_BYTES). */
+  maxBatchBytes?: number;
 }
 
 export interface Config {
@@ -58,6 +62,7 @@ export interface Config {
     maxMultipartParts: number;
     requestTimeoutMs: number;
     dedupWindowMs: number;
+    maxProfilesPerPush: number;
   };
   api: { allowUnauthenticatedDelete: boolean };
   remoteWrite: { enabled: boolean; disableLocalWrites: boolean; targets: TargetConfig[] };
@@ -93,6 +98,7 @@ export function toConfig(raw: RawConfig): Config {
       maxMultipartParts: raw.ingest['max-multipart-parts'],
       requestTimeoutMs: raw.ingest['request-timeout'],
       dedupWindowMs: raw.ingest['dedup-window'],
+      maxProfilesPerPush: raw.ingest['max-profiles-per-push'],
     },
     api: { allowUnauthenticatedDelete: raw.api['allow-unauthenticated-delete'] },
     remoteWrite: {
@@ -115,6 +121,8 @@ export function toConfig(raw: RawConfig): Config {
         maxAgeMs: t['max-age'],
         retry: retryConfigOf(t),
         rewriteDottedTagKeys: t['rewrite-dotted-tag-keys'],
+        protocol: t.protocol,
+        maxBatchBytes: t['max-batch-bytes'],
       })),
     },
   };

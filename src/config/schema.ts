@@ -81,6 +81,11 @@ export const targetSchema = z
     'backoff-jitter': z.coerce.number().min(0).max(1).default(0.5).describe('Random spread of each delay (0.5 = ±50%)'),
     'max-429-retries': int(10, 0, 1_000_000, 'Retries of one item answered 429 before it is dropped'),
     'max-attempts': int(0, 0, 1_000_000, 'Attempts per item before it is dropped; 0 = no limit (max-age and the byte budget still bound it)'),
+    protocol: z
+      .enum(['ingest', 'push'])
+      .default('ingest')
+      .describe('`ingest`: POST <address>/ingest (original Pyroscope, pyrelay); `push`: Grafana Pyroscope Push API at <address>/push.v1.PusherService/Push'),
+    'max-batch-bytes': size('1MiB', 'protocol push: queued profiles sent in one Push request up to this many bytes (one larger profile goes alone)'),
     'rewrite-dotted-tag-keys': bool(false, 'Rewrite `.` to `_` in tag keys, for original Pyroscope targets that reject dots'),
   })
   .strict();
@@ -105,6 +110,7 @@ export const configSchema = z
         'max-tag-value-length': int(1024, 1, MAX_TAG_VALUE_BYTES, 'UTF-8 bytes of a tag value in `name` (400 past it)'),
         'max-multipart-parts': int(32, 1, 10_000, 'Parts of one multipart/form-data body (422 past it)'),
         'request-timeout': duration('15s', 'Server-side limit on one request, so a slow client cannot hold a slot'),
+        'max-profiles-per-push': int(1000, 1, 1_000_000, 'RawSamples one Push request may carry (resource_exhausted past it)'),
         'dedup-window': duration('10m', 'Window in which a repeated X-Pyrelay-Profile-Id is answered 200 and not stored'),
       })
       .strict()

@@ -52,8 +52,8 @@ export interface TargetMetrics {
   retried(reason: string): void;
   /** A permanent failure answered with `status` (0: no response). */
   permanent(status: number): void;
-  /** A profile the target accepted (2xx) with its body bytes. */
-  sent(bytes: number): void;
+  /** A request the target accepted (2xx) with its body bytes and the profiles it carried (default 1). */
+  sent(bytes: number, profiles?: number): void;
   responded(status: number, seconds: number): void;
   inFlight(delta: 1 | -1): void;
 }
@@ -148,9 +148,9 @@ export function bindTargetMetrics(m: RemoteWriteMetrics, name: string, address: 
     failed: (reason) => m.sendFailures.labels({ ...q, reason }).inc(),
     retried: (reason) => m.retries.labels({ ...q, reason }).inc(),
     permanent: (status) => m.permanentFailures.labels({ ...q, code: String(status) }).inc(),
-    sent: (bytes) => {
+    sent: (bytes, profiles = 1) => {
       m.sentBytes.labels(c).inc(bytes);
-      m.sentProfiles.labels(q).inc();
+      m.sentProfiles.labels(q).inc(profiles);
     },
     responded: (status, seconds) => m.responseTime.labels({ ...c, code: String(status) }).observe(seconds),
     inFlight: (delta) => m.inFlight.labels(q).inc(delta),

@@ -10,6 +10,8 @@ export type SendOutcome =
       status?: number;
       retryAfterMs?: number;
       detail: string;
+      /** The Connect error code the target answered with (Push targets), counted as the reason. */
+      code?: string;
     }
   | {
       kind: 'permanent';
@@ -18,18 +20,26 @@ export type SendOutcome =
       /** HTTP status, or 0 when no response arrived (a request that can never be built or sent). */
       status: number;
       detail: string;
+      /** The Connect error code the target answered with (Push targets), counted as the reason. */
+      code?: string;
     };
 
 export type RetryableOutcome = Extract<SendOutcome, { kind: 'retryable' }>;
 export type PermanentOutcome = Extract<SendOutcome, { kind: 'permanent' }>;
 export type FailedOutcome = RetryableOutcome | PermanentOutcome;
 
+/** A response -> outcome function: classifyResponse for /ingest targets, the Connect one for Push targets. */
+export type ResponseClassifier = (status: number, headers: { retryAfter?: string; location?: string }, bodyExcerpt: string, nowMs: number) => SendOutcome;
+
+/** The `reason` label of a failed attempt: the Connect code when the target sent one, else the outcome's reason. */
+export const reasonLabel = (o: FailedOutcome): string => o.code ?? o.reason;
+
 /** Longest body excerpt kept in an outcome's detail (docs/compatibility.md#27: log at most 1 KiB). */
 export const MAX_BODY_EXCERPT = 1024;
 
 // A 429 naming one of these is a limit the same request can never pass (Grafana, docs/compatibility.md#27);
 // plain rate limiting (`rate_limited`) stays retryable.
-const PERMANENT_429 =
+export const PERMANENT_429 =
   /ingest_limit_reached|body_size_limit|profile_size_limit|samples_limit|sample_labels_limit|series_limit|label_names_per_series|label_name_too_long|label_value_too_long|too large|larger than (?:the )?(?:configured )?max/i;
 
 const excerpt = (body: string): string => (body.length > MAX_BODY_EXCERPT ? `${body.slice(0, MAX_BODY_EXCERPT)}...` : body);

@@ -11,6 +11,8 @@ import { createBacklogQueue } from './backlog-queue.js';
 import { bindTargetMetrics, createRemoteWriteMetrics } from './metrics.js';
 import { createMemoryQueue, type LeaseDropReason, type TargetQueue } from './queue.js';
 import { redactUrl } from './redact.js';
+import { createDeliveryProtocol } from './protocol.js';
+import type { PushExporter } from './push-protocol.js';
 import type { Sender } from './sender.js';
 import { createTarget, type Target } from './target.js';
 import type { ForwardItem, RemoteWrite } from '../model/forward.js';
@@ -30,6 +32,8 @@ export interface RemoteWriteDeps {
   random?: () => number;
   /** Minimum time between two log lines of the same kind per target (default 10 s). */
   logIntervalMs?: number;
+  /** Converts items to Grafana-labelled pprof for `protocol: push` targets (built from the ingest decoders). */
+  pushExporter?: PushExporter;
 }
 
 export function createRemoteWrite(deps: RemoteWriteDeps): RemoteWrite {
@@ -60,6 +64,11 @@ export function createRemoteWrite(deps: RemoteWriteDeps): RemoteWrite {
       sender: deps.createSender?.(config),
       random: deps.random,
       logIntervalMs: deps.logIntervalMs,
+      protocol: createDeliveryProtocol(config, {
+        exporter: deps.pushExporter,
+        onEncodeError: (item, err) =>
+          deps.logger.error({ remote_target: config.name, key: item.request.rawName, err: String(err) }, 'remote write: profile cannot be converted for the Push API; dropped'),
+      }),
     });
     const t = target;
     if (backlogQueue) {

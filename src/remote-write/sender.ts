@@ -1,7 +1,7 @@
 // One send attempt to one target over its keep-alive pool, cut off at the per-attempt timeout. Returns an
 // outcome (classified by outcome.ts) and never throws: the worker decides what happens next.
 import { Pool } from 'undici';
-import { classifyError, classifyResponse, type SendOutcome } from './outcome.js';
+import { classifyError, classifyResponse, type ResponseClassifier, type SendOutcome } from './outcome.js';
 import type { ForwardRequest } from './forward-request.js';
 
 /** Bytes of a response body kept for logs. */
@@ -34,6 +34,10 @@ export interface SenderOptions {
   connections: number;
   timeoutMs: number;
   now(): number;
+  /** How a response is judged (default: the /ingest rules; Push targets pass the Connect ones). */
+  classify?: ResponseClassifier;
+  /** Bytes of an error body read for the classifier and logs (default BODY_EXCERPT_BYTES). */
+  excerptBytes?: number;
 }
 
 export function createSender(o: SenderOptions): Sender {
@@ -67,13 +71,13 @@ export function createSender(o: SenderOptions): Sender {
       try {
         // A success's body is never logged: discard it without the async iteration (the common case, per send).
         if (res.statusCode >= 200 && res.statusCode < 300) await res.body.dump({ limit: MAX_BODY_READ });
-        else bodyExcerpt = await readExcerpt(res.body);
+        else bodyExcerpt = await readExcerpt(res.body, o.excerptBytes ?? BODY_EXCERPT_BYTES);
       } catch {
         // The status is what counts; a body cut off by the timeout only loses the excerpt.
       }
       const retryAfter = res.headers['retry-after'];
       const location = res.headers.location;
-      const outcome = classifyResponse(
+      const outcome = (o.classify ?? classifyResponse)(
         res.statusCode,
         { retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, location: Array.isArray(location) ? location[0] : location },
         bodyExcerpt,
@@ -95,16 +99,16 @@ export function createSender(o: SenderOptions): Sender {
   };
 }
 
-async function readExcerpt(body: AsyncIterable<Buffer> & { destroy(err?: Error): unknown }): Promise<string> {
+async function readExcerpt(body: AsyncIterable<Buffer> & { destroy(err?: Error): unknown }, max: number): Promise<string> {
   const chunks: Buffer[] = [];
   let read = 0;
   for await (const chunk of body) {
-    if (read < BODY_EXCERPT_BYTES) chunks.push(chunk);
+    if (read < max) chunks.push(chunk);
     read += chunk.length;
     if (read > MAX_BODY_READ) {
       body.destroy();
       break;
     }
   }
-  return Buffer.concat(chunks).subarray(0, BODY_EXCERPT_BYTES).toString('utf8');
+  return Buffer.concat(chunks).subarray(0, max).toString('utf8');
 }

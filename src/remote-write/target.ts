@@ -6,8 +6,9 @@ import type { Clock } from '../lib/clock.js';
 import { PyrelayError } from '../model/errors.js';
 import { normalizeKey } from '../model/series-key.js';
 import { createRateLimitedLog, type RateLimitedLog } from './rate-limited-log.js';
-import { createForwardRequestBuilder } from './forward-request.js';
 import type { DropReason, TargetMetrics } from './metrics.js';
+import { reasonLabel } from './outcome.js';
+import { createDeliveryProtocol, type DeliveryProtocol } from './protocol.js';
 import type { Lease, PushResult, TargetQueue } from './queue.js';
 import { redactUrl } from './redact.js';
 import { createRetryPolicy } from './retry-policy.js';
@@ -40,17 +41,29 @@ export interface TargetOptions {
   random?: () => number;
   /** Minimum time between two log lines of the same kind for this target. */
   logIntervalMs?: number;
+  /** How items go on the wire (default: from config.protocol, /ingest unless `push`). */
+  protocol?: DeliveryProtocol;
 }
 
 export function createTarget(o: TargetOptions): Target {
-  const { config, clock, queue, metrics } = o;
+  const { config, clock, metrics } = o;
+  const protocol = o.protocol ?? createDeliveryProtocol(config);
+  const queue = protocol.wrapQueue(o.queue);
   const durable = o.durable ?? false;
   const address = redactUrl(config.address);
   const base = { remote_target: config.name, target_address: address };
   const logIntervalMs = o.logIntervalMs ?? 10_000;
   const policy = createRetryPolicy(config.retry, o.random ?? Math.random);
-  const buildRequest = createForwardRequestBuilder(config);
-  const sender = o.sender ?? createSender({ origin: new URL(config.address).origin, connections: config.queueWorkers, timeoutMs: config.timeoutMs, now: () => clock.now() });
+  const sender =
+    o.sender ??
+    createSender({
+      origin: new URL(config.address).origin,
+      connections: config.queueWorkers,
+      timeoutMs: config.timeoutMs,
+      now: () => clock.now(),
+      classify: protocol.classify,
+      excerptBytes: protocol.excerptBytes,
+    });
   const log = (level: 'warn' | 'error', msg: string) => createRateLimitedLog({ logger: o.logger, clock, level, msg, base, intervalMs: logIntervalMs });
   const failures = log('error', 'remote write failed');
   // Refusals get their own rate limit so retry noise never hides the body excerpt of a dropped profile.
@@ -87,7 +100,7 @@ export function createTarget(o: TargetOptions): Target {
 
   async function deliver(lease: Lease): Promise<void> {
     const { item } = lease;
-    const req = buildRequest(item);
+    const req = protocol.buildRequest(lease);
     const key = normalizeKey(item.request.key);
     let attempts = 0;
     let retries429 = 0;
@@ -101,10 +114,10 @@ export function createTarget(o: TargetOptions): Target {
       const outcome = r.outcome;
       // docs/compatibility.md#8: bytes count only once the target accepted them.
       if (outcome.kind === 'success') {
-        metrics.sent(req.body.length);
+        metrics.sent(req.body.length, protocol.profilesIn(lease));
         return lease.ack();
       }
-      metrics.failed(outcome.reason);
+      metrics.failed(reasonLabel(outcome));
       const fields = { url: redactUrl(req.url), key, status: r.status ?? 0, reason: outcome.reason, attempt: attempts, body: r.bodyExcerpt, error: outcome.detail };
       if (shutdown.signal.aborted) return giveBack(lease);
       const decision = policy.nextDelay(attempts, outcome, retries429);
@@ -116,7 +129,7 @@ export function createTarget(o: TargetOptions): Target {
         return lease.drop(decision.reason);
       }
       if (outcome.status === 429) retries429++;
-      metrics.retried(outcome.reason);
+      metrics.retried(reasonLabel(outcome));
       failures.event({ ...fields, retryInMs: decision.delayMs });
       try {
         await clock.sleep(decision.delayMs, durable ? stopping.signal : shutdown.signal);
