@@ -17,8 +17,9 @@ import { remoteWriteTax } from './scenarios/remote-write-tax.js';
 import { render } from './scenarios/render.js';
 import { storage } from './scenarios/storage.js';
 import { targetDown } from './scenarios/target-down.js';
+import { uiFirstRender } from './scenarios/ui-first-render.js';
 
-const SCENARIOS: Scenario[] = [ingest, relay, remoteWriteTax, targetDown, pprofDecode, render, storage, pushReceive];
+const SCENARIOS: Scenario[] = [ingest, relay, remoteWriteTax, targetDown, pprofDecode, render, storage, pushReceive, uiFirstRender];
 
 const argv = process.argv.slice(2);
 const smoke = argv.includes('--smoke');

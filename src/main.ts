@@ -16,8 +16,11 @@ import { registerIngestRoutes } from './http/routes/ingest-routes.js';
 import { registerAppRoutes } from './http/routes/app-routes.js';
 import { registerPushRoutes } from './http/routes/push-routes.js';
 import { registerQueryRoutes } from './http/routes/query-routes.js';
+import { registerRemoteWriteRoutes } from './http/routes/remote-write-routes.js';
+import { registerWebRoutes, webAssetsDir } from './http/routes/web-routes.js';
 import { openSharedBacklog } from './remote-write/shared-backlog.js';
 import { createRemoteWrite } from './remote-write/remote-write.js';
+import { createRemoteWriteStatus, type RemoteWriteStatus } from './remote-write/target-status.js';
 import type { RemoteWrite } from './model/forward.js';
 import { createLmdbStore } from './store/lmdb-store.js';
 import { beginRun, endRun, guardBacklog, guardStore, markWhenWritten, type DeepWalk } from './store/store-guard.js';
@@ -68,14 +71,16 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
   };
 
   let remoteWrite: RemoteWrite | undefined;
+  let remoteWriteStatus: RemoteWriteStatus | undefined;
   if (config.remoteWrite.enabled) {
+    remoteWriteStatus = createRemoteWriteStatus({ clock });
     const { targets } = config.remoteWrite;
     // Opening the backlog replays it: every unacknowledged item is pending again before we listen (/ready).
     if (targets.some((t) => t.durable)) guardBacklog(config.storagePath);
     const durable = targets.some((t) => t.durable) ? await openSharedBacklog({ path: join(config.storagePath, 'remote-write'), targets, clock, logger }) : undefined;
     // `protocol: push` targets get every item as Grafana-labelled pprof, converted by the ingest decoders.
     const exportPprof = createPprofExporter({ decoders, limits: decodeLimits });
-    remoteWrite = createRemoteWrite({ targets, clock, logger, registry, durable, pushExporter: (item) => exportPprof(item) });
+    remoteWrite = createRemoteWrite({ targets, clock, logger, registry, durable, pushExporter: (item) => exportPprof(item), status: remoteWriteStatus });
   }
 
   const pipeline = createIngestPipeline({
@@ -129,6 +134,9 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     maxNodesRender: config.maxNodesRender,
   });
   registerAppRoutes(app, { store, allowUnauthenticatedDelete: config.api.allowUnauthenticatedDelete });
+
+  registerRemoteWriteRoutes(app, { status: remoteWriteStatus });
+  registerWebRoutes(app, { dir: webAssetsDir(), logger });
 
   let stopping: Promise<void> | undefined;
   return {

@@ -36,6 +36,8 @@ export type { DropReason };
 export interface TargetSample {
   pending: number;
   backlog?: { items: number; bytes: number; oldestAtMs: number | undefined };
+  /** Bytes and oldest item of a memory queue (the status page reads it; no gauge). */
+  queued?: { bytes: number; oldestAtMs: number | undefined };
   nowMs: number;
 }
 
@@ -46,8 +48,8 @@ export interface TargetMetrics {
   /** Registers the sampler of the pending/backlog gauges; returns its removal (takes a last sample first). */
   sampleWith(sample: () => TargetSample): () => void;
   dropped(reason: DropReason, n?: number): void;
-  /** A send attempt that did not end in 2xx; `reason` is the outcome's (network, timeout, status, non_retryable, redirect). */
-  failed(reason: string): void;
+  /** A send attempt that did not end in 2xx; `reason` is the outcome's (network, timeout, status, non_retryable, redirect), `detail` its text. */
+  failed(reason: string, detail?: string): void;
   /** A failed attempt that will be tried again. */
   retried(reason: string): void;
   /** A permanent failure answered with `status` (0: no response). */

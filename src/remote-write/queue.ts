@@ -31,6 +31,8 @@ export interface TargetQueue {
   close(): void;
   /** Removes and returns what is still waiting (shutdown past its deadline). A backlog queue keeps them and returns []. */
   drain(): ForwardItem[];
+  /** Body bytes and oldest enqueue time of the pending items (the memory queue; the backlog has its own). */
+  stats?(): { bytes: number; oldestAtMs: number | undefined };
 }
 
 export interface MemoryQueueOptions {
@@ -45,16 +47,23 @@ export function createMemoryQueue(capacity: number, opts: MemoryQueueOptions = {
   // A ring would avoid shift()'s O(n), but n <= queue-size and items are whole profiles: it does not matter.
   const items: { item: ForwardItem; at: number }[] = [];
   const takers: ((lease: Lease | undefined) => void)[] = [];
+  // Enqueue times of the taken, unfinished items (at most one per worker) and the bytes of all pending ones.
+  const leasedAt = new Set<{ at: number }>();
+  let pendingBytes = 0;
   let leased = 0;
   let closed = false;
 
   const lease = (item: ForwardItem, at: number): Lease => {
     leased++;
+    const mark = { at };
+    leasedAt.add(mark);
     let finished = false;
     const finish = () => {
       if (finished) return false;
       finished = true;
       leased--;
+      leasedAt.delete(mark);
+      pendingBytes -= item.body.length;
       return true;
     };
     return {
@@ -76,10 +85,12 @@ export function createMemoryQueue(capacity: number, opts: MemoryQueueOptions = {
       if (closed) return 'closed';
       const taker = takers.shift();
       if (taker) {
+        pendingBytes += item.body.length;
         taker(lease(item, now()));
         return 'accepted';
       }
       if (items.length >= capacity) return 'full';
+      pendingBytes += item.body.length;
       items.push({ item, at: now() });
       return 'accepted';
     },
@@ -94,7 +105,14 @@ export function createMemoryQueue(capacity: number, opts: MemoryQueueOptions = {
       for (const t of takers.splice(0)) t(undefined);
     },
     drain() {
-      return items.splice(0).map((e) => e.item);
+      const left = items.splice(0).map((e) => e.item);
+      for (const i of left) pendingBytes -= i.body.length;
+      return left;
+    },
+    stats() {
+      let oldest = items[0]?.at;
+      for (const m of leasedAt) if (oldest === undefined || m.at < oldest) oldest = m.at;
+      return { bytes: pendingBytes, oldestAtMs: oldest };
     },
   };
 }

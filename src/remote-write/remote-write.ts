@@ -8,13 +8,14 @@ import type { Clock, Deadline } from '../lib/clock.js';
 import { PyrelayError } from '../model/errors.js';
 import type { SharedBacklog } from './shared-backlog.js';
 import { createBacklogQueue } from './backlog-queue.js';
-import { bindTargetMetrics, createRemoteWriteMetrics } from './metrics.js';
+import { bindTargetMetrics, createRemoteWriteMetrics, type TargetMetrics } from './metrics.js';
 import { createMemoryQueue, type LeaseDropReason, type TargetQueue } from './queue.js';
 import { redactUrl } from './redact.js';
 import { createDeliveryProtocol } from './protocol.js';
 import type { PushExporter } from './push-protocol.js';
 import type { Sender } from './sender.js';
 import { createTarget, type Target } from './target.js';
+import type { RemoteWriteStatus } from './target-status.js';
 import type { ForwardItem, RemoteWrite } from '../model/forward.js';
 
 export interface RemoteWriteDeps {
@@ -32,6 +33,8 @@ export interface RemoteWriteDeps {
   random?: () => number;
   /** Minimum time between two log lines of the same kind per target (default 10 s). */
   logIntervalMs?: number;
+  /** Live per-target status (GET /api/remote-write/targets): observes each target through its metrics. */
+  status?: RemoteWriteStatus;
   /** Converts items to Grafana-labelled pprof for `protocol: push` targets (built from the ingest decoders). */
   pushExporter?: PushExporter;
 }
@@ -45,6 +48,8 @@ export function createRemoteWrite(deps: RemoteWriteDeps): RemoteWrite {
   }
   const targets: Target[] = [];
   const durableTargets: Target[] = [];
+  const track = (config: TargetConfig, durable: boolean, m: TargetMetrics) =>
+    deps.status ? deps.status.track({ name: config.name, address: redactUrl(config.address), durable }, m) : m;
   for (const config of deps.targets) {
     let target: Target | undefined;
     const onDrop = (reason: LeaseDropReason, count: number) => target?.recordDrop(reason, count);
@@ -57,7 +62,7 @@ export function createRemoteWrite(deps: RemoteWriteDeps): RemoteWrite {
       config,
       clock: deps.clock,
       logger: deps.logger,
-      metrics: bindTargetMetrics(metrics, config.name, redactUrl(config.address)),
+      metrics: track(config, backlogQueue !== undefined, bindTargetMetrics(metrics, config.name, redactUrl(config.address))),
       queue,
       durable: backlogQueue !== undefined,
       backlogStats: backlogQueue?.backlogStats,

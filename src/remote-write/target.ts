@@ -82,7 +82,7 @@ export function createTarget(o: TargetOptions): Target {
 
   metrics.setCapacity(config.queueSize);
   metrics.setWorkers(config.queueWorkers);
-  const unsample = metrics.sampleWith(() => ({ pending: queue.pending, backlog: o.backlogStats?.(), nowMs: clock.now() }));
+  const unsample = metrics.sampleWith(() => ({ pending: queue.pending, backlog: o.backlogStats?.(), queued: queue.stats?.(), nowMs: clock.now() }));
 
   const recordDrop = (reason: DropReason, count: number, fields: Record<string, unknown> = {}) => {
     if (count <= 0) return;
@@ -117,7 +117,7 @@ export function createTarget(o: TargetOptions): Target {
         metrics.sent(req.body.length, protocol.profilesIn(lease));
         return lease.ack();
       }
-      metrics.failed(reasonLabel(outcome));
+      metrics.failed(reasonLabel(outcome), outcome.detail);
       const fields = { url: redactUrl(req.url), key, status: r.status ?? 0, reason: outcome.reason, attempt: attempts, body: r.bodyExcerpt, error: outcome.detail };
       if (shutdown.signal.aborted) return giveBack(lease);
       const decision = policy.nextDelay(attempts, outcome, retries429);
