@@ -36,7 +36,7 @@ server.action(async (opts: Record<string, string | undefined>) => {
   const logger = createLogger(loaded.config.logLevel);
   for (const w of loaded.warnings) logger.warn(w);
   try {
-    const relay = await createPyrelay(loaded.config, { logger, deepWalk });
+    const relay = await createPyrelay(loaded.config, { logger, deepWalk, loadConfig: () => loadConfig({ file: opts.config, env: process.env, flags }).config });
     await relay.start();
     let signals = 0;
     const onSignal = (sig: string) => {
@@ -53,6 +53,8 @@ server.action(async (opts: Record<string, string | undefined>) => {
         },
       );
     };
+    // SIGHUP re-reads the config file (pull-mode changes apply live; an invalid file is refused and logged).
+    process.on('SIGHUP', () => void relay.reload());
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   } catch (e) {

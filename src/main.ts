@@ -16,6 +16,11 @@ import { registerIngestRoutes } from './http/routes/ingest-routes.js';
 import { registerAppRoutes } from './http/routes/app-routes.js';
 import { registerPushRoutes } from './http/routes/push-routes.js';
 import { registerQueryRoutes } from './http/routes/query-routes.js';
+import { registerScrapeRoutes } from './http/routes/scrape-routes.js';
+import { parseIngestRequest } from './ingest/request.js';
+import { createScrapeManager } from './scrape/manager.js';
+import { createScrapeMetrics } from './scrape/metrics.js';
+import { createReloader } from './reload.js';
 import { registerRemoteWriteRoutes } from './http/routes/remote-write-routes.js';
 import { registerWebRoutes, webAssetsDir } from './http/routes/web-routes.js';
 import { openSharedBacklog } from './remote-write/shared-backlog.js';
@@ -30,6 +35,8 @@ export interface PyrelayDeps {
   logger?: Logger;
   /** Reads every entry of the store in a child process; run before opening after an unclean stop (the CLI gives it). */
   deepWalk?: DeepWalk;
+  /** Re-reads the config file for SIGHUP and POST /-/reload; without it a reload is refused. */
+  loadConfig?: () => Config;
 }
 
 export interface Pyrelay {
@@ -37,6 +44,8 @@ export interface Pyrelay {
   start(): Promise<{ url: string }>;
   /** Ordered, idempotent shutdown. */
   stop(): Promise<void>;
+  /** Re-reads the config and applies pull-mode changes; an invalid config is refused and the running one stays. */
+  reload(): Promise<{ ok: true } | { ok: false; error: string }>;
   readonly registry: Registry;
 }
 
@@ -94,6 +103,19 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     logger,
   });
 
+  // Pull mode: scraped profiles enter the same pipeline as POST /ingest, built as the same request.
+  const scrapeMetrics = createScrapeMetrics(registry);
+  const scrape = createScrapeManager({
+    clock,
+    logger,
+    metrics: scrapeMetrics,
+    sink: async (u) => {
+      const request = parseIngestRequest(u.query, { contentType: u.contentType }, clock.now());
+      await pipeline.ingest({ request, body: u.body, rawQuery: u.query });
+    },
+  });
+  const reloader = createReloader({ current: config, load: deps.loadConfig, apply: (c) => scrape.apply(c.scrape), metrics: scrapeMetrics, logger });
+
   let draining = false;
   let ready = false;
   const app = createHttpServer({
@@ -120,6 +142,7 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     },
     isDraining: () => draining,
   });
+  registerScrapeRoutes(app, { targets: () => scrape.targets(), reload: () => reloader.reload() });
   registerPushRoutes(app, {
     pipeline,
     metrics: ingestMetrics,
@@ -141,8 +164,10 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
   let stopping: Promise<void> | undefined;
   return {
     registry,
+    reload: () => reloader.reload(),
     async start() {
       const address = await app.listen({ host: config.listen.host, port: config.listen.port });
+      await scrape.apply(config.scrape);
       ready = true;
       logger.info({ address, storagePath: config.storagePath, remoteWrite: config.remoteWrite.enabled }, 'pyrelay started');
       return { url: address };
@@ -150,6 +175,7 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     stop() {
       stopping ??= (async () => {
         draining = true;
+        await scrape.stop();
         const deadline = deadlineIn(clock, config.shutdownTimeoutMs);
         // In-flight requests finish (they may still enqueue); new ones get 503 until the socket closes.
         await app.close();

@@ -1,5 +1,8 @@
 // The validated configuration as the code sees it: camelCase, units in names. Built from the schema's output.
 import { configSchema, defaultQueueWorkers, targetSchema, type RawConfig } from './schema.js';
+import { toScrapeJob, type ScrapeConfig } from './scrape-config.js';
+
+export type { ScrapeConfig };
 
 type RawTarget = RawConfig['remote-write']['targets'][string];
 
@@ -66,6 +69,8 @@ export interface Config {
   };
   api: { allowUnauthenticatedDelete: boolean };
   remoteWrite: { enabled: boolean; disableLocalWrites: boolean; targets: TargetConfig[] };
+  /** Pull mode (`scrape-configs`); no jobs = nothing scraped. */
+  scrape: ScrapeConfig;
 }
 
 export function parseListen(addr: string): { host: string; port: number } | undefined {
@@ -125,6 +130,7 @@ export function toConfig(raw: RawConfig): Config {
         maxBatchBytes: t['max-batch-bytes'],
       })),
     },
+    scrape: { maxConcurrency: raw.scrape['max-concurrency'], jobs: raw['scrape-configs'].map(toScrapeJob) },
   };
 }
 

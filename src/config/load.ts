@@ -7,6 +7,7 @@ import { PyrelayError } from '../model/errors.js';
 import { parseListen, toConfig, type Config } from './config.js';
 import { configSchema, ignoredOriginalKeys } from './schema.js';
 import { authPrecedenceWarnings } from './auth-precedence.js';
+import { normalizeKeys } from './scrape-schema.js';
 
 export interface ScalarSetting {
   /** Dotted YAML path, e.g. `remote-write.enabled`. */
@@ -41,7 +42,7 @@ export function scalarSettings(): ScalarSetting[] {
       const inner = unwrap(schema);
       const def = (inner as { _zod: { def: { type: string } } })._zod.def;
       if (def.type === 'object') walk((inner as z.ZodObject).shape, path + '.');
-      else if (def.type === 'record') continue;
+      else if (def.type === 'record' || def.type === 'array') continue;
       else
         out.push({
           path,
@@ -102,7 +103,7 @@ function valueAt(obj: unknown, path: PropertyKey[]): unknown {
   return cur;
 }
 
-const SECRET_KEYS = /(token|password|secret)/i;
+const SECRET_KEYS = /(token|password|secret|credentials)/i;
 
 function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   const key = issue.path.join('.') || '(top level)';
@@ -110,7 +111,8 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
     return `${issue.path.length ? key + ': ' : ''}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
   }
   const value = valueAt(raw, issue.path);
-  const shown = value === undefined ? '' : SECRET_KEYS.test(key) ? ' (value hidden)' : ` (got ${JSON.stringify(value)})`;
+  // Only scalars are echoed: an object (a whole scrape job, a target) may hold secrets under other keys.
+  const shown = value === undefined || (typeof value === 'object' && value !== null) ? '' : SECRET_KEYS.test(key) ? ' (value hidden)' : ` (got ${JSON.stringify(value)})`;
   return `${key}: ${issue.message}${shown}`;
 }
 
@@ -128,11 +130,17 @@ export function loadConfig(opts: LoadOptions): Loaded {
     try {
       parsed = parseYaml(substituteEnv(text, opts.env));
     } catch (e) {
-      throw configError(`${opts.file} is not valid YAML: ${(e as Error).message}`);
+      // First line only: the parser's excerpt of the offending line could show a secret.
+      throw configError(`${opts.file} is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
     }
     if (parsed !== null && parsed !== undefined) {
       if (typeof parsed !== 'object' || Array.isArray(parsed)) throw configError(`${opts.file} must be a YAML mapping of keys`);
       raw = parsed as Record<string, unknown>;
+    }
+    if (raw['scrape-configs'] !== undefined) {
+      const errors: string[] = [];
+      raw['scrape-configs'] = normalizeKeys(raw['scrape-configs'], 'scrape-configs', errors);
+      if (errors.length > 0) throw configError(errors.join('; '));
     }
     for (const key of Object.keys(raw)) {
       if (ignoredOriginalKeys.includes(key)) {
@@ -158,5 +166,24 @@ export function loadConfig(opts: LoadOptions): Loaded {
     throw configError(`api-bind-addr: expected ":port" or "host:port" (got ${JSON.stringify(result.data['api-bind-addr'])})`);
   }
   warnings.push(...authPrecedenceWarnings(result.data));
-  return { config: toConfig(result.data), warnings };
+  const config = toConfig(result.data);
+  resolveInCluster(config, opts.env);
+  return { config, warnings };
+}
+
+/** Kubernetes discovery without api-server or kubeconfig-file runs in-cluster: the service's address comes from the environment. */
+function resolveInCluster(config: Config, env: Record<string, string | undefined>): void {
+  for (const job of config.scrape.jobs) {
+    for (const k of job.kubernetesSdConfigs) {
+      if (!k.inCluster) continue;
+      const host = env.KUBERNETES_SERVICE_HOST;
+      const port = env.KUBERNETES_SERVICE_PORT;
+      if (!host || !port) {
+        throw configError(
+          `scrape-configs (job ${JSON.stringify(job.jobName)}): kubernetes-sd-configs has no api-server or kubeconfig-file and KUBERNETES_SERVICE_HOST/PORT are not set (not running in a cluster)`,
+        );
+      }
+      k.apiServer = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    }
+  }
 }

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { MAX_APP_NAME_LENGTH, MAX_TAG_KEY_LENGTH, MAX_TAG_VALUE_BYTES, validateTagKey } from '../model/name.js';
 import { DURATION_HELP, parseDurationMs } from './duration.js';
 import { SIZE_HELP, parseSizeBytes } from './size.js';
+import { scrapeConfigsSchema, scrapeSettingsSchema } from './scrape-schema.js';
 
 const duration = (def: string, desc: string) =>
   z
@@ -129,6 +130,8 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    'scrape-configs': scrapeConfigsSchema,
+    scrape: scrapeSettingsSchema,
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -154,6 +157,11 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: at, message: 'min-backoff must not exceed max-backoff' });
       }
     }
+    const jobs = new Set<string>();
+    c['scrape-configs'].forEach((j, i) => {
+      if (jobs.has(j['job-name'])) ctx.addIssue({ code: 'custom', path: ['scrape-configs', i, 'job-name'], message: `job-name ${JSON.stringify(j['job-name'])} is used twice` });
+      jobs.add(j['job-name']);
+    });
   });
 
 export type RawConfig = z.output<typeof configSchema>;
@@ -184,7 +192,6 @@ export const ignoredOriginalKeys = [
   'admin-socket-path',
   'auth',
   'metrics-export-rules',
-  'scrape-configs',
   'tls-certificate-file',
   'tls-key-file',
   'cors',
