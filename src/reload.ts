@@ -1,6 +1,6 @@
 // Config reload (SIGHUP, POST /-/reload): re-read the file, refuse an invalid one (the running config stays,
 // the reason is logged and counted), apply pull-mode changes live. Other keys need a restart: a change to
-// them is logged, not applied. Reloads run one at a time.
+// them is logged, not applied. Reloads run one at a time. The original has none (docs/compatibility.md#41).
 import type { Config } from './config/config.js';
 import type { Logger } from './lib/logger.js';
 import type { ScrapeMetrics } from './scrape/metrics.js';

@@ -1,6 +1,6 @@
 // The `scrape-configs` part of the one config schema: the original server's pull-mode keys (kebab-case),
 // their defaults and bounds. The original's older releases spelled some keys snake_case (`source_labels`,
-// `basic_auth`, `tls_config`): both spellings are accepted, see `normalizeKeys`.
+// `basic_auth`, `tls_config`): both spellings are accepted, see `normalizeKeys` (docs/compatibility.md#35).
 import { RE2JS } from 're2js';
 import { z } from 'zod';
 import { DURATION_HELP, parseDurationMs } from './duration.js';
@@ -89,6 +89,7 @@ const authorizationSchema = z
   })
   .strict();
 
+/** Prometheus' actions, keepequal/dropequal/lowercase/uppercase included (docs/compatibility.md#40). */
 export const relabelActions = ['replace', 'keep', 'drop', 'keepequal', 'dropequal', 'hashmod', 'labelmap', 'labeldrop', 'labelkeep', 'lowercase', 'uppercase'] as const;
 
 export const relabelSchema = z
@@ -143,6 +144,7 @@ export const scrapeJobSchema = z
     'scrape-interval': duration('10s', 'How often each target is scraped'),
     'scrape-timeout': duration('15s', 'Deadline of one scrape; must exceed the CPU profile seconds'),
     scheme: z.enum(['http', 'https']).default('http'),
+    // docs/compatibility.md#36, #37: cpu and mem by default; bodies bounded (the original's 0 meant unlimited).
     'body-size-limit': size('64MiB', 'Largest accepted scrape response; larger ones fail the scrape'),
     'enabled-profiles': z.array(z.string()).default(['cpu', 'mem']),
     'use-delta-profiles': bool(false),

@@ -18,6 +18,6 @@ export interface IngestRequest {
   aggregation: Aggregation;
   format: FormatId;
   contentType: string | undefined;
-  /** X-Scope-OrgID, or `anonymous` (docs/compatibility.md#tenant). */
+  /** X-Scope-OrgID, or `anonymous` (docs/compatibility.md#31). */
   tenant: string;
 }

@@ -1,5 +1,5 @@
 // Pull-mode metrics in the Prometheus scrape vocabulary (`up`, scrape duration, failures by reason, bytes,
-// targets per job), plus the concurrency cap and config reloads. New names are snake_case only.
+// targets per job), plus the concurrency cap and config reloads. New names are snake_case only (docs/compatibility.md#44).
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export type ScrapeMetricReason = 'timeout' | 'connection' | 'http_status' | 'body_too_large' | 'auth_file' | 'invalid_profile' | 'ingest_error';

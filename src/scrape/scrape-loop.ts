@@ -106,7 +106,8 @@ export function createScrapeLoop(deps: ScrapeLoopDeps): ScrapeLoop {
         // First scrape of counters only: it is the baseline, nothing to store yet.
         prev = res.body;
       } else {
-        // First scrape with some cumulative types: the profile is its own baseline, so those types add 0.
+        // First scrape with some cumulative types: the profile is its own baseline, so those types add 0 and the
+        // instant ones are stored at once (docs/compatibility.md#38).
         const upload = buildUpload({
           appName: target.appName,
           spyName: target.spyName,

@@ -107,7 +107,7 @@ function buildOne(discovered: LabelSet, job: ScrapeJobConfig, relabel: Relabeler
   if (scheme !== 'http' && scheme !== 'https') return invalid(`invalid scheme: ${JSON.stringify(scheme)}`);
   const rawAddr = relabeled[ADDRESS_LABEL] ?? '';
   if (rawAddr === '') return invalid('no address');
-  if (!relabeled[APP_NAME_LABEL]) return invalid('no app name');
+  if (!relabeled[APP_NAME_LABEL]) return invalid('no app name'); // listed as down, not dropped (docs/compatibility.md#42)
   const addr = withDefaultPort(rawAddr, scheme);
   if (addr === undefined || addr.includes('/')) return invalid(`${JSON.stringify(rawAddr)} is not a valid hostname`);
   const intervalMs = parseDurationMs(relabeled[SCRAPE_INTERVAL_LABEL] ?? '') ?? job.intervalMs;
@@ -143,7 +143,7 @@ function buildOne(discovered: LabelSet, job: ScrapeJobConfig, relabel: Relabeler
       discoveredLabels: discovered,
       labels: finalLabels,
       appName: relabeled[APP_NAME_LABEL],
-      spyName: relabeled[SPY_NAME_LABEL] || 'scrape',
+      spyName: relabeled[SPY_NAME_LABEL] || 'scrape', // docs/compatibility.md#39
       intervalMs,
       timeoutMs,
       profile,

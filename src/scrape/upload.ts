@@ -81,7 +81,7 @@ export function buildUpload(u: UploadInput): ScrapeUpload {
   part('sample_type_config', 'sample_type_config.json', 'application/json', Buffer.from(sampleTypeConfigJson(u.profile)));
   parts.push(Buffer.from(`--${boundary}--\r\n`));
   return {
-    // Unix seconds: every Pyroscope-compatible receiver reads them; empty parameters are not sent.
+    // Unix seconds: every Pyroscope-compatible receiver reads them; empty parameters are not sent (docs/compatibility.md#43).
     query: {
       name: seriesName(u.appName, u.labels),
       from: String(Math.floor(u.fromMs / 1000)),

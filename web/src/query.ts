@@ -145,7 +145,7 @@ export function comparisonParams(search: URLSearchParams, nowMs: number, fallbac
   const query = get('query') ?? get('leftQuery') ?? fallbackQuery;
   const from = get('from') ?? 'now-1h';
   const until = get('until') ?? 'now';
-  // Without explicit sides, compare the first half of the range with the second half.
+  // Without explicit sides, compare the first half of the range with the second half (docs/compatibility.md#59).
   const f = resolveTime(from, nowMs) ?? nowMs - 3600_000;
   const u = resolveTime(until, nowMs) ?? nowMs;
   const mid = unixSeconds(f + (u - f) / 2);

@@ -19,7 +19,7 @@ export function ComparisonControls({ p, apps }: { p: ComparisonParams; apps: App
   const fromMs = md ? md.startTime * 1000 : (resolveTime(p.from, now) ?? now - 3600_000);
   const untilMs = md ? md.endTime * 1000 : (resolveTime(p.until, now) ?? now);
   const band = (f: string, u: string, className: string) => ({ fromMs: resolveTime(f, now) ?? fromMs, untilMs: resolveTime(u, now) ?? untilMs, className });
-  // Changing the shared query resets both sides to it (their own tag filters start over).
+  // Changing the shared query resets both sides to it (their own tag filters start over; docs/compatibility.md#59).
   const setQuery = (q: string) => setParams({ query: q, leftQuery: undefined, rightQuery: undefined });
   return (
     <>

@@ -14,7 +14,8 @@ declare global {
 
 /**
  * Past this many distinct frame names the table (one DOM row each, laid out at once by the library) takes
- * seconds on a slow machine, so such profiles open as a flamegraph alone and the table is one click away.
+ * seconds on a slow machine, so such profiles open as a flamegraph alone and the table is one click away
+ * (docs/compatibility.md#57).
  */
 export const TABLE_ROWS_AT_ONCE = 2000;
 

@@ -50,7 +50,7 @@ export function Timeline({ timeline, fromMs, untilMs, bands = [], onSelect, labe
         data-testid="timeline"
         tabIndex={0}
         onKeyDown={(e) => {
-          // Keyboard: arrows move the range by a quarter, + and - zoom in and out around its middle.
+          // Keyboard: arrows move the range by a quarter, + and - zoom in and out around its middle (docs/compatibility.md#60).
           const quarter = span / 4;
           const mid = fromMs + span / 2;
           const keys: Record<string, [number, number]> = {
