@@ -3,7 +3,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createBacklog } from '../src/remote-write/backlog/index.js';
+import { createBacklog } from '../src/store/log/index.js';
 import { systemClock } from '../src/lib/clock.js';
 
 const total = Number(process.argv[2] ?? 20000);

@@ -2,7 +2,9 @@
 import { spawn } from 'node:child_process';
 import { Command, Option } from 'commander';
 import { loadConfig, scalarSettings } from './config/load.js';
+import { Registry } from 'prom-client';
 import { createLogger } from './lib/logger.js';
+import { guardUnhandledRejections } from './lib/rejection-guard.js';
 import { isPyrelayError } from './model/errors.js';
 import { createPyrelay } from './main.js';
 import { checkStore, quarantineStore, type WalkVerdict } from './store/store-admin.js';
@@ -35,11 +37,24 @@ server.action(async (opts: Record<string, string | undefined>) => {
   }
   const logger = createLogger(loaded.config.logLevel);
   for (const w of loaded.warnings) logger.warn(w);
+  // Before anything can reject: a stray rejection during start-up must not end the process either.
+  const registry = new Registry();
+  guardUnhandledRejections(process, { logger, registry });
   try {
-    const relay = await createPyrelay(loaded.config, { logger, deepWalk, loadConfig: () => loadConfig({ file: opts.config, env: process.env, flags }).config });
+    const relay = await createPyrelay(loaded.config, {
+      logger,
+      registry,
+      deepWalk,
+      loadConfig: () => loadConfig({ file: opts.config, env: process.env, flags }).config,
+    });
     await relay.start();
     let signals = 0;
+    let firstAt = 0;
     const onSignal = (sig: string) => {
+      // Under `npm start` the process group's signal also arrives relayed by tsx a moment later: only a second
+      // signal sent on purpose (over a second after the first) cuts the orderly shutdown short.
+      if (signals > 0 && Date.now() - firstAt < 1000) return;
+      firstAt ||= Date.now();
       if (++signals > 1) {
         logger.warn({ signal: sig }, 'second signal: exiting now');
         process.exit(1);

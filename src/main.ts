@@ -1,7 +1,8 @@
 // The composition root: config in, every component built and wired here, nothing constructed anywhere else.
 // Shutdown runs in the reverse order of dependencies: stop accepting, drain sends, close the store.
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from './config/config.js';
 import { deadlineIn, systemClock, type Clock } from './lib/clock.js';
@@ -10,6 +11,10 @@ import { createDedupWindow } from './ingest/dedup.js';
 import { createDecoders } from './ingest/formats/index.js';
 import { createIngestMetrics } from './ingest/metrics.js';
 import { createIngestPipeline } from './ingest/pipeline.js';
+import { createDecodePool } from './ingest/decode-pool.js';
+import { STORE_CONSUMER, type Backlog } from './store/log/index.js';
+import { createIngester } from './store/ingester.js';
+import { registerStoreMetrics } from './store/metrics.js';
 import { createPprofExporter } from './ingest/pprof-export.js';
 import { createHttpServer } from './http/server.js';
 import { registerIngestRoutes } from './http/routes/ingest-routes.js';
@@ -35,6 +40,8 @@ export interface PyrelayDeps {
   logger?: Logger;
   /** Reads every entry of the store in a child process; run before opening after an unclean stop (the CLI gives it). */
   deepWalk?: DeepWalk;
+  /** The metrics registry (the CLI passes one so its process guard counts there too). */
+  registry?: Registry;
   /** Re-reads the config file for SIGHUP and POST /-/reload; without it a reload is refused. */
   loadConfig?: () => Config;
 }
@@ -52,7 +59,7 @@ export interface Pyrelay {
 export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Promise<Pyrelay> {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createLogger(config.logLevel);
-  const registry = new Registry();
+  const registry = deps.registry ?? new Registry();
   collectDefaultMetrics({ register: registry });
 
   mkdirSync(config.storagePath, { recursive: true });
@@ -68,36 +75,81 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     retentionMs: config.retentionMs,
     maxNodesPerTree: config.maxNodesSerialization,
     logger,
+    // The store's worker decodes log records with the ingest formats (loaded by URL: store may not import ingest).
+    decoderModule: new URL(`./ingest/wal-decoder${extname(fileURLToPath(import.meta.url))}`, import.meta.url),
   });
   const store = markWhenWritten(lmdbStore, join(config.storagePath, 'store'), storeCheck.hadData || (await lmdbStore.apps()).length > 0);
 
   const ingestMetrics = createIngestMetrics(registry);
+  // The store's worker decodes for the store: what it discards (a cumulative pprof baseline) is counted here.
+  store.onDecoderEvent((reason) => ingestMetrics.discarded.inc({ reason }));
   const decoders = createDecoders({ clock, onCumulativeSkipped: () => ingestMetrics.discarded.inc({ reason: 'cumulative_without_prev' }) });
   const decodeLimits = {
     maxDecompressedBytes: config.ingest.maxDecompressedBytes,
     maxSeriesPerRequest: config.ingest.maxSeriesPerRequest,
     maxLabelsPerSeries: config.ingest.maxLabelsPerSeries,
+    maxMultipartParts: config.ingest.maxMultipartParts,
   };
+
+  // The write-ahead log: one record per accepted request, read by the store's ingester (`@store`) and by every
+  // durable target. It keeps the remote-write backlog's directory, so a backlog written before stays readable.
+  const localWrites = !config.remoteWrite.disableLocalWrites;
+  const rwTargets = config.remoteWrite.enabled ? config.remoteWrite.targets : [];
+  const hasDurable = rwTargets.some((t) => t.durable);
+  // The log is an lmdb file too: checked before lmdb maps it, like the store.
+  if (localWrites || hasDurable) guardBacklog(config.storagePath);
+  const durable =
+    localWrites || hasDurable
+      ? await openSharedBacklog({
+          path: join(config.storagePath, 'remote-write'),
+          targets: rwTargets,
+          clock,
+          logger,
+          extraConsumers: localWrites ? [STORE_CONSUMER] : [],
+          checkpoints: localWrites ? { [STORE_CONSUMER]: store.checkpoint() } : undefined,
+          shared: true,
+        })
+      : undefined;
+  const log: Backlog | undefined = durable?.backlog;
+  const logConsumers = [...(durable?.targets ?? []), ...(localWrites ? [STORE_CONSUMER] : [])];
+  // Replays what the store has not written yet (before we listen), then follows the log.
+  const ingester = localWrites && log ? createIngester({ store, log, logger }) : undefined;
+  await ingester?.start();
+  registerStoreMetrics(registry, { stats: () => store.stats(), ...(log && localWrites ? { lastLogSeq: () => log.lastSeq } : {}) });
 
   let remoteWrite: RemoteWrite | undefined;
   let remoteWriteStatus: RemoteWriteStatus | undefined;
   if (config.remoteWrite.enabled) {
     remoteWriteStatus = createRemoteWriteStatus({ clock });
-    const { targets } = config.remoteWrite;
-    // Opening the backlog replays it: every unacknowledged item is pending again before we listen (/ready).
-    if (targets.some((t) => t.durable)) guardBacklog(config.storagePath);
-    const durable = targets.some((t) => t.durable) ? await openSharedBacklog({ path: join(config.storagePath, 'remote-write'), targets, clock, logger }) : undefined;
     // `protocol: push` targets get every item as Grafana-labelled pprof, converted by the ingest decoders.
     const exportPprof = createPprofExporter({ decoders, limits: decodeLimits });
-    remoteWrite = createRemoteWrite({ targets, clock, logger, registry, durable, pushExporter: (item) => exportPprof(item), status: remoteWriteStatus });
+    remoteWrite = createRemoteWrite({
+      targets: rwTargets,
+      clock,
+      logger,
+      registry,
+      durable: hasDurable ? durable : undefined,
+      pushExporter: (item) => exportPprof(item),
+      status: remoteWriteStatus,
+    });
   }
 
+  const decodePool = createDecodePool({
+    limits: { ...decodeLimits, maxNodesPerRequest: config.ingest.maxNodesPerRequest },
+    size: config.ingest.decodeWorkers,
+    heapBytes: config.ingest.decodeWorkerMemoryBytes,
+    inlineMaxBytes: config.ingest.decodeInlineMaxBytes,
+    decoders: createDecoders({ clock, onCumulativeSkipped: () => {} }),
+    logger,
+    onOutOfMemory: () => ingestMetrics.limitHits.inc({ limit: 'decode-worker-memory' }),
+  });
+  await decodePool.ready();
   const pipeline = createIngestPipeline({
-    decoders,
-    store: config.remoteWrite.disableLocalWrites ? undefined : store,
+    pool: decodePool,
+    log,
+    logConsumers,
     remoteWrite,
     dedup: createDedupWindow({ clock, windowMs: config.ingest.dedupWindowMs, maxEntries: 1_000_000 }),
-    limits: { ...decodeLimits, maxMultipartParts: config.ingest.maxMultipartParts },
     metrics: ingestMetrics,
     clock,
     logger,
@@ -179,8 +231,11 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
         const deadline = deadlineIn(clock, config.shutdownTimeoutMs);
         // In-flight requests finish (they may still enqueue); new ones get 503 until the socket closes.
         await app.close();
+        await decodePool.close();
         if (remoteWrite) await remoteWrite.stop(deadline);
+        ingester?.stop();
         await store.close();
+        await log?.close();
         endRun(config.storagePath);
         logger.info('pyrelay stopped');
       })();

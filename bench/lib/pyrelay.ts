@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { memoryOf, sampleRss, spawnChild, type Child } from './child.js';
 
+/** What `npm start` passes in NODE_OPTIONS (package.json); the bench runs the server with the same. */
+export const PRODUCTION_NODE_FLAGS = ['--max-semi-space-size=64'];
+
 export interface PyrelayProcess {
   url: string;
   pid: number;
@@ -38,7 +41,8 @@ export async function startPyrelay(opts: PyrelayOptions): Promise<PyrelayProcess
   };
   const file = join(opts.dir, 'server.yml');
   writeFileSync(file, stringify(raw));
-  const nodeFlags = opts.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir] : [];
+  // The production flags (`npm start`): measuring another configuration than the one users run misleads.
+  const nodeFlags = [...PRODUCTION_NODE_FLAGS, ...(opts.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir] : [])];
   const child: Child = await spawnChild({
     command: process.execPath,
     args: [...nodeFlags, '--import', 'tsx', 'src/cli.ts', 'server', '--config', file],

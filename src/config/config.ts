@@ -65,6 +65,10 @@ export interface Config {
     maxMultipartParts: number;
     requestTimeoutMs: number;
     dedupWindowMs: number;
+    maxNodesPerRequest: number;
+    decodeWorkers: number;
+    decodeWorkerMemoryBytes: number;
+    decodeInlineMaxBytes: number;
     maxProfilesPerPush: number;
   };
   api: { allowUnauthenticatedDelete: boolean };
@@ -103,6 +107,10 @@ export function toConfig(raw: RawConfig): Config {
       maxMultipartParts: raw.ingest['max-multipart-parts'],
       requestTimeoutMs: raw.ingest['request-timeout'],
       dedupWindowMs: raw.ingest['dedup-window'],
+      maxNodesPerRequest: raw.ingest['max-nodes-per-request'],
+      decodeWorkers: raw.ingest['decode-workers'],
+      decodeWorkerMemoryBytes: raw.ingest['decode-worker-memory'],
+      decodeInlineMaxBytes: raw.ingest['decode-inline-max-bytes'],
       maxProfilesPerPush: raw.ingest['max-profiles-per-push'],
     },
     api: { allowUnauthenticatedDelete: raw.api['allow-unauthenticated-delete'] },

@@ -113,6 +113,20 @@ export const configSchema = z
         'request-timeout': duration('15s', 'Server-side limit on one request, so a slow client cannot hold a slot'),
         'max-profiles-per-push': int(1000, 1, 1_000_000, 'RawSamples one Push request may carry (resource_exhausted past it)'),
         'dedup-window': duration('10m', 'Window in which a repeated X-Pyrelay-Profile-Id is answered 200 and not stored'),
+        'max-nodes-per-request': int(
+          250_000,
+          1,
+          100_000_000,
+          'Distinct call-tree nodes one request may produce over all its series (distinct stacks where a body is only validated); 422 past it, checked while decoding',
+        ),
+        'decode-workers': int(0, 0, 64, 'Worker threads that decode (validate) bodies off the event loop; 0 = one per CPU'),
+        'decode-worker-memory': size('256MiB', 'JS heap limit of one decode worker; a body needing more gets 422 and the worker is replaced'),
+        'decode-inline-max-bytes': int(
+          65_536,
+          0,
+          1 << 20,
+          'Folded and lines bodies up to this size without Content-Encoding are validated on the event loop (cheaper than a thread hop, at most a few ms); 0 = always in a worker',
+        ),
       })
       .strict()
       .prefault({}),

@@ -1,12 +1,13 @@
-// One accepted /ingest request: validate by decoding, then hand it to remote write (durable first) and the
-// local store. Remote targets are never awaited; a bad body is never stored nor forwarded (docs/compatibility.md#1).
+// One accepted /ingest request: validate (decode pool, off the event loop), then ONE durable append to the
+// write-ahead log that the store's ingester and every durable remote-write target read; the 200 waits for
+// that commit only. Memory-only targets get the item after it is kept. A bad body is never kept nor forwarded.
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { PyrelayError } from '../model/errors.js';
-import type { DecodeLimits, FormatId, ProfileDecoder } from '../model/profile.js';
 import { normalizeKey } from '../model/series-key.js';
 import type { RemoteWrite } from '../model/forward.js';
-import type { ProfileStore } from '../store/types.js';
+import { entryMeta, type Backlog } from '../store/log/index.js';
+import type { DecodePool } from './decode-pool.js';
 import type { DedupWindow } from './dedup.js';
 import type { IngestMetrics } from './metrics.js';
 import { profileIdOf } from './profile-id.js';
@@ -14,87 +15,114 @@ import type { IngestRequest } from '../model/ingest-request.js';
 
 export interface IngestInput {
   request: IngestRequest;
-  /** Body after Content-Encoding was undone. */
+  /** Body as received (Content-Encoding not undone yet: the pool does it off the event loop). */
   body: Buffer;
+  /** Content-Encoding header, if any. */
+  contentEncoding?: string;
   rawQuery: Record<string, string>;
   /** Id sent by an upstream pyrelay, if any. */
   profileId?: string;
 }
 
-export type IngestResult = { stored: number; forwarded: boolean; duplicate: boolean };
+export type IngestResult = { stored: number; forwarded: boolean; duplicate: boolean; bytes: number };
 
 export interface IngestPipeline {
   ingest(input: IngestInput): Promise<IngestResult>;
 }
 
 export interface IngestPipelineDeps {
-  decoders: Record<FormatId, ProfileDecoder>;
-  /** undefined in relay mode (`disable-local-writes`): validate, forward, store nothing. */
-  store: ProfileStore | undefined;
+  pool: DecodePool;
+  /** The write-ahead log; undefined when nobody reads it (relay mode with memory-only targets). */
+  log: Backlog | undefined;
+  /** Who each record is for: the durable targets and, unless in relay mode, the store's ingester `@store`. */
+  logConsumers: string[];
   remoteWrite: RemoteWrite | undefined;
   dedup: DedupWindow;
-  limits: DecodeLimits;
   metrics: IngestMetrics;
   clock: Clock;
   logger: Logger;
 }
 
+const unavailable = (e: unknown) =>
+  e instanceof PyrelayError && e.code === 'unavailable'
+    ? e
+    : new PyrelayError('unavailable', `cannot keep the profile: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+
 export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
+  const storesFromLog = deps.logConsumers.includes('@store');
   return {
-    async ingest({ request, body, rawQuery, profileId: upstreamId }) {
-      const profiles = deps.decoders[request.format]({
-        body,
-        contentType: request.contentType,
-        key: request.key,
-        spyName: request.spyName,
-        sampleRate: request.sampleRate,
-        sampleRateGiven: request.sampleRateGiven,
-        units: request.units,
-        aggregation: request.aggregation,
-        limits: deps.limits,
-        validateOnly: deps.store === undefined,
-      });
+    async ingest({ request, body: raw, contentEncoding, rawQuery, profileId: upstreamId }) {
+      const v = await deps.pool.validate(
+        {
+          contentEncoding,
+          contentType: request.contentType,
+          format: request.format,
+          key: request.key,
+          spyName: request.spyName,
+          sampleRate: request.sampleRate,
+          sampleRateGiven: request.sampleRateGiven,
+          units: request.units,
+          aggregation: request.aggregation,
+        },
+        raw,
+      );
+      const body = Buffer.isBuffer(v.body) ? v.body : Buffer.from(v.body.buffer, v.body.byteOffset, v.body.byteLength);
       const profiler = request.spyName || 'unknown';
       deps.metrics.parserRequests.inc({ profiler });
       deps.metrics.parserBytes.inc({ profiler }, body.length);
-      if (profiles.length === 0) deps.metrics.empty.inc({ format: request.format });
+      // In relay mode nothing else sees the body; with the store, its ingester counts what it skips.
+      if (!storesFromLog && v.cumulativeSkipped > 0) {
+        deps.metrics.discarded.inc({ reason: 'cumulative_without_prev' }, v.cumulativeSkipped);
+      }
+      const series = v.series;
+      if (series === 0) deps.metrics.empty.inc({ format: request.format });
 
+      // The id travels to targets (dedup between pyrelays); hashing the body is skipped when nothing needs it.
       const profileId =
         upstreamId ??
-        profileIdOf({
-          tenant: request.tenant,
-          name: normalizeKey(request.key),
-          from: request.from.forward,
-          until: request.until.forward,
-          format: request.format,
-          body,
-        });
+        (deps.remoteWrite === undefined
+          ? ''
+          : profileIdOf({
+              tenant: request.tenant,
+              name: normalizeKey(request.key),
+              from: request.from.forward,
+              until: request.until.forward,
+              format: request.format,
+              body,
+            }));
       // A repeated upstream id within the window is answered 200 and neither stored nor forwarded again.
       const claim = upstreamId === undefined ? undefined : await deps.dedup.claim(`${request.tenant}/${upstreamId}`);
       if (claim === 'duplicate') {
         deps.metrics.discarded.inc({ reason: 'duplicate_profile_id' });
-        return { stored: 0, forwarded: false, duplicate: true };
+        return { stored: 0, forwarded: false, duplicate: true, bytes: body.length };
       }
       try {
+        const item = { body, contentType: request.contentType, format: request.format, request, rawQuery, profileId };
+        // The one durable write of the request: the 200 waits for this commit to be flushed.
+        let kept = false;
+        if (deps.log !== undefined && deps.logConsumers.length > 0 && body.length > 0) {
+          try {
+            await deps.log.append(body, entryMeta(item), deps.logConsumers);
+            kept = true;
+          } catch (e) {
+            throw unavailable(e);
+          }
+        }
         let forwarded = false;
         if (deps.remoteWrite !== undefined && body.length > 0) {
-          await deps.remoteWrite.offer({ body, contentType: request.contentType, format: request.format, request, rawQuery, profileId });
-          forwarded = true;
-        }
-        if (deps.store !== undefined) {
-          const startMs = request.from.ms;
-          const endMs = Math.max(request.until.ms, startMs);
-          for (const p of profiles) {
-            try {
-              await deps.store.put({ ...p, startMs, endMs });
-            } catch (e) {
-              if (e instanceof PyrelayError) throw e;
-              throw new PyrelayError('storage_error', (e as Error).message, { cause: e });
-            }
+          try {
+            await deps.remoteWrite.offer(item, { persisted: deps.log !== undefined });
+            forwarded = true;
+          } catch (e) {
+            // Kept in the log (the store and durable targets have it): a 503 now would make the client send a
+            // duplicate. Only memory-only targets miss this copy, as when their queue is full.
+            if (!kept) throw e;
+            deps.logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'remote write refused a profile that was already kept');
           }
         }
         claim?.commit();
-        return { stored: deps.store ? profiles.length : 0, forwarded, duplicate: false };
+        const stored = storesFromLog && body.length > 0 ? series : 0;
+        return { stored, forwarded, duplicate: false, bytes: body.length };
       } catch (e) {
         claim?.abort();
         throw e;

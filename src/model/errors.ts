@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'malformed_body' // 422: the body does not parse in its format
   | 'limit_exceeded' // 422: a request within the byte limits carries more than a configured count limit allows
   | 'unsupported_format' // 422: a format we know but do not ingest (yet)
+  | 'too_many_nodes' // 422: more distinct stacks/nodes than ingest.max-nodes-per-request
   | 'not_found' // 404
   | 'forbidden' // 403
   | 'unavailable' // 503: draining, or the backlog cannot persist
@@ -26,6 +27,7 @@ const statusOf: Record<ErrorCode, number> = {
   malformed_body: 422,
   limit_exceeded: 422,
   unsupported_format: 422,
+  too_many_nodes: 422,
   not_found: 404,
   forbidden: 403,
   unavailable: 503,

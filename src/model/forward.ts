@@ -18,12 +18,20 @@ export interface ForwardItem {
   profileId: string;
 }
 
+export interface OfferOptions {
+  /**
+   * The caller already appended the item to the write-ahead log for every durable target (one record shared
+   * with the local store): only wake those targets, do not append again.
+   */
+  persisted?: boolean;
+}
+
 export interface RemoteWrite {
   /**
    * Hands the item to every target. Resolves once it is accepted (queued in memory, or persisted for durable
    * targets); rejects only with PyrelayError('unavailable') when it cannot be kept. Never waits on a network.
    */
-  offer(item: ForwardItem): Promise<void>;
+  offer(item: ForwardItem, opts?: OfferOptions): Promise<void>;
   /** Stop taking items, let in-flight sends finish until the deadline, leave the rest (on disk when durable). */
   stop(deadline: Deadline): Promise<void>;
 }

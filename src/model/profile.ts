@@ -1,4 +1,5 @@
 // What decoders produce and the store keeps: one tree per series plus the metadata the query API shows.
+import type { NodeBudget } from './node-budget.js';
 import type { SeriesKey } from './series-key.js';
 import type { Tree } from './tree.js';
 
@@ -41,6 +42,8 @@ export interface DecodeLimits {
   maxStackDepth?: number;
   /** Parts of one multipart/form-data body (default DEFAULT_MAX_MULTIPART_PARTS); past it 422. */
   maxMultipartParts?: number;
+  /** Per request (never shared): every tree node a decoder creates is charged here; past its limit, 422. */
+  nodeBudget?: NodeBudget;
 }
 
 /** Real clients send 1-3 parts (profile, prev_profile, sample_type_config; jfr, labels). */

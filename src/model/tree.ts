@@ -1,5 +1,6 @@
 // A call tree: the in-memory shape of every profile between decoding, storage and query.
 // Children are kept in a Map for O(1) inserts; anything that needs an order sorts names bytewise.
+import type { NodeBudget } from './node-budget.js';
 
 export interface TreeNode {
   name: string;
@@ -13,6 +14,9 @@ export const newNode = (name: string): TreeNode => ({ name, self: 0, total: 0, c
 export class Tree {
   readonly root: TreeNode = newNode('');
 
+  /** `budget` is charged for every node insertStack creates (the per-request node limit of decoders). */
+  constructor(private readonly budget?: NodeBudget) {}
+
   get total(): number {
     return this.root.total;
   }
@@ -25,6 +29,7 @@ export class Tree {
     for (const frame of frames) {
       let child = node.children.get(frame);
       if (child === undefined) {
+        this.budget?.take();
         child = newNode(frame);
         node.children.set(frame, child);
       }

@@ -2,7 +2,7 @@
 // (2xx) or gives up; at most `capacity` (queue-size) of them are held in memory by the workers at a time, the
 // rest wait on disk instead of being dropped. Only the oldest items are taken, so budget and age drops hit
 // what waits on disk and never an item in flight.
-import type { Backlog, BacklogItem, BacklogLogger } from './backlog/index.js';
+import type { Backlog, BacklogItem, BacklogLogger } from '../store/log/index.js';
 import { itemFromRecord } from './shared-backlog.js';
 import type { Lease, TargetQueue } from './queue.js';
 

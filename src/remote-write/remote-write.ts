@@ -16,7 +16,7 @@ import type { PushExporter } from './push-protocol.js';
 import type { Sender } from './sender.js';
 import { createTarget, type Target } from './target.js';
 import type { RemoteWriteStatus } from './target-status.js';
-import type { ForwardItem, RemoteWrite } from '../model/forward.js';
+import type { ForwardItem, OfferOptions, RemoteWrite } from '../model/forward.js';
 
 export interface RemoteWriteDeps {
   targets: TargetConfig[];
@@ -97,10 +97,10 @@ export function createRemoteWrite(deps: RemoteWriteDeps): RemoteWrite {
     err instanceof PyrelayError && err.code === 'unavailable' ? err : new PyrelayError('unavailable', `remote write cannot keep the profile: ${String(err)}`, { cause: err });
 
   return {
-    async offer(item: ForwardItem): Promise<void> {
+    async offer(item: ForwardItem, opts: OfferOptions = {}): Promise<void> {
       if (stopping) throw new PyrelayError('unavailable', 'remote write is stopping');
       // Persist first: /ingest answers 200 only once every durable target has the profile on disk.
-      if (buffer && durableTargets.length > 0) {
+      if (buffer && durableTargets.length > 0 && opts.persisted !== true) {
         try {
           await buffer.append(item);
         } catch (err) {

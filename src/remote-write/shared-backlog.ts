@@ -3,9 +3,8 @@
 // ForwardItem to a backlog record and back, and routes the backlog's drops to the target they belong to.
 import type { TargetConfig } from '../config/config.js';
 import type { Clock } from '../lib/clock.js';
-import { PyrelayError } from '../model/errors.js';
-import type { FormatId } from '../model/profile.js';
-import { createBacklog, type Backlog, type BacklogLogger, type DropReason } from './backlog/index.js';
+import { createBacklog, type Backlog, type BacklogLogger, type DropReason } from '../store/log/index.js';
+import { entryFromRecord, entryMeta } from '../store/log/entry.js';
 import type { ForwardItem } from '../model/forward.js';
 
 export type DropHandler = (reason: DropReason, count: number) => void;
@@ -28,6 +27,12 @@ export interface SharedBacklogOptions {
   targets: TargetConfig[];
   clock: Clock;
   logger?: BacklogLogger;
+  /** Consumers of the same log besides the durable targets (the local store's `@store`). */
+  extraConsumers?: string[];
+  /** Checkpoints of consumers that keep their own (see BacklogOptions.checkpoints). */
+  checkpoints?: Record<string, number>;
+  /** The log is shared with the store: close() leaves it open and the composition root closes it last. */
+  shared?: boolean;
 }
 
 /** Opens the backlog and rebuilds every target's progress from disk (the replay) before resolving. */
@@ -38,7 +43,8 @@ export async function openSharedBacklog(o: SharedBacklogOptions): Promise<Shared
   const early: { target: string; reason: DropReason; count: number }[] = [];
   const backlog = await createBacklog({
     path: o.path,
-    targets: names,
+    targets: [...names, ...(o.extraConsumers ?? [])],
+    checkpoints: o.checkpoints,
     clock: o.clock,
     maxBytesPerTarget: Object.fromEntries(durable.map((t) => [t.name, t.maxBacklogBytes])),
     logger: o.logger,
@@ -58,31 +64,12 @@ export async function openSharedBacklog(o: SharedBacklogOptions): Promise<Shared
       handlers.set(target, handler);
       for (const e of early.filter((x) => x.target === target)) handler(e.reason, e.count);
     },
-    close: () => backlog.close(),
+    close: () => (o.shared ? Promise.resolve() : backlog.close()),
   };
 }
 
 /** What a record keeps besides the body: everything needed to rebuild the forwarded request. */
-export function itemMeta(item: ForwardItem): Record<string, unknown> {
-  return { v: 1, ct: item.contentType, f: item.format, r: item.request, q: item.rawQuery, id: item.profileId };
-}
+export const itemMeta = (item: ForwardItem): Record<string, unknown> => entryMeta(item);
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** The inverse of itemMeta. The record passed its checksum, so a mismatch means a format change: typed error. */
-export function itemFromRecord(meta: Record<string, unknown>, payload: Uint8Array): ForwardItem {
-  const r = meta.r;
-  const bad = (what: string) => new PyrelayError('storage_error', `remote-write backlog record: ${what}`);
-  if (meta.v !== 1) throw bad(`unknown meta version ${String(meta.v)}`);
-  if (!isRecord(r) || !isRecord(r.key) || !isRecord(r.from) || !isRecord(r.until)) throw bad('request missing');
-  if (typeof meta.f !== 'string' || typeof meta.id !== 'string' || !isRecord(meta.q)) throw bad('format, id or query missing');
-  if (meta.ct !== undefined && typeof meta.ct !== 'string') throw bad('content type is not a string');
-  return {
-    body: Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength),
-    contentType: meta.ct,
-    format: meta.f as FormatId,
-    request: r as unknown as ForwardItem['request'],
-    rawQuery: meta.q as Record<string, string>,
-    profileId: meta.id,
-  };
-}
+/** The inverse of itemMeta (typed error on a record this version cannot read). */
+export const itemFromRecord = (meta: Record<string, unknown>, payload: Uint8Array): ForwardItem => entryFromRecord<ForwardItem['request']>(meta, payload);

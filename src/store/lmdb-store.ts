@@ -1,26 +1,21 @@
-// The embedded store: one lmdb environment under `path` with named sub-databases for the series
-// index, per-app symbols and metadata, and the segment-tree nodes. Writes are group-committed
-// (group-commit.ts): one synchronous lmdb transaction applies a whole batch, which amortizes the fsync
-// and serializes every tree read-modify-write. Expired data goes in the retention sweep (retention.ts).
-import { open, type Database, type RootDatabase } from 'lmdb';
+// The embedded store as the rest of the server sees it: a ProfileStore whose work all happens on one worker
+// thread (store-worker.ts -> engine.ts) that owns the lmdb environment, so decoding stacks, merging and
+// truncating trees and lmdb commits never run on the event loop that serves requests. Calls are messages;
+// their order is kept, so a read posted after a write (or a log record) sees it.
+import { Worker } from 'node:worker_threads';
 import type { Clock } from '../lib/clock.js';
-import { PyrelayError, invalidParameter, isPyrelayError } from '../model/errors.js';
-import type { ProfileMetadata, TimedProfile } from '../model/profile.js';
+import { startWorker } from '../lib/worker.js';
+import { PyrelayError, type ErrorCode } from '../model/errors.js';
 import type { SeriesSelector } from '../model/selector.js';
 import { Tree } from '../model/tree.js';
+import type { EngineOptions, EngineStats, LogRecord } from './engine.js';
+import type { StoreCall, StoreWorkerData } from './store-worker.js';
 import type { AppInfo, ProfileStore, SelectResult, TimeRange } from './types.js';
-import { alignRange, levelDuration, readCover, timelineLevel } from './segment-math.js';
-import { createSegmentData, type NodeKey, type NodeStats, type WriteItem } from './segment-data.js';
-import { createSeriesIndex, type SeriesRecord } from './series-index.js';
-import { APP_LABEL, evaluateSelector } from './selector-eval.js';
-import { createGroupCommit } from './group-commit.js';
-import { createRetentionSweep } from './retention.js';
-import { createPathDict } from './path-dict.js';
-import { createSymbolDict } from './symbol-dict.js';
 
 export interface StoreLogger {
   warn(obj: object, msg: string): void;
   info(obj: object, msg: string): void;
+  error?(obj: object, msg: string): void;
 }
 
 export interface LmdbStoreOptions {
@@ -34,12 +29,11 @@ export interface LmdbStoreOptions {
   sweepIntervalMs?: number;
   /** Coarsest segment level: 10 s x 10^maxLevel (default 6, about 116 days). */
   maxLevel?: number;
-  /** Profiles applied per write transaction (default 1024). */
+  /** Direct puts committed per flush at most (default 1024). */
   maxBatch?: number;
   /**
-   * Once the previous commit held several puts (concurrent writers), wait up to this long (default 3 ms)
-   * for more before committing, so one fsync and one merge+truncate per node serve them all. Sequential
-   * writers (batches of one) never wait.
+   * Once the previous commit held several direct puts (concurrent writers), wait up to this long (default 3 ms)
+   * for more before committing. Sequential writers (batches of one) never wait.
    */
   batchWindowMs?: number;
   /** Decoded coarse segment nodes kept for reads (LRU, default 256; 0 disables). */
@@ -48,239 +42,211 @@ export interface LmdbStoreOptions {
   maxWriteSpanMs?: number;
   /** `=~`/`!~` as `^(?:re)$` (Prometheus) instead of OG's unanchored search (default false). */
   anchoredRegex?: boolean;
+  /** How often log records in the head are written (default 2 s); a crash replays them from the log. */
+  flushIntervalMs?: number;
+  /** Path entries the head holds before it is written at once (default 1,000,000, roughly 80 MB of Map entries). */
+  maxHeadEntries?: number;
+  /** Folded stacks remembered per app for the ingester's stack -> path cache (default 100,000). */
+  stackCacheEntries?: number;
+  /** Module exporting `decodeRecord: RecordDecoder`, loaded in the worker to apply log records. */
+  decoderModule?: URL;
+  /** Crash tests only (see EngineOptions.pauseAt). */
+  pauseAt?: EngineOptions['pauseAt'];
 }
 
-export interface StoreStats {
-  puts: number;
-  commits: number;
-  treesWritten: number;
-  treesRead: number;
-  /** Of treesRead, nodes served already decoded from the coarse-node cache. */
-  treesFromCache: number;
-  treesSwept: number;
-}
+export type StoreStats = EngineStats;
 
 export interface LmdbStore extends ProfileStore {
   /** Deletes data entirely older than now - retention; returns the number of trees deleted. */
   sweepRetention(): Promise<number>;
   stats(): StoreStats;
+  /** Highest log sequence whose records are stored (as of the last message from the worker). */
+  checkpoint(): number;
+  /** Hands log records (ascending seq) to the ingester; `epoch` is the last one reset() announced (0 at start). */
+  records(records: LogRecord[], epoch: number): void;
+  /** Records up to `seq` are stored: the log may forget them. */
+  onCheckpoint(fn: (seq: number) => void): void;
+  /** The store lost its head after a failed write: send the records after `seq` again, tagged `epoch`. */
+  onReset(fn: (seq: number, epoch: number) => void): void;
+  /** The decoder module reported an event worth counting (e.g. `cumulative_without_prev`). */
+  onDecoderEvent(fn: (reason: string) => void): void;
+  /** The worker took records of `bytes` body bytes off its queue. */
+  onApplied(fn: (bytes: number) => void): void;
+  /** Reads (select, labels, label values, apps) wait for this first: the ingester's read-your-writes. */
+  setReadBarrier(fn: () => Promise<void>): void;
+  /** Writes the head and compacts every coarse node now (tests, benchmarks). */
+  settle(): Promise<void>;
 }
 
-export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbStore> {
-  const { clock, retentionMs, logger } = options;
-  const maxLevel = options.maxLevel ?? 6;
-  const maxBatch = options.maxBatch ?? 1024;
-  const batchWindowMs = options.batchWindowMs ?? 3;
-  const maxWriteSpanMs = options.maxWriteSpanMs ?? 86_400_000;
-  const regexOpts = { anchored: options.anchoredRegex ?? false };
+interface Reply {
+  id?: number;
+  ok?: boolean;
+  value?: unknown;
+  error?: { code?: ErrorCode; message: string };
+  stats?: EngineStats;
+  event?: 'ready' | 'failed' | 'log' | 'checkpoint' | 'reset' | 'applied' | 'decoder';
+  reason?: string;
+  bytes?: number;
+  level?: 'info' | 'warn' | 'error';
+  obj?: Record<string, unknown>;
+  msg?: string;
+  seq?: number;
+  epoch?: number;
+}
 
-  let root: RootDatabase;
-  try {
-    root = open({ path: options.path, maxDbs: 16 });
-  } catch (e) {
-    throw new PyrelayError('storage_error', `cannot open store at ${options.path}: ${(e as Error).message}`, { cause: e });
-  }
-  const db = <V, K extends import('lmdb').Key>(name: string, encoding?: 'binary'): Database<V, K> => root.openDB<V, K>({ name, ...(encoding ? { encoding } : {}) });
-  const appsDb = db<ProfileMetadata, string>('apps');
-  // Segment nodes reference per-app call paths; 'stacks' holds them in path-codec's format (version 2).
-  const dict = createPathDict(db<[number, number], [string, number]>('paths'), createSymbolDict(db<string, [string, number]>('dict')));
-  const index = createSeriesIndex({
-    meta: db<number, string>('meta'),
-    seriesIds: db<number, string>('series-ids'),
-    series: db<SeriesRecord, number>('series'),
-    labels: db<true, [string, string, number]>('labels'),
-  });
-  const segments = createSegmentData({ trees: db<Buffer, NodeKey>('stacks', 'binary'), nodes: db<NodeStats, NodeKey>('nodes') }, dict, {
-    maxLevel,
+const toError = (e: { code?: ErrorCode; message: string }) => (e.code ? new PyrelayError(e.code, e.message) : new PyrelayError('storage_error', e.message));
+
+export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbStore> {
+  const { clock, logger } = options;
+  const engineOptions: EngineOptions = {
+    path: options.path,
+    retentionMs: options.retentionMs,
     maxNodesPerTree: options.maxNodesPerTree,
+    maxLevel: options.maxLevel ?? 6,
+    maxBatch: options.maxBatch ?? 1024,
+    batchWindowMs: options.batchWindowMs ?? 3,
     ...(options.decodedCacheEntries !== undefined ? { decodedCacheEntries: options.decodedCacheEntries } : {}),
+    maxWriteSpanMs: options.maxWriteSpanMs ?? 86_400_000,
+    anchoredRegex: options.anchoredRegex ?? false,
+    flushIntervalMs: options.flushIntervalMs ?? 2000,
+    maxHeadEntries: options.maxHeadEntries ?? 1_000_000,
+    stackCacheEntries: options.stackCacheEntries ?? 100_000,
+    ...(options.pauseAt ? { pauseAt: options.pauseAt } : {}),
+  };
+  const data: StoreWorkerData = { options: engineOptions, ...(options.decoderModule ? { decoderModule: options.decoderModule.href } : {}) };
+  const worker: Worker = startWorker(new URL(`./store-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url), { workerData: data });
+
+  let stats: EngineStats | undefined;
+  const calls = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  let nextId = 1;
+  let onCheckpoint: (seq: number) => void = () => {};
+  let onReset: (seq: number, epoch: number) => void = () => {};
+  let onApplied: (bytes: number) => void = () => {};
+  let onDecoderEvent: (reason: string) => void = () => {};
+  let readBarrier: () => Promise<void> = () => Promise.resolve();
+  let dead: PyrelayError | undefined;
+
+  const ready = new Promise<void>((resolve, reject) => {
+    worker.on('message', (m: Reply) => {
+      if (m.stats) stats = m.stats;
+      switch (m.event) {
+        case 'ready':
+          return resolve();
+        case 'failed':
+          return reject(toError(m.error!));
+        case 'log':
+          return void (m.level === 'error' ? (logger?.error ?? logger?.warn) : m.level === 'warn' ? logger?.warn : logger?.info)?.call(logger, m.obj ?? {}, m.msg ?? '');
+        case 'checkpoint':
+          if (stats) stats.checkpoint = m.seq!;
+          return onCheckpoint(m.seq!);
+        case 'reset':
+          return onReset(m.seq!, m.epoch!);
+        case 'applied':
+          return onApplied(m.bytes!);
+        case 'decoder':
+          return onDecoderEvent(m.reason!);
+        case undefined:
+          break; // a reply to a call
+      }
+      const call = calls.get(m.id!);
+      if (call === undefined) return;
+      calls.delete(m.id!);
+      if (m.ok) call.resolve(m.value);
+      else call.reject(toError(m.error!));
+    });
+    const die = (e: PyrelayError) => {
+      dead ??= e;
+      reject(e);
+      for (const c of calls.values()) c.reject(e);
+      calls.clear();
+    };
+    worker.on('error', (e) => {
+      logger?.warn({ err: e.message }, 'store worker failed');
+      die(new PyrelayError('storage_error', `store worker failed: ${e.message}`, { cause: e }));
+    });
+    worker.on('exit', (code) => die(new PyrelayError('unavailable', `store worker exited (${code})`)));
   });
-  const stats: StoreStats = { puts: 0, commits: 0, treesWritten: 0, treesRead: 0, treesFromCache: 0, treesSwept: 0 };
+  await ready;
+
+  type Op = Exclude<StoreCall, { op: 'records' }>;
+  let outbox: Op[] = [];
+  const sendOutbox = () => {
+    const batch = outbox;
+    outbox = [];
+    if (!dead) worker.postMessage({ batch });
+  };
+  type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
+  const call = <T>(msg: WithoutId<Op>): Promise<T> => {
+    if (dead) return Promise.reject(dead);
+    const id = nextId++;
+    return new Promise<T>((resolve, reject) => {
+      calls.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      // Calls made in one turn travel in one message, so the worker sees concurrent puts together (one
+      // commit for them) however its own turns interleave with this thread's.
+      if (outbox.push({ ...msg, id } as Op) === 1) queueMicrotask(sendOutbox);
+    });
+  };
 
   let closing: Promise<void> | undefined;
+  const sweepTimer =
+    options.retentionMs > 0
+      ? setInterval(() => {
+          call<number>({ op: 'sweepRetention', now: clock.now() }).then(
+            (n) => n > 0 && logger?.info({ deletedTrees: n }, 'retention sweep'),
+            (e: unknown) => logger?.warn({ err: (e as Error).message }, 'retention sweep failed'),
+          );
+        }, options.sweepIntervalMs ?? 600_000)
+      : undefined;
+  sweepTimer?.unref();
 
-  // Last metadata written per app: rewriting an unchanged record on every put is pure write amplification.
-  const appMeta = new Map<string, string>();
-  const apply = (batch: readonly TimedProfile[]) => {
-    const items: WriteItem[] = [];
-    for (const p of batch) {
-      const seriesId = index.ensure(p.key, p.startMs, p.endMs);
-      const m = p.metadata;
-      const sig = `${m.spyName}\0${m.sampleRate}\0${m.units}\0${m.aggregation}`;
-      if (appMeta.get(p.key.appName) !== sig) {
-        appsDb.put(p.key.appName, { ...p.metadata });
-        appMeta.set(p.key.appName, sig);
-      }
-      if (p.tree.total > 0) items.push({ seriesId, app: p.key.appName, tree: p.tree, range: alignRange(p.startMs, p.endMs) });
-    }
-    stats.treesWritten += segments.write(items);
-    stats.puts += batch.length;
-  };
-
-  // Runs `fn` in one synchronous write transaction; on failure the in-memory caches may hold ids that
-  // were rolled back, so they are dropped.
-  const inTxn = <T>(fn: () => T): T => {
-    try {
-      const r = root.transactionSync(fn);
-      stats.commits++;
-      return r;
-    } catch (e) {
-      dict.reset();
-      index.reset();
-      appMeta.clear();
-      throw e;
-    }
-  };
-
-  const asStorageError = (e: unknown) => (isPyrelayError(e) ? e : new PyrelayError('storage_error', `store write failed: ${(e as Error)?.message ?? e}`, { cause: e }));
-
-  const writes = createGroupCommit<TimedProfile>({ maxBatch, batchWindowMs, commit: (batch) => inTxn(() => apply(batch)), asError: asStorageError });
-  const drain = () => writes.drain();
-
-  const ensureOpen = () => {
-    if (closing !== undefined) throw new PyrelayError('unavailable', 'store is closed');
-  };
-
-  const retention = createRetentionSweep({
-    retentionMs,
-    clock,
-    index,
-    segments,
-    inTxn,
-    dropApp: (app) => {
-      appsDb.remove(app);
-      appMeta.delete(app);
-      dict.drop(app);
-    },
-    onSwept: (n) => (stats.treesSwept += n),
-    intervalMs: options.sweepIntervalMs ?? 600_000,
-    logger,
-  });
-  const sweepNow = () => retention.sweep();
-
-  const seriesFor = (selector: SeriesSelector | undefined, range: TimeRange | undefined): SeriesRecord[] => {
-    const records: SeriesRecord[] = [];
-    if (selector !== undefined) {
-      for (const id of evaluateSelector(selector, index, regexOpts)) {
-        const r = index.get(id);
-        if (r !== undefined) records.push(r);
-      }
-    } else for (const { record } of index.all()) records.push(record);
-    if (range === undefined) return records;
-    return records.filter((r) => r.minMs < range.endMs && r.maxMs >= range.startMs);
-  };
-
-  const sorted = (values: Iterable<string>) => [...new Set(values)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-
-  return {
+  const store: LmdbStore = {
     put(profile) {
-      try {
-        ensureOpen();
-        const { startMs, endMs } = profile;
-        if (!Number.isFinite(startMs) || !Number.isFinite(endMs) || endMs < startMs) {
-          throw invalidParameter(`invalid profile time range [${startMs}, ${endMs}]`);
-        }
-        if (endMs - startMs > maxWriteSpanMs) {
-          throw invalidParameter(`profile spans ${endMs - startMs} ms, more than the ${maxWriteSpanMs} ms a write may cover`);
-        }
-        if (endMs <= retention.boundaryMs()) throw invalidParameter('profile is older than the retention period');
-      } catch (e) {
-        return Promise.reject(e);
-      }
-      return writes.submit(profile);
+      if (closing) return Promise.reject(new PyrelayError('unavailable', 'store is closed'));
+      const { key, metadata, startMs, endMs } = profile;
+      return call({ op: 'put', tree: profile.tree, p: { key, metadata, startMs, endMs }, now: clock.now() });
     },
-
-    async select(selector, range) {
-      ensureOpen();
-      const ids = evaluateSelector(selector, index, regexOpts);
-      const aligned = alignRange(range.startMs, range.endMs);
-      const cover = readCover(aligned, maxLevel);
-      const level = timelineLevel(aligned, maxLevel);
-      const delta = levelDuration(level);
-      const samples = new Array<number>(Math.ceil((aligned.et - aligned.st) / delta)).fill(0);
-      const reader = segments.reader(selector.appName);
-      for (const id of ids) {
-        reader.add(id, cover);
-        segments.addTimeline(id, level, aligned, samples);
-      }
-      let tree = ids.length > 0 ? reader.toTree() : new Tree();
-      const { treesRead, writes } = reader;
-      stats.treesRead += treesRead;
-      stats.treesFromCache += reader.treesFromCache;
-      const metadata = ids.length > 0 ? appsDb.get(selector.appName) : undefined;
-      if (metadata?.aggregation === 'average' && writes > 0) {
-        const avg = new Tree();
-        avg.merge(tree, 1 / writes);
-        tree = avg;
-      }
-      return {
-        tree,
-        metadata: metadata && { ...metadata },
-        timeline: { startTime: aligned.st, durationDelta: delta, samples: samples.map((v) => Math.round(v)) },
-        treesRead,
-      } satisfies SelectResult;
+    async select(selector: SeriesSelector, range: TimeRange) {
+      await readBarrier();
+      const r = await call<SelectResult>({ op: 'select', args: [selector, range, clock.now()] });
+      Object.setPrototypeOf(r.tree, Tree.prototype);
+      return r;
     },
-
-    async labelNames(selector, range) {
-      ensureOpen();
-      const records = seriesFor(selector, range);
-      if (records.length === 0) return [];
-      return sorted([APP_LABEL, ...records.flatMap((r) => Object.keys(r.labels))]);
-    },
-
-    async labelValues(label, selector, range) {
-      ensureOpen();
-      if (selector === undefined && range === undefined) return index.distinctValues(label);
-      const records = seriesFor(selector, range);
-      const values = records.map((r) => (label === APP_LABEL ? r.app : r.labels[label])).filter((v) => v !== undefined);
-      return sorted(values);
-    },
-
-    async apps() {
-      ensureOpen();
-      const out: AppInfo[] = [];
-      for (const { key, value } of appsDb.getRange()) {
-        const info: AppInfo = { name: key };
-        if (value.spyName) info.spyName = value.spyName;
-        if (value.sampleRate) info.sampleRate = value.sampleRate;
-        if (value.units) info.units = value.units;
-        out.push(info);
-      }
-      return out;
-    },
-
-    async deleteApp(appName) {
-      ensureOpen();
-      await drain(); // puts queued before the delete must not resurrect the app after it
-      return inTxn(() => {
-        const ids = [...index.seriesWith(APP_LABEL, appName)];
-        const existed = ids.length > 0 || appsDb.doesExist(appName);
-        for (const id of ids) {
-          segments.drop(id);
-          index.remove(id);
-        }
-        appsDb.remove(appName);
-        appMeta.delete(appName);
-        dict.drop(appName);
-        return existed;
+    labelNames: (selector, range) => readBarrier().then(() => call<string[]>({ op: 'labelNames', args: [selector, range] })),
+    labelValues: (label, selector, range) => readBarrier().then(() => call<string[]>({ op: 'labelValues', args: [label, selector, range] })),
+    apps: () => readBarrier().then(() => call<AppInfo[]>({ op: 'apps' })),
+    deleteApp: (app) => call<boolean>({ op: 'deleteApp', app }),
+    sweepRetention: () => call<number>({ op: 'sweepRetention', now: clock.now() }),
+    settle: () => call<void>({ op: 'settle', now: clock.now() }),
+    stats: () => ({ ...stats! }),
+    checkpoint: () => stats!.checkpoint,
+    records(records, epoch) {
+      if (dead || closing) return;
+      // Each body is copied into its own buffer and moved (not cloned): a payload may be a view of a larger
+      // pooled buffer, which structured cloning would copy whole.
+      const transfer: ArrayBuffer[] = [];
+      const own = records.map((r) => {
+        const payload = new Uint8Array(r.payload);
+        transfer.push(payload.buffer);
+        return { seq: r.seq, meta: r.meta, payload };
       });
+      worker.postMessage({ id: 0, op: 'records', records: own, epoch, now: clock.now() } satisfies StoreCall, transfer);
     },
-
-    async sweepRetention() {
-      ensureOpen();
-      await drain();
-      return sweepNow();
-    },
-
-    stats: () => ({ ...stats }),
-
+    onCheckpoint: (fn) => void (onCheckpoint = fn),
+    onReset: (fn) => void (onReset = fn),
+    onApplied: (fn) => void (onApplied = fn),
+    onDecoderEvent: (fn) => void (onDecoderEvent = fn),
+    setReadBarrier: (fn) => void (readBarrier = fn),
     close() {
       closing ??= (async () => {
-        retention.stop();
-        await drain();
-        await root.close();
+        if (sweepTimer !== undefined) clearInterval(sweepTimer);
+        try {
+          if (!dead) await call({ op: 'close' });
+        } finally {
+          await worker.terminate();
+        }
       })();
       return closing;
     },
   };
+  return store;
 }

@@ -30,7 +30,6 @@ export interface PathDict {
   reset(): void;
 }
 
-// Parent and symbol ids packed into one Map key below 2^53.
 const SYM_SPACE = 2 ** 26;
 
 export function createPathDict(db: Database<[number, number], [string, number]>, symbols: SymbolDict): PathDict {
@@ -40,13 +39,16 @@ export function createPathDict(db: Database<[number, number], [string, number]>,
     const parent: number[] = [-1];
     const sym: number[] = [-1];
     const depth: number[] = [0];
-    const children = new Map<number, number>();
+    // Per parent, symbol id -> child id: small-integer keys stay fast Map lookups (a packed parent*2^26+symbol
+    // key is a heap number, and childId was the ingester's top frame with it).
+    const children: (Map<number, number> | undefined)[] = [];
+    const kidsOf = (parentId: number) => (children[parentId] ??= new Map());
     for (const { key, value } of db.getRange({ start: [app, 1], end: [app, Infinity] })) {
       const id = key[1];
       parent[id] = value[0];
       sym[id] = value[1];
       depth[id] = depth[value[0]] + 1; // parents load first: their ids are smaller
-      children.set(value[0] * SYM_SPACE + value[1], id);
+      kidsOf(value[0]).set(value[1], id);
     }
     const names = symbols.names(app);
     return {
@@ -54,18 +56,18 @@ export function createPathDict(db: Database<[number, number], [string, number]>,
       sym,
       depth,
       names,
-      findChild: (parentId, symId) => children.get(parentId * SYM_SPACE + symId),
+      findChild: (parentId, symId) => children[parentId]?.get(symId),
       childId(parentId, name) {
         const s = symbols.idOf(app, name);
-        const k = parentId * SYM_SPACE + s;
-        let id = children.get(k);
+        const kids = kidsOf(parentId);
+        let id = kids.get(s);
         if (id === undefined) {
           id = parent.length;
           if (s >= SYM_SPACE || id >= 2 ** 27) throw new RangeError(`app ${app} has too many distinct stacks to index`);
           parent.push(parentId);
           sym.push(s);
           depth.push(depth[parentId] + 1);
-          children.set(k, id);
+          kids.set(s, id);
           db.put([app, id], [parentId, s]);
         }
         return id;

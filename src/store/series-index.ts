@@ -31,6 +31,8 @@ export interface SeriesIndex extends LabelIndexView {
   /** Distinct values of a label over all series, sorted. */
   distinctValues(name: string): string[];
   remove(id: number): void;
+  /** Writes the extents that grew since the last call (inside a write transaction). */
+  writeExtents(): void;
   reset(): void;
 }
 
@@ -46,6 +48,11 @@ export function createSeriesIndex(dbs: SeriesIndexDbs): SeriesIndex {
   const ids = new Map<string, number>();
   // Time extents of series written since open, so a put inside the known extent reads nothing.
   const extents = new Map<number, SeriesRecord>();
+  // Kept in memory: writes are asynchronous, so reading the counter back could see a stale value.
+  let nextId: number | undefined;
+  // Series whose extent grew since the last flush: written by writeExtents() in the flush's transaction
+  // instead of one asynchronous write per profile (reads see `extents` meanwhile).
+  const widened = new Set<number>();
 
   const entries = (rec: SeriesRecord): [string, string][] => [[APP_LABEL, rec.app], ...Object.entries(rec.labels)];
 
@@ -59,8 +66,9 @@ export function createSeriesIndex(dbs: SeriesIndexDbs): SeriesIndex {
             throw invalidParameter(`tag ${n} is too long to index (${Buffer.byteLength(v)} bytes)`);
           }
         }
-        id = dbs.meta.get(NEXT_ID) ?? 1;
-        dbs.meta.put(NEXT_ID, id + 1);
+        id = nextId ?? dbs.meta.get(NEXT_ID) ?? 1;
+        nextId = id + 1;
+        dbs.meta.put(NEXT_ID, nextId);
         dbs.seriesIds.put(idKey(norm), id);
         const rec: SeriesRecord = { key: norm, app: key.appName, labels: { ...key.labels }, minMs: startMs, maxMs: endMs };
         dbs.series.put(id, rec);
@@ -70,16 +78,23 @@ export function createSeriesIndex(dbs: SeriesIndexDbs): SeriesIndex {
         const rec = extents.get(id) ?? dbs.series.get(id);
         if (rec !== undefined && (startMs < rec.minMs || endMs > rec.maxMs)) {
           const wider = { ...rec, minMs: Math.min(rec.minMs, startMs), maxMs: Math.max(rec.maxMs, endMs) };
-          dbs.series.put(id, wider);
           extents.set(id, wider);
+          widened.add(id);
         } else if (rec !== undefined) extents.set(id, rec);
       }
       ids.set(norm, id);
       return id;
     },
-    get: (id) => dbs.series.get(id),
+    get: (id) => extents.get(id) ?? dbs.series.get(id),
     *all() {
-      for (const { key, value } of dbs.series.getRange()) yield { id: key, record: value };
+      for (const { key, value } of dbs.series.getRange()) yield { id: key, record: extents.get(key) ?? value };
+    },
+    writeExtents() {
+      for (const id of widened) {
+        const rec = extents.get(id);
+        if (rec !== undefined) dbs.series.put(id, rec);
+      }
+      widened.clear();
     },
     *seriesWith(name, value) {
       for (const k of dbs.labels.getKeys({ start: [name, value, 0], end: [name, value, Infinity] })) yield k[2];
@@ -101,8 +116,11 @@ export function createSeriesIndex(dbs: SeriesIndexDbs): SeriesIndex {
       dbs.series.remove(id);
       ids.delete(rec.key);
       extents.delete(id);
+      widened.delete(id);
     },
     reset: () => {
+      widened.clear();
+      nextId = undefined;
       ids.clear();
       extents.clear();
     },

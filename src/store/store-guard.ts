@@ -74,8 +74,11 @@ export function endRun(storagePath: string): void {
   rmSync(join(storagePath, 'store', RUNNING_MARKER), { force: true });
 }
 
-/** Writes the has-data marker once, after the first successful put (or at once when the store already holds data). */
-export function markWhenWritten(store: ProfileStore, dir: string, alreadyHasData: boolean): ProfileStore {
+/**
+ * Writes the has-data marker once the store holds data: at once when it already does, else after the first
+ * direct put or the first checkpoint of ingested log records (the ingester's path).
+ */
+export function markWhenWritten<S extends ProfileStore & { onCheckpoint?(fn: (seq: number) => void): void }>(store: S, dir: string, alreadyHasData: boolean): S {
   const marker = join(dir, DATA_MARKER);
   let marked = existsSync(marker);
   const mark = () => {
@@ -84,11 +87,20 @@ export function markWhenWritten(store: ProfileStore, dir: string, alreadyHasData
     writeFileSync(marker, 'this store has held data: an empty or missing data.mdb beside this file means data was lost\n');
   };
   if (alreadyHasData) mark();
-  return {
+  const wrapped: S = {
     ...store,
     async put(profile) {
       await store.put(profile);
-      if (!marked) mark();
+      mark();
     },
   };
+  if (store.onCheckpoint !== undefined) {
+    const onCheckpoint = store.onCheckpoint.bind(store);
+    wrapped.onCheckpoint = (fn) =>
+      onCheckpoint((seq) => {
+        if (seq > 0) mark();
+        fn(seq);
+      });
+  }
+  return wrapped;
 }

@@ -3,7 +3,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../lib/clock.js';
 import { firstOf } from '../../lib/query-param.js';
 import { isPyrelayError } from '../../model/errors.js';
-import { decodeContentEncoding } from '../../ingest/content-encoding.js';
 import type { IngestMetrics } from '../../ingest/metrics.js';
 import type { IngestPipeline } from '../../ingest/pipeline.js';
 import { parseIngestRequest } from '../../ingest/request.js';
@@ -40,12 +39,18 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestRouteDeps
       const rawQuery = rawQueryOf(req.raw.url ?? '');
       const request = parseIngestRequest(rawQuery, { contentType: header(req, 'content-type'), tenant: header(req, 'x-scope-orgid') }, deps.clock.now(), deps.nameLimits);
       format = request.format;
-      const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const body = decodeContentEncoding(rawBody, header(req, 'content-encoding'), deps.maxDecompressedBytes);
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const upstreamId = header(req, PROFILE_ID_HEADER);
-      await deps.pipeline.ingest({ request, body, rawQuery, profileId: upstreamId && upstreamId.length <= 128 ? upstreamId : undefined });
+      // Content-Encoding is undone by the pipeline's decode pool, off the event loop.
+      const { bytes } = await deps.pipeline.ingest({
+        request,
+        body,
+        contentEncoding: header(req, 'content-encoding'),
+        rawQuery,
+        profileId: upstreamId && upstreamId.length <= 128 ? upstreamId : undefined,
+      });
       deps.metrics.requests.inc({ format, status: '200' });
-      deps.metrics.requestBytes.inc({ format }, body.length);
+      deps.metrics.requestBytes.inc({ format }, bytes);
       deps.metrics.duration.observe({ format }, (performance.now() - started) / 1000);
       // Success is always 200 with an empty body: pyroscope-go treats anything else as failure (docs/compatibility.md#19).
       return reply.code(200).send();
@@ -57,6 +62,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestRouteDeps
       } else if (isPyrelayError(e) && e.limit !== undefined) {
         deps.metrics.limitHits.inc({ limit: e.limit });
       }
+      if (isPyrelayError(e) && e.code === 'too_many_nodes') deps.metrics.limitHits.inc({ limit: 'max-nodes-per-request' });
       throw e;
     }
   };

@@ -61,8 +61,11 @@ export const textOf = (body: Uint8Array) => Buffer.from(body.buffer, body.byteOf
 export const decodeFolded: ProfileDecoder = (input) => {
   if (input.body.length === 0) return [];
   const maxDepth = input.limits.maxStackDepth ?? DEFAULT_MAX_STACK_DEPTH;
-  const tree = new Tree();
+  const budget = input.limits.nodeBudget;
+  const tree = new Tree(budget);
   let validatedTotal = 0;
+  // Validate-only builds no tree: distinct stacks are what the node budget is charged for (a lower bound).
+  const seen = budget === undefined ? undefined : new Set<string>();
   forEachLine(textOf(input.body), (line, n) => {
     const space = line.lastIndexOf(' ');
     if (space < 0) return; // OG skips lines without a count
@@ -79,6 +82,10 @@ export const decodeFolded: ProfileDecoder = (input) => {
     if (stack === '' || value === 0) return;
     if (input.validateOnly) {
       checkStackDepth(stack, maxDepth, FORMAT, n);
+      if (seen !== undefined && !seen.has(stack)) {
+        budget!.take();
+        seen.add(stack);
+      }
       validatedTotal += value;
     } else tree.insertStack(splitStack(stack, maxDepth, FORMAT, n), value);
   });

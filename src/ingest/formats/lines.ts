@@ -14,9 +14,12 @@ export const decodeLines: ProfileDecoder = (input) => {
   forEachLine(textOf(input.body), (line, n) => {
     if (line === '') return;
     const seen = counts.get(line);
-    if (seen === undefined) counts.set(line, { n: 1, line: n });
-    else seen.n++;
+    if (seen === undefined) {
+      input.limits.nodeBudget?.take(); // bounds this map too, before any tree exists
+      counts.set(line, { n: 1, line: n });
+    } else seen.n++;
   });
+  // Distinct lines were charged above; the tree's nodes are not charged a second time.
   const tree = new Tree();
   for (const [stack, { n, line }] of counts) tree.insertStack(splitStack(stack, maxDepth, FORMAT, line), n);
   return toProfile(input, tree, FORMAT);

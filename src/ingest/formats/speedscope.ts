@@ -2,6 +2,7 @@
 // path, frame indexes bounds-checked, 64-bit default rates, and `sampleRate` replaced only when absent.
 import { malformedBody } from '../../model/errors.js';
 import type { DecodedProfile, ProfileDecoder } from '../../model/profile.js';
+import type { NodeBudget } from '../../model/node-budget.js';
 import { Tree } from '../../model/tree.js';
 
 export const SPEEDSCOPE_SCHEMA = 'https://www.speedscope.app/file-format-schema.json';
@@ -81,8 +82,8 @@ export const decodeSpeedscope: ProfileDecoder = (input) => {
     const unit = typeof unitName === 'string' && Object.hasOwn(UNITS, unitName) ? UNITS[unitName] : undefined;
     if (unit === undefined) throw fail(`${where}.unit`, `unknown unit ${JSON.stringify(unitName)}`);
     let tree: Tree;
-    if (p.type === 'evented') tree = evented(p, frames, unit.multiplier, where);
-    else if (p.type === 'sampled') tree = sampled(p, frames, unit.multiplier, where);
+    if (p.type === 'evented') tree = evented(p, frames, unit.multiplier, where, input.limits.nodeBudget);
+    else if (p.type === 'sampled') tree = sampled(p, frames, unit.multiplier, where, input.limits.nodeBudget);
     else throw fail(`${where}.type`, `Profile type ${String(p.type)} not supported`);
     if (!Number.isSafeInteger(tree.total)) throw fail(where, 'sum of sample values exceeds 2^53-1');
     return {
@@ -99,8 +100,8 @@ export const decodeSpeedscope: ProfileDecoder = (input) => {
   });
 };
 
-function evented(p: Record<string, unknown>, frames: string[], multiplier: number, where: string): Tree {
-  const tree = new Tree();
+function evented(p: Record<string, unknown>, frames: string[], multiplier: number, where: string, budget?: NodeBudget): Tree {
+  const tree = new Tree(budget);
   let last = num(p.startValue, `${where}.startValue`, 0);
   const openIdx: number[] = [];
   const names: string[] = [];
@@ -130,8 +131,8 @@ function evented(p: Record<string, unknown>, frames: string[], multiplier: numbe
   return tree;
 }
 
-function sampled(p: Record<string, unknown>, frames: string[], multiplier: number, where: string): Tree {
-  const tree = new Tree();
+function sampled(p: Record<string, unknown>, frames: string[], multiplier: number, where: string, budget?: NodeBudget): Tree {
+  const tree = new Tree(budget);
   const samples = array(p.samples, `${where}.samples`);
   const weights = array(p.weights, `${where}.weights`);
   if (weights.length !== samples.length) {

@@ -3,6 +3,7 @@
 // straight into a Tree with an explicit stack (deep input cannot overflow the JS stack), totals are summed
 // once at the end, and every length and count is checked against the bytes that are left.
 import { DEFAULT_MAX_STACK_DEPTH, type ProfileDecoder } from '../../model/profile.js';
+import type { NodeBudget } from '../../model/node-budget.js';
 import { Tree, newNode, type TreeNode } from '../../model/tree.js';
 import { toProfile } from './folded.js';
 import { createByteReader, type ByteReader } from './uvarint.js';
@@ -12,9 +13,10 @@ const FORMAT = 'tree';
 /** The smallest encoding of a node: three one-byte uvarints (empty name, self, childCount). */
 export const MIN_NODE_BYTES = 3;
 
-export function childOf(parent: TreeNode, name: string): TreeNode {
+export function childOf(parent: TreeNode, name: string, budget?: NodeBudget): TreeNode {
   let child = parent.children.get(name);
   if (child === undefined) {
+    budget?.take();
     child = newNode(name);
     parent.children.set(name, child);
   }
@@ -87,7 +89,7 @@ export const decodeTree: ProfileDecoder = (input) => {
     const name = r.utf8(r.uvarint('name length'), 'node name');
     const self = r.uvarint('self value');
     const childCount = r.uvarint('child count');
-    const node = childOf(top.node, name);
+    const node = childOf(top.node, name, input.limits.nodeBudget);
     node.self += self;
     if (!Number.isSafeInteger(node.self)) throw r.fail('self value sum exceeds 2^53-1', at);
     if (childCount > 0) {

@@ -39,7 +39,7 @@ export const decodeTrie: ProfileDecoder = (input) => {
   const budget = input.limits.maxDecompressedBytes;
   const r = createByteReader(input.body, FORMAT);
   const pending = createPendingCounter(r);
-  const tree = new Tree();
+  const tree = new Tree(input.limits.nodeBudget);
   let work = 0;
 
   const charge = (chars: number, at: number) => {
@@ -62,7 +62,7 @@ export const decodeTrie: ProfileDecoder = (input) => {
       charge(partial.length, at);
       const pieces = (partial + fragment).split(';');
       if (depth + pieces.length > maxDepth) throw r.fail(`stack deeper than ${maxDepth} frames`, at);
-      for (let i = 0; i < pieces.length - 1; i++) node = childOf(node, frameName(pieces[i]));
+      for (let i = 0; i < pieces.length - 1; i++) node = childOf(node, frameName(pieces[i]), input.limits.nodeBudget);
       depth += pieces.length - 1;
       partial = pieces[pieces.length - 1];
     } else {
@@ -71,7 +71,7 @@ export const decodeTrie: ProfileDecoder = (input) => {
     const empty = parent.empty && fragment === '';
     if (value > 0 && !empty) {
       charge(partial.length, at);
-      const leaf = childOf(node, frameName(partial));
+      const leaf = childOf(node, frameName(partial), input.limits.nodeBudget);
       leaf.self += value;
       if (!Number.isSafeInteger(leaf.self)) throw r.fail('value sum exceeds 2^53-1', at);
     }

@@ -1,7 +1,9 @@
-// The ingest sequence on its own: remote write before the store, and the dedup claim committed only after
-// both succeeded, aborted when either failed, so a copy that arrives meanwhile waits for the outcome.
+// The ingest sequence on its own: validate, ONE append to the write-ahead log (the store's and the durable
+// targets' copy), then the offer to remote write, so nothing is forwarded that was not kept; the dedup claim is
+// committed only after both succeeded and aborted when either failed, so a copy arriving meanwhile waits.
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import type { DecodePool } from '../../../src/ingest/decode-pool.js';
 import { createDedupWindow } from '../../../src/ingest/dedup.js';
 import { createIngestMetrics } from '../../../src/ingest/metrics.js';
 import { createIngestPipeline, type IngestInput } from '../../../src/ingest/pipeline.js';
@@ -9,17 +11,13 @@ import { parseIngestRequest } from '../../../src/ingest/request.js';
 import { FakeClock } from '../../../src/lib/clock.js';
 import { createLogger } from '../../../src/lib/logger.js';
 import { PyrelayError } from '../../../src/model/errors.js';
-import type { ForwardItem, RemoteWrite } from '../../../src/model/forward.js';
-import type { FormatId, ProfileDecoder } from '../../../src/model/profile.js';
-import { Tree } from '../../../src/model/tree.js';
-import type { ProfileStore } from '../../../src/store/types.js';
-import { createMemoryStore } from '../../helpers/memory-store.js';
+import type { ForwardItem, OfferOptions, RemoteWrite } from '../../../src/model/forward.js';
+import type { Backlog } from '../../../src/store/log/index.js';
 import { registryValue } from '../../helpers/registry.js';
-import { TEST_LIMITS } from '../../helpers/decode-input.js';
 
 const NOW = 1_700_000_000_000;
 
-/** A promise settled from outside, to hold a store write or an offer open. */
+/** A promise settled from outside, to hold a log append or an offer open. */
 function gate() {
   let open!: () => void;
   let fail!: (e: unknown) => void;
@@ -27,37 +25,39 @@ function gate() {
   return { promise, open, fail };
 }
 
-function rig(o: { put?: () => Promise<void>; offer?: () => Promise<void> } = {}) {
+function rig(o: { append?: () => Promise<void>; offer?: () => Promise<void>; noLog?: boolean } = {}) {
   const clock = new FakeClock(NOW);
   const registry = new Registry();
   const events: string[] = [];
-  const memory = createMemoryStore();
-  const store: ProfileStore = {
-    ...memory,
-    async put(p) {
-      events.push('store');
-      await o.put?.();
-      await memory.put(p);
+  const records: { consumers: string[]; body: string }[] = [];
+  const log = {
+    async append(payload: Uint8Array, _meta: Record<string, unknown>, consumers: string[]) {
+      events.push('append');
+      await o.append?.();
+      records.push({ consumers, body: Buffer.from(payload).toString() });
+      return records.length;
     },
-  };
-  const offered: ForwardItem[] = [];
+  } as unknown as Backlog;
+  const offered: { item: ForwardItem; opts?: OfferOptions }[] = [];
   const remoteWrite: RemoteWrite = {
-    async offer(item) {
+    async offer(item, opts) {
       events.push('offer');
       await o.offer?.();
-      offered.push(item);
+      offered.push({ item, opts });
     },
     stop: async () => {},
   };
-  const decode: ProfileDecoder = () => [
-    { key: { appName: 'app.cpu', labels: {} }, tree: Tree.fromStacks([[['a'], 1]]), metadata: { spyName: 'gospy', sampleRate: 100, units: 'samples', aggregation: 'sum' } },
-  ];
+  const pool: DecodePool = {
+    ready: async () => {},
+    close: async () => {},
+    validate: async (_task, body) => ({ body, series: 1, nodes: 1, cumulativeSkipped: 0 }),
+  };
   const pipeline = createIngestPipeline({
-    decoders: new Proxy({}, { get: () => decode }) as Record<FormatId, ProfileDecoder>, // every format decodes alike here
-    store,
+    pool,
+    log: o.noLog ? undefined : log,
+    logConsumers: o.noLog ? [] : ['t', '@store'],
     remoteWrite,
     dedup: createDedupWindow({ clock, windowMs: 600_000, maxEntries: 100 }),
-    limits: TEST_LIMITS,
     metrics: createIngestMetrics(registry),
     clock,
     logger: createLogger('silent'),
@@ -69,33 +69,37 @@ function rig(o: { put?: () => Promise<void>; offer?: () => Promise<void> } = {})
     profileId,
   });
   const duplicates = () => registryValue(registry, 'pyrelay_ingest_discarded_total', { reason: 'duplicate_profile_id' });
-  return { pipeline, input, memory, offered, events, duplicates };
+  return { pipeline, input, records, offered, events, duplicates };
 }
 
+const ok = { stored: 1, forwarded: true, duplicate: false, bytes: 4 };
+
 describe('ingest pipeline', () => {
-  it('offers to remote write before it stores', async () => {
+  it('appends once to the log for the store and the durable targets, then offers (already persisted) to remote write', async () => {
     const r = rig();
-    expect(await r.pipeline.ingest(r.input())).toEqual({ stored: 1, forwarded: true, duplicate: false });
-    expect(r.events).toEqual(['offer', 'store']);
+    expect(await r.pipeline.ingest(r.input())).toEqual(ok);
+    expect(r.events).toEqual(['append', 'offer']);
+    expect(r.records).toEqual([{ consumers: ['t', '@store'], body: 'a 1\n' }]);
+    expect(r.offered[0].opts).toEqual({ persisted: true });
   });
 
-  it('a repeated upstream id is answered as a duplicate and neither stored nor forwarded again', async () => {
+  it('a repeated upstream id is answered as a duplicate and neither kept nor forwarded again', async () => {
     const r = rig();
     await r.pipeline.ingest(r.input('up-1'));
-    expect(await r.pipeline.ingest(r.input('up-1'))).toEqual({ stored: 0, forwarded: false, duplicate: true });
-    expect(r.memory.profiles).toHaveLength(1);
-    expect(r.offered.map((i) => i.profileId)).toEqual(['up-1']);
+    expect(await r.pipeline.ingest(r.input('up-1'))).toEqual({ stored: 0, forwarded: false, duplicate: true, bytes: 4 });
+    expect(r.records).toHaveLength(1);
+    expect(r.offered.map((i) => i.item.profileId)).toEqual(['up-1']);
     expect(await r.duplicates()).toBe(1);
     // Without an upstream id nothing is deduplicated (a client retry is the client's business).
     await r.pipeline.ingest(r.input());
     await r.pipeline.ingest(r.input());
-    expect(r.memory.profiles).toHaveLength(3);
+    expect(r.records).toHaveLength(3);
   });
 
-  it('a copy arriving while the first is still being stored waits, then is a duplicate once the first committed', async () => {
+  it('a copy arriving while the first is still being appended waits, then is a duplicate once the first committed', async () => {
     const write = gate();
-    let puts = 0;
-    const r = rig({ put: () => (puts++ === 0 ? write.promise : Promise.resolve()) });
+    let appends = 0;
+    const r = rig({ append: () => (appends++ === 0 ? write.promise : Promise.resolve()) });
     const first = r.pipeline.ingest(r.input('up-2'));
     let secondDone = false;
     const second = r.pipeline.ingest(r.input('up-2')).then((res) => ((secondDone = true), res));
@@ -103,32 +107,39 @@ describe('ingest pipeline', () => {
     expect(secondDone).toBe(false); // not acknowledged before the first copy's outcome is known
     write.open();
     expect((await first).duplicate).toBe(false);
-    expect(await second).toEqual({ stored: 0, forwarded: false, duplicate: true });
-    expect(r.memory.profiles).toHaveLength(1);
+    expect(await second).toEqual({ stored: 0, forwarded: false, duplicate: true, bytes: 4 });
+    expect(r.records).toHaveLength(1);
   });
 
-  it('a failed store aborts the claim: the waiting copy is then stored and forwarded', async () => {
+  it('a failed append (disk full) is a 503, nothing is forwarded, and the claim is aborted: the waiting copy is then kept', async () => {
     const write = gate();
-    let puts = 0;
-    const r = rig({ put: () => (puts++ === 0 ? write.promise : Promise.resolve()) });
+    let appends = 0;
+    const r = rig({ append: () => (appends++ === 0 ? write.promise : Promise.resolve()) });
     const first = r.pipeline.ingest(r.input('up-3'));
     const second = r.pipeline.ingest(r.input('up-3'));
-    write.fail(new Error('disk gone'));
-    await expect(first).rejects.toMatchObject({ code: 'storage_error' });
-    expect(await second).toEqual({ stored: 1, forwarded: true, duplicate: false });
-    expect(r.memory.profiles).toHaveLength(1);
+    write.fail(new Error('No space left on device'));
+    await expect(first).rejects.toMatchObject({ code: 'unavailable', status: 503 });
+    expect(await second).toEqual(ok);
+    expect(r.records).toHaveLength(1);
+    expect(r.offered).toHaveLength(1);
     expect(await r.duplicates()).toBe(0);
   });
 
-  it('a refused offer (backlog cannot persist) aborts the claim too, and nothing is stored', async () => {
+  it('without a log (relay, memory-only targets) a refused offer aborts the claim too', async () => {
     let offers = 0;
     const r = rig({
+      noLog: true,
       offer: async () => {
-        if (offers++ === 0) throw new PyrelayError('unavailable', 'backlog cannot persist');
+        if (offers++ === 0) throw new PyrelayError('unavailable', 'remote write is stopping');
       },
     });
     await expect(r.pipeline.ingest(r.input('up-4'))).rejects.toMatchObject({ code: 'unavailable' });
-    expect(r.memory.profiles).toHaveLength(0);
-    expect(await r.pipeline.ingest(r.input('up-4'))).toEqual({ stored: 1, forwarded: true, duplicate: false });
+    expect(await r.pipeline.ingest(r.input('up-4'))).toEqual({ stored: 0, forwarded: true, duplicate: false, bytes: 4 });
+  });
+
+  it('an offer refused after the append still answers 200: the profile is kept, a 503 would only make a duplicate', async () => {
+    const r = rig({ offer: async () => Promise.reject(new PyrelayError('unavailable', 'remote write is stopping')) });
+    expect(await r.pipeline.ingest(r.input('up-5'))).toEqual({ stored: 1, forwarded: false, duplicate: false, bytes: 4 });
+    expect(r.records).toHaveLength(1);
   });
 });

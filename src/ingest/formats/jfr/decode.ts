@@ -61,7 +61,7 @@ export function decodeJfrBytes(buf: Uint8Array, snapshot: LabelsSnapshot | undef
       }
       p = {
         key,
-        tree: new Tree(),
+        tree: new Tree(input.limits.nodeBudget),
         metadata: { spyName: input.spyName, sampleRate: input.sampleRate, units: spec.units, aggregation: spec.aggregation },
       };
       out.set(id, p);

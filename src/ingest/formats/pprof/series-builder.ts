@@ -91,7 +91,7 @@ export function buildSeries(ix: PprofIndex, opts: BuildOptions): BuiltSeries[] {
       }
       const slot = slots[k];
       const key: SeriesKey = { appName: `${opts.key.appName}.${slot.displayName}`, labels: g.labels };
-      s = { slot, key, id: normalizeKey(key), tree: new Tree() };
+      s = { slot, key, id: normalizeKey(key), tree: new Tree(limits.nodeBudget) };
       g.trees[k] = s;
       out.push(s);
     }

@@ -40,6 +40,8 @@ export interface ReplayInput {
   payloads: Iterable<{ key: unknown; value: unknown }>;
   /** The reserved-sequence watermark stored in `state`, if any. */
   reservedSeq: unknown;
+  /** Consumers that keep their own checkpoint: records with seq <= it are done for them (no markers). */
+  checkpoints?: ReadonlyMap<string, number>;
 }
 
 export function planReplay(input: ReplayInput): ReplayPlan {
@@ -82,7 +84,7 @@ export function planReplay(input: ReplayInput): ReplayPlan {
       continue;
     }
     const { record } = decoded;
-    const pendingFor = record.targets.filter((t) => configured.has(t) && !finished?.has(t));
+    const pendingFor = record.targets.filter((t) => configured.has(t) && !finished?.has(t) && !(key <= (input.checkpoints?.get(t) ?? 0)));
     if (pendingFor.length === 0) {
       // Every target finished (a crash between the last ack and the delete) or is no longer configured.
       if (record.targets.some((t) => !configured.has(t))) plan.forgotten++;

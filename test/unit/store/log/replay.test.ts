@@ -1,7 +1,7 @@
 // The replay plan on its own: every crash leftover the backlog can find on disk, without lmdb.
 import { describe, expect, it } from 'vitest';
-import { encodeHeader, encodeRecord } from '../../../../src/remote-write/backlog/record.js';
-import { planReplay } from '../../../../src/remote-write/backlog/replay.js';
+import { encodeHeader, encodeRecord } from '../../../../src/store/log/record.js';
+import { planReplay } from '../../../../src/store/log/replay.js';
 
 const rec = (at: number, targets: string[], payload = 'abc') => encodeRecord(encodeHeader(at, targets, {}), Buffer.from(payload));
 

@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { open } from 'lmdb';
 import { FakeClock } from '../../../../src/lib/clock.js';
-import { createBacklog } from '../../../../src/remote-write/backlog/index.js';
-import type { Backlog, BacklogOptions, DropReason } from '../../../../src/remote-write/backlog/index.js';
+import { createBacklog } from '../../../../src/store/log/index.js';
+import type { Backlog, BacklogOptions, DropReason } from '../../../../src/store/log/index.js';
 
 export interface Harness {
   dir: string;

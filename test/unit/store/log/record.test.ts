@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { crc32, crc32Js } from '../../../../src/remote-write/backlog/crc32.js';
-import { decodeRecord, encodeHeader, encodeRecord, recordSize } from '../../../../src/remote-write/backlog/record.js';
+import { crc32, crc32Js } from '../../../../src/store/log/crc32.js';
+import { decodeRecord, encodeHeader, encodeRecord, recordSize } from '../../../../src/store/log/record.js';
 
 describe('crc32', () => {
   it('matches the IEEE check value and chains', () => {
@@ -58,7 +58,7 @@ describe('record', () => {
 
 describe('record buffer pool', () => {
   it('reuses released buffers of the same size class, never hands out one twice, leaves small ones alone', async () => {
-    const { createBufferPool } = await import('../../../../src/remote-write/backlog/buffer-pool.js');
+    const { createBufferPool } = await import('../../../../src/store/log/buffer-pool.js');
     const pool = createBufferPool(2);
     const a = pool.acquire(100_000);
     const b = pool.acquire(120_000);

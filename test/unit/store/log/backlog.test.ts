@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isPyrelayError } from '../../../../src/model/errors.js';
-import type { Backlog } from '../../../../src/remote-write/backlog/index.js';
+import type { Backlog } from '../../../../src/store/log/index.js';
 import { bytes, harness, text, withRaw, type Harness } from './helpers.js';
 
 let h: Harness;

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect, it } from 'vitest';
 import { FakeClock } from '../../../../src/lib/clock.js';
-import { createBacklog, type Backlog, type DropReason } from '../../../../src/remote-write/backlog/index.js';
+import { createBacklog, type Backlog, type DropReason } from '../../../../src/store/log/index.js';
 import { withRaw, type Harness } from './helpers.js';
 
 const TARGETS = ['a', 'b'] as const;

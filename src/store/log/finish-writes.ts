@@ -25,6 +25,8 @@ export interface FinishWritesOptions {
   /** Written at once past this many queued operations, whatever flushMs says. */
   maxQueued?: number;
   onError(err: unknown, what: string): void;
+  /** While true (the disk is full), nothing is written: the batch waits, because a failed commit costs more. */
+  paused?: () => boolean;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -52,6 +54,11 @@ export function createFinishWrites(o: FinishWritesOptions): FinishWrites {
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
     if (queued === 0) return inFlight;
+    if (o.paused?.() === true) {
+      timer = setTimeout(() => void flush(), Math.max(o.flushMs, 1000));
+      timer.unref();
+      return inFlight;
+    }
     const m = marks;
     const r = removes;
     marks = new Map();

@@ -39,6 +39,22 @@ export interface BacklogOptions {
   cacheBytes?: number;
   /** How long acks and drops wait to be written in one batch (default 100 ms). */
   finishFlushMs?: number;
+  /**
+   * Consumers (listed in `targets`) that keep their own checkpoint instead of per-record acks, with the
+   * checkpoint they persisted: records with seq <= it are done for them. They ack with ackUpTo().
+   */
+  checkpoints?: Record<string, number>;
+  /** How often a log that could not persist checks for free space again (default 1 s). */
+  recoveryProbeMs?: number;
+}
+
+/** A record as the log's readers see it. */
+export interface LogRecord {
+  seq: number;
+  payload: Uint8Array;
+  meta: Record<string, unknown>;
+  /** The consumers it was written for. */
+  consumers: string[];
 }
 
 export interface TargetStats {
@@ -76,6 +92,19 @@ export interface Backlog {
   stats(target: string): TargetStats;
   /** Records skipped as corrupted since open. */
   readonly corruptSkipped: number;
+  /** Why appends are refused right now (a write failed and the disk has no room yet), or undefined. */
+  readonly unavailableReason: string | undefined;
+  /** Every seq up to this one is settled (durable, or failed and never delivered). */
+  readonly lastSeq: number;
+  /**
+   * Calls `listener` for every durable record, in ascending seq order, each only after every lower seq
+   * settled; append() resolves only after its record was delivered. Returns the unsubscribe function.
+   */
+  onAppend(listener: (record: LogRecord) => void): () => void;
+  /** Up to `limit` committed records pending for `consumer` with seq > afterSeq, oldest first (replay). */
+  readFrom(consumer: string, afterSeq: number, limit: number): Promise<LogRecord[]>;
+  /** A checkpoint consumer is done with every seq <= `seq` (nothing is written for it: its checkpoint is). */
+  ackUpTo(consumer: string, seq: number): void;
   /** Writes the acks and drops made so far; resolves once they are committed. */
   flush(): Promise<void>;
   /** Waits for queued writes, then closes. Unacknowledged items stay on disk for the next open. */

@@ -6,7 +6,7 @@
 // before they resolve; acks and drops are written in batches (finish-writes.ts), so after a crash an item
 // finished shortly before may come back, never an unfinished one go missing. Fresh payloads are served
 // from memory (payload-cache.ts) instead of being read back and re-checksummed per target.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, statfs } from 'node:fs/promises';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { PyrelayError } from '../../model/errors.js';
 import { createFinishWrites } from './finish-writes.js';
@@ -14,7 +14,7 @@ import { createPayloadCache } from './payload-cache.js';
 import { createBufferPool } from './buffer-pool.js';
 import { decodeRecord, encodeHeader, encodeRecord, recordSize } from './record.js';
 import { planReplay } from './replay.js';
-import type { Backlog, BacklogItem, BacklogOptions, DropReason, TargetStats } from './types.js';
+import type { Backlog, BacklogItem, BacklogOptions, DropReason, LogRecord, TargetStats } from './types.js';
 
 interface Entry {
   bytes: number;
@@ -86,6 +86,9 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
   let corruptSkipped = 0;
   let closed = false;
   let nextSeq = 1;
+  // Consumers that persist their own checkpoint: no done markers, no cache entries for them.
+  const checkpoints = new Map(Object.entries(opts.checkpoints ?? {}).filter(([t]) => states.has(t)));
+  const isCheckpointed = (target: string) => checkpoints.has(target);
 
   const stateOf = (target: string): TargetState => {
     const s = states.get(target);
@@ -100,6 +103,43 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
       async (e) => logger?.error({ err: await writeErrorText(e), seq }, `remote-write backlog: ${what} failed`),
     );
 
+  // ---- a failed write (disk full) ----
+  // Appends are refused at once (503) until the filesystem has room again, instead of each one failing an lmdb
+  // commit: repeated failed commits are slow, leave stray rejections, and lmdb's native side has crashed after
+  // a run of them. A probe looks at the free space once per recoveryProbeMs; then the next append tries again.
+  let degraded: { reason: string; needBytes: number; since: number } | undefined;
+  let probe: NodeJS.Timeout | undefined;
+  const probeMs = opts.recoveryProbeMs ?? 1000;
+  const checkSpace = async () => {
+    probe = undefined;
+    if (degraded === undefined || closed) return;
+    let free = 0;
+    try {
+      const s = await statfs(opts.path);
+      free = s.bavail * s.bsize;
+    } catch {
+      free = 0;
+    }
+    if (degraded !== undefined && free >= degraded.needBytes) {
+      logger?.info({ freeBytes: free, afterMs: clock.now() - degraded.since }, 'write-ahead log: free space is back; accepting writes again');
+      degraded = undefined;
+      return;
+    }
+    probe = setTimeout(() => void checkSpace(), probeMs);
+    probe.unref();
+  };
+  const degrade = (reason: string, recordBytes: number) => {
+    if (degraded === undefined) {
+      logger?.error({ err: reason }, 'write-ahead log cannot persist: refusing writes until the disk has room');
+    }
+    // lmdb needs room for copied pages and the free list besides the record itself.
+    degraded = { reason, needBytes: 2 * recordBytes + (1 << 20), since: clock.now() };
+    if (probe === undefined && !closed) {
+      probe = setTimeout(() => void checkSpace(), probeMs);
+      probe.unref();
+    }
+  };
+
   const recordBuffers = createBufferPool();
   const cache = createPayloadCache({ maxBytes: opts.cacheBytes ?? DEFAULT_CACHE_BYTES, laggardMs: LAGGARD_MS, now: () => clock.now() });
   const finishes = createFinishWrites({
@@ -108,6 +148,7 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
     flushMs: opts.finishFlushMs ?? DEFAULT_FINISH_FLUSH_MS,
     // writeErrorText also consumes lmdb's rejected commitError, which would otherwise go unhandled.
     onError: (e, what) => void writeErrorText(e).then((err) => logger?.error({ err }, `remote-write backlog: ${what} failed`)),
+    paused: () => degraded !== undefined,
   });
 
   /** Used at open only (awaited there); finished items go through `finishes`. */
@@ -133,8 +174,10 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
     if (ref === undefined || closed) return true;
     ref.remaining--;
     if (ref.remaining > 0) {
-      ref.marked.push(target);
-      finishes.mark(target, seq);
+      if (!isCheckpointed(target)) {
+        ref.marked.push(target);
+        finishes.mark(target, seq);
+      }
       return true;
     }
     refs.delete(seq);
@@ -154,7 +197,13 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
   };
 
   // ---- replay: rebuild per-target progress from disk (replay.ts) ----
-  const plan = planReplay({ targets: states.keys(), doneKeys: done.getKeys({}), payloads: payloads.getRange({}), reservedSeq: state.get(SEQ_RESERVED) });
+  const plan = planReplay({
+    targets: states.keys(),
+    doneKeys: done.getKeys({}),
+    payloads: payloads.getRange({}),
+    reservedSeq: state.get(SEQ_RESERVED),
+    checkpoints,
+  });
   nextSeq = plan.nextSeq;
   for (const c of plan.corrupt) skipCorrupt(c.seq, c.why);
   const corruptAtOpen = plan.corrupt.length;
@@ -175,6 +224,31 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
   }
   for (const [seq, r] of plan.records) refs.set(seq, { remaining: r.pendingFor.length, targets: r.targets, marked: r.marked });
   let reservedUpTo = nextSeq;
+  // ---- in-order delivery to onAppend listeners ----
+  let lastSeq = nextSeq - 1;
+  const listeners = new Set<(r: LogRecord) => void>();
+  const settled = new Map<number, LogRecord | null>();
+  const delivered = new Map<number, () => void>();
+  /** Records the outcome of seq's append (null = failed or written for nobody) and delivers the settled prefix. */
+  const settle = (seq: number, rec: LogRecord | null) => {
+    settled.set(seq, rec);
+    while (settled.has(lastSeq + 1)) {
+      const next = settled.get(lastSeq + 1)!;
+      settled.delete(++lastSeq);
+      if (next !== null) {
+        for (const l of listeners) {
+          try {
+            l(next);
+          } catch (e) {
+            logger?.error({ err: errorText(e), seq: next.seq }, 'write-ahead log: a listener failed');
+          }
+        }
+      }
+      delivered.get(lastSeq)?.();
+      delivered.delete(lastSeq);
+    }
+  };
+  const untilDelivered = (seq: number): Promise<void> | undefined => (seq <= lastSeq ? undefined : new Promise<void>((resolve) => delivered.set(seq, resolve)));
   await Promise.all(stale).catch((e) => logger?.error({ err: errorText(e) }, 'remote-write backlog: cleaning up at open failed'));
   if (corruptAtOpen > 0) opts.onCorrupt?.(corruptAtOpen);
   if (forgotten > 0) {
@@ -214,22 +288,75 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
     get corruptSkipped() {
       return corruptSkipped;
     },
+    get lastSeq() {
+      return lastSeq;
+    },
+    get unavailableReason() {
+      return degraded?.reason;
+    },
+
+    onAppend(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+
+    async readFrom(consumer, afterSeq, limit) {
+      const s = stateOf(consumer);
+      const out: LogRecord[] = [];
+      for (const [seq, entry] of s.pending) {
+        if (out.length >= limit) break;
+        if (seq <= afterSeq || !entry.committed) continue;
+        const consumers = refs.get(seq)?.targets ?? [consumer];
+        const cached = cache.get(seq);
+        if (cached !== undefined) {
+          out.push({ seq, payload: cached.payload, meta: cached.meta, consumers });
+          continue;
+        }
+        let raw = payloads.getBinary(seq);
+        if (raw === undefined) {
+          env.resetReadTxn();
+          raw = payloads.getBinary(seq);
+        }
+        const decoded = raw === undefined ? ({ ok: false, why: 'record missing' } as const) : decodeRecord(raw);
+        if (!decoded.ok) {
+          skipCorrupt(seq, decoded.why);
+          for (const [t, st] of states) finish(t, st, seq);
+          opts.onCorrupt?.(1);
+          continue;
+        }
+        out.push({ seq, payload: decoded.record.payload, meta: decoded.record.meta, consumers });
+      }
+      return out;
+    },
+
+    ackUpTo(consumer, seq) {
+      const s = stateOf(consumer);
+      const done: number[] = [];
+      for (const [k, entry] of s.pending) {
+        if (k > seq) break;
+        if (entry.committed) done.push(k);
+      }
+      for (const k of done) finish(consumer, s, k);
+    },
 
     async append(payload, meta, targets) {
       if (closed) throw new PyrelayError('unavailable', 'remote-write backlog cannot persist: it is closed');
+      if (degraded !== undefined) {
+        throw new PyrelayError('unavailable', `write-ahead log cannot persist: ${degraded.reason} (waiting for free disk space)`);
+      }
       const unique = [...new Set(targets)];
       for (const t of unique) stateOf(t);
+      const at = clock.now();
+      const accepted: string[] = [];
+      const header = () => encodeHeader(at, accepted, meta);
+      header(); // throws on non-JSON meta before any state changes (and before a seq is taken: seqs all settle)
       const seq = nextSeq++;
       if (seq >= reservedUpTo) {
         reservedUpTo = seq + SEQ_BLOCK;
         void bestEffort(state.put(SEQ_RESERVED, reservedUpTo), 'reserving sequence numbers', seq);
       }
-      const at = clock.now();
       const bytes = payload.length;
       const entry: Entry = { bytes, at, committed: false };
-      const accepted: string[] = [];
-      const header = () => encodeHeader(at, accepted, meta);
-      header(); // throws on non-JSON meta before any state changes
       for (const t of unique) {
         const s = states.get(t)!;
         const max = opts.maxBytesPerTarget[t] ?? Infinity;
@@ -243,7 +370,11 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
         s.bytes += bytes;
         accepted.push(t);
       }
-      if (accepted.length === 0) return seq;
+      if (accepted.length === 0) {
+        settle(seq, null);
+        await untilDelivered(seq);
+        return seq;
+      }
       refs.set(seq, { remaining: accepted.length, targets: accepted, marked: [] });
       const head = header();
       const buf = recordBuffers.acquire(recordSize(head, payload));
@@ -256,17 +387,20 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
           const s = states.get(t)!;
           if (s.pending.delete(seq)) s.bytes -= bytes;
         }
-        throw new PyrelayError('unavailable', `remote-write backlog cannot persist: ${await writeErrorText(e)}`, {
-          cause: e,
-        });
+        settle(seq, null);
+        const reason = await writeErrorText(e);
+        degrade(reason, recordSize(head, payload));
+        throw new PyrelayError('unavailable', `remote-write backlog cannot persist: ${reason}`, { cause: e });
       } finally {
         // lmdb holds the buffer's address until the put settles, and not after.
         recordBuffers.release(buf);
       }
       entry.committed = true;
       // Only for the targets a budget did not drop it for while the write ran.
-      const waiting = accepted.filter((t) => states.get(t)!.pending.has(seq));
+      const waiting = accepted.filter((t) => states.get(t)!.pending.has(seq) && !isCheckpointed(t));
       if (waiting.length > 0) cache.put(seq, { payload, meta }, waiting);
+      settle(seq, { seq, payload, meta, consumers: accepted });
+      await untilDelivered(seq);
       return seq;
     },
 
@@ -360,13 +494,17 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
     async close() {
       if (closed) return;
       closed = true;
+      if (probe !== undefined) clearTimeout(probe);
       await finishes.flush();
+      // Unwritable (disk full): what is queued is lost as in a crash (items may be sent again, never lost).
+      if (degraded !== undefined) finishes.discard();
       await env.close(); // waits for queued writes
     },
 
     async abandon() {
       if (closed) return;
       closed = true;
+      if (probe !== undefined) clearTimeout(probe);
       finishes.discard();
       await env.close();
     },

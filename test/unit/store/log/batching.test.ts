@@ -1,8 +1,8 @@
 // Acks and drops written in batches, fresh payloads served from memory: what a crash may bring back, what it
 // never may, and that the disk copy is still what a target falls back to.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Backlog } from '../../../../src/remote-write/backlog/index.js';
-import { createPayloadCache } from '../../../../src/remote-write/backlog/payload-cache.js';
+import type { Backlog } from '../../../../src/store/log/index.js';
+import { createPayloadCache } from '../../../../src/store/log/payload-cache.js';
 import { bytes, harness, text, withRaw, type Harness } from './helpers.js';
 
 let h: Harness;

@@ -1,0 +1,42 @@
+// A decode worker: validates bodies posted by the decode pool (decode-pool.ts), one at a time, off the
+// event loop that serves every request. Replies with the outcome; a typed error travels as {code, message}.
+import { parentPort, workerData } from 'node:worker_threads';
+import { systemClock } from '../lib/clock.js';
+import { isPyrelayError } from '../model/errors.js';
+import { createDecoders } from './formats/index.js';
+import { validateBody, type ValidateLimits, type ValidateTask } from './validate.js';
+
+export interface WorkerRequest {
+  id: number;
+  task: ValidateTask;
+  body: Uint8Array;
+}
+
+export type WorkerReply =
+  { id: number; ok: true; series: number; nodes: number; cumulativeSkipped: number; body?: Uint8Array } | { id: number; ok: false; code?: string; message: string };
+
+const port = parentPort!;
+const limits = (workerData as { limits: ValidateLimits }).limits;
+let skipped = 0;
+// Cumulative baselines here only decide validity; the process that stores keeps its own.
+const decoders = createDecoders({ clock: systemClock, onCumulativeSkipped: () => skipped++ });
+
+port.on('message', (m: WorkerRequest) => {
+  skipped = 0;
+  let reply: WorkerReply;
+  const transfer: ArrayBuffer[] = [];
+  try {
+    const v = validateBody(decoders, m.task, m.body, limits);
+    reply = { id: m.id, ok: true, series: v.series, nodes: v.nodes, cumulativeSkipped: skipped };
+    // Only an inflated body travels back (moved, not copied); otherwise the caller still has it.
+    if (v.body !== m.body) {
+      const own = v.body.byteOffset === 0 && v.body.byteLength === v.body.buffer.byteLength ? v.body : Uint8Array.prototype.slice.call(v.body);
+      reply.body = own;
+      transfer.push(own.buffer as ArrayBuffer);
+    }
+  } catch (e) {
+    reply = isPyrelayError(e) ? { id: m.id, ok: false, code: e.code, message: e.message } : { id: m.id, ok: false, message: e instanceof Error ? e.message : String(e) };
+  }
+  port.postMessage(reply, transfer);
+});
+port.postMessage({ ready: true });

@@ -1,0 +1,65 @@
+// Loaded by the store's worker thread (by URL, from the composition root): turns one write-ahead-log record
+// back into the series and stacks the store keeps. The record was validated before it was logged, so this
+// only decodes. Folded bodies (the common text format) go straight to the sink line by line, so the store maps
+// each stack text to a call-path id through its cache without a tree; the other formats decode to trees.
+import { systemClock } from '../lib/clock.js';
+import { malformedBody } from '../model/errors.js';
+import type { ProfileSink, RecordDecoder } from '../model/profile-sink.js';
+import type { DecodeLimits } from '../model/profile.js';
+import { entryFromRecord } from '../store/log/entry.js';
+import { createDecoders } from './formats/index.js';
+import { forEachLine, textOf } from './formats/folded.js';
+import type { IngestRequest } from './request.js';
+
+// Limits were enforced when the request was accepted; these only keep a corrupt record from running away.
+const LIMITS: DecodeLimits = {
+  maxDecompressedBytes: 1 << 30,
+  maxSeriesPerRequest: 10_000_000,
+  maxLabelsPerSeries: 10_000,
+};
+
+const COUNT = /^[0-9]+$/;
+// pprof cumulative baselines live here, in the one thread that sees every logged record in order.
+let report: (reason: string) => void = () => {};
+const decoders = createDecoders({ clock: systemClock, onCumulativeSkipped: () => report('cumulative_without_prev') });
+
+/** The store worker's metric hook: a raw cumulative upload that only became a baseline is counted by reason. */
+export function setReporter(fn: (reason: string) => void): void {
+  report = fn;
+}
+
+function folded(body: Uint8Array, sink: ReturnType<ProfileSink['series']>): void {
+  forEachLine(textOf(body), (line, n) => {
+    const space = line.lastIndexOf(' ');
+    if (space < 0) return;
+    const count = line.slice(space + 1);
+    if (!COUNT.test(count)) throw malformedBody('folded', `line ${n}`, 'invalid sample count');
+    const value = Number(count);
+    if (value === 0 || space === 0) return;
+    sink.stack(line.slice(0, space), value);
+  });
+}
+
+export const decodeRecord: RecordDecoder = (meta, payload, sink) => {
+  const { body, contentType, format, request } = entryFromRecord<IngestRequest>(meta, payload);
+  if (body.length === 0) return;
+  const startMs = request.from.ms;
+  const endMs = Math.max(request.until.ms, startMs);
+  const metadata = { spyName: request.spyName, sampleRate: request.sampleRate, units: request.units, aggregation: request.aggregation };
+  if (format === 'groups') {
+    folded(body, sink.series({ key: request.key, metadata, startMs, endMs }));
+    return;
+  }
+  const profiles = decoders[format]({
+    body,
+    contentType,
+    key: request.key,
+    spyName: request.spyName,
+    sampleRate: request.sampleRate,
+    sampleRateGiven: request.sampleRateGiven,
+    units: request.units,
+    aggregation: request.aggregation,
+    limits: LIMITS,
+  });
+  for (const p of profiles) sink.series({ key: p.key, metadata: p.metadata, startMs, endMs }).tree(p.tree);
+};

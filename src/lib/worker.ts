@@ -1,0 +1,15 @@
+// Starts a worker thread from a module next to the caller. Under tsx (development, tests) the module is
+// TypeScript and workers do not inherit the loader, so a one-line bootstrap registers tsx in the worker first.
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
+
+export function startWorker(entry: URL, options: WorkerOptions = {}): Worker {
+  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, options);
+  // The ESM build of tsx's API: `require.resolve('tsx/esm/api')` gives the CJS one, which fails under vitest.
+  const tsxRoot = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
+  const tsx = pathToFileURL(join(tsxRoot, 'dist/esm/api/index.mjs')).href;
+  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`;
+  return new Worker(code, { ...options, eval: true });
+}

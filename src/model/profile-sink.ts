@@ -1,0 +1,32 @@
+// How a decoder hands a write-ahead-log record to the store's ingester without building trees: one
+// series at a time, stacks as folded text, frame lists or (for decoders that only build trees) a Tree.
+// The store turns each stack straight into a call-path id (cached per app), so the common case of a
+// stack seen before costs one Map lookup.
+import type { ProfileMetadata } from './profile.js';
+import type { SeriesKey } from './series-key.js';
+import type { Tree } from './tree.js';
+
+export interface SeriesSink {
+  /** One stack as folded text (`a;b;c`, root first) and its value; zero and negative values are ignored. */
+  stack(folded: string, value: number): void;
+  frames(frames: readonly string[], value: number): void;
+  tree(tree: Tree): void;
+}
+
+export interface ProfileSink {
+  /** Starts one series of the record; its stacks follow through the returned sink. */
+  series(p: { key: SeriesKey; metadata: ProfileMetadata; startMs: number; endMs: number }): SeriesSink;
+}
+
+/**
+ * Decodes one logged request into `sink`. `meta` is the log record's metadata. Throws a typed error for a
+ * body that does not decode (the record is then skipped whole, never half-applied).
+ */
+export type RecordDecoder = (meta: Record<string, unknown>, payload: Uint8Array, sink: ProfileSink) => void;
+
+/** What a decoder module loaded by the store's worker exports. */
+export interface RecordDecoderModule {
+  decodeRecord: RecordDecoder;
+  /** Optional: the worker passes a callback for events worth a metric (e.g. `cumulative_without_prev`). */
+  setReporter?(report: (reason: string) => void): void;
+}
