@@ -38,10 +38,13 @@ import { DEFAULT_MAX_WRITE_SPAN_MS, type StorableLimits } from './store/limits.j
 import { createTenantStores } from './store/tenant-stores.js';
 import { createKeyVerifier } from './auth/key-store.js';
 import { registerRequestGate } from './http/request-gate.js';
+import { beginRun, endRun, guardBacklog, guardStore, markWhenWritten, type DeepWalk } from './store/store-guard.js';
 
 export interface PyrelayDeps {
   clock?: Clock;
   logger?: Logger;
+  /** Reads every entry of the store in a child process; run before opening after an unclean stop (the CLI gives it). */
+  deepWalk?: DeepWalk;
   /** The metrics registry (the CLI passes one so its process guard counts there too). */
   registry?: Registry;
   /** Re-reads the config file for SIGHUP and POST /-/reload; without it a reload is refused. */
@@ -67,7 +70,13 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
   mkdirSync(config.storagePath, { recursive: true });
   // What the store refuses; the ingest pipeline checks the same limits before it acknowledges a write.
   const storable: StorableLimits = { retentionMs: config.retentionMs, maxWriteSpanMs: DEFAULT_MAX_WRITE_SPAN_MS };
-  const store = await createLmdbStore({
+  // Checked before lmdb maps the file: lmdb answers damage with SIGBUS/SIGSEGV and an empty log.
+  const storeCheck = guardStore(config.storagePath);
+  if (storeCheck.ok && storeCheck.state === 'empty') logger.warn({ file: storeCheck.file }, 'local store: data.mdb is empty, starting a new store');
+  await beginRun(config.storagePath, deps.deepWalk, () =>
+    logger.warn({ storagePath: config.storagePath }, 'the last run did not stop cleanly: reading the whole local store before opening it'),
+  );
+  const lmdbStore = await createLmdbStore({
     path: join(config.storagePath, 'store'),
     clock,
     ...storable,
@@ -81,6 +90,7 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     // The store's worker decodes log records with the ingest formats (loaded by URL: store may not import ingest).
     decoderModule: new URL(`./ingest/wal-decoder${extname(fileURLToPath(import.meta.url))}`, import.meta.url),
   });
+  const store = markWhenWritten(lmdbStore, join(config.storagePath, 'store'), storeCheck.hadData || (await lmdbStore.apps()).length > 0);
   // Reads see one tenant at a time: a tenant's apps are stored under its prefix (store/tenant-stores.ts).
   const tenantStores = createTenantStores(store);
   const keys = createKeyVerifier({
@@ -98,6 +108,7 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     maxDecompressedBytes: config.ingest.maxDecompressedBytes,
     maxSeriesPerRequest: config.ingest.maxSeriesPerRequest,
     maxLabelsPerSeries: config.ingest.maxLabelsPerSeries,
+    maxMultipartParts: config.ingest.maxMultipartParts,
   };
 
   // The write-ahead log: one record per accepted request, read by the store's ingester (`@store`) and by every
@@ -105,6 +116,8 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
   const localWrites = !config.remoteWrite.disableLocalWrites;
   const rwTargets = config.remoteWrite.enabled ? config.remoteWrite.targets : [];
   const hasDurable = rwTargets.some((t) => t.durable);
+  // The log is an lmdb file too: checked before lmdb maps it, like the store.
+  if (localWrites || hasDurable) guardBacklog(config.storagePath);
   const durable =
     localWrites || hasDurable
       ? await openSharedBacklog({
@@ -184,6 +197,10 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     bodyLimit: config.ingest.maxBodyBytes,
     requestTimeoutMs: config.ingest.requestTimeoutMs,
     isReady: () => ready && !draining,
+    onRequestTimeout: ({ method, url }) => {
+      ingestMetrics.limitHits.inc({ limit: 'request-timeout' });
+      logger.warn({ method, url, timeoutMs: config.ingest.requestTimeoutMs }, 'request cut off: not received within ingest.request-timeout');
+    },
   });
   registerRequestGate(app, {
     verifier: keys,
@@ -199,6 +216,12 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
     metrics: ingestMetrics,
     clock,
     maxDecompressedBytes: config.ingest.maxDecompressedBytes,
+    nameLimits: {
+      maxAppNameLength: config.ingest.maxAppNameLength,
+      maxTagKeyLength: config.ingest.maxTagKeyLength,
+      maxTagValueBytes: config.ingest.maxTagValueBytes,
+      maxTags: config.ingest.maxLabelsPerSeries,
+    },
     isDraining: () => draining,
   });
   registerScrapeRoutes(app, { targets: () => scrape.targets(), reload: () => reloader.reload() });
@@ -253,6 +276,7 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
         ingester?.stop();
         await store.close();
         await log?.close();
+        endRun(config.storagePath);
         logger.info('pyrelay stopped');
       })();
       return stopping;

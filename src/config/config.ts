@@ -60,6 +60,10 @@ export interface Config {
     maxDecompressedBytes: number;
     maxSeriesPerRequest: number;
     maxLabelsPerSeries: number;
+    maxAppNameLength: number;
+    maxTagKeyLength: number;
+    maxTagValueBytes: number;
+    maxMultipartParts: number;
     requestTimeoutMs: number;
     dedupWindowMs: number;
     maxNodesPerRequest: number;
@@ -102,6 +106,10 @@ export function toConfig(raw: RawConfig): Config {
       maxDecompressedBytes: raw.ingest['max-decompressed-bytes'],
       maxSeriesPerRequest: raw.ingest['max-series-per-request'],
       maxLabelsPerSeries: raw.ingest['max-labels-per-series'],
+      maxAppNameLength: raw.ingest['max-app-name-length'],
+      maxTagKeyLength: raw.ingest['max-tag-key-length'],
+      maxTagValueBytes: raw.ingest['max-tag-value-length'],
+      maxMultipartParts: raw.ingest['max-multipart-parts'],
       requestTimeoutMs: raw.ingest['request-timeout'],
       dedupWindowMs: raw.ingest['dedup-window'],
       maxNodesPerRequest: raw.ingest['max-nodes-per-request'],

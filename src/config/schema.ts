@@ -2,6 +2,7 @@
 // descriptions. Everything else (the loader, env vars, CLI flags, README table) is derived from it.
 import { cpus } from 'node:os';
 import { z } from 'zod';
+import { MAX_APP_NAME_LENGTH, MAX_TAG_KEY_LENGTH, MAX_TAG_VALUE_BYTES, validateTagKey } from '../model/name.js';
 import { DURATION_HELP, parseDurationMs } from './duration.js';
 import { SIZE_HELP, parseSizeBytes } from './size.js';
 import { tenantIdProblem } from '../model/tenant.js';
@@ -105,7 +106,11 @@ export const configSchema = z
         'max-body-bytes': size('64MiB', 'Largest accepted /ingest body (413 past it)'),
         'max-decompressed-bytes': size('256MiB', 'Largest body after Content-Encoding or inner gzip (413 past it)'),
         'max-series-per-request': int(10_000, 1, 10_000_000, 'Series one request may produce (422 past it)'),
-        'max-labels-per-series': int(64, 1, 10_000, 'Tags per series (422 past it)'),
+        'max-labels-per-series': int(64, 1, 10_000, 'Tags per series, in `name` and from the profile (422 past it)'),
+        'max-app-name-length': int(512, 1, MAX_APP_NAME_LENGTH, 'Characters of an application name in `name` (400 past it)'),
+        'max-tag-key-length': int(128, 1, MAX_TAG_KEY_LENGTH, 'Characters of a tag key in `name` (400 past it)'),
+        'max-tag-value-length': int(1024, 1, MAX_TAG_VALUE_BYTES, 'UTF-8 bytes of a tag value in `name` (400 past it)'),
+        'max-multipart-parts': int(32, 1, 10_000, 'Parts of one multipart/form-data body (422 past it)'),
         'request-timeout': duration('15s', 'Server-side limit on one request, so a slow client cannot hold a slot'),
         'max-profiles-per-push': int(1000, 1, 1_000_000, 'RawSamples one Push request may carry (resource_exhausted past it)'),
         'dedup-window': duration('10m', 'Window in which a repeated X-Pyrelay-Profile-Id is answered 200 and not stored'),
@@ -182,6 +187,11 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: at, message: 'basic-auth-user and basic-auth-password must be set together' });
       }
       // Several auth options at once load with the original's precedence and a warning (auth-precedence.ts).
+      // Forwarded names must parse on the receiving side: the same key rules as `name` (no reserved __* keys).
+      for (const key of Object.keys(t.tags)) {
+        const err = validateTagKey(key);
+        if (err !== undefined) ctx.addIssue({ code: 'custom', path: [...at, 'tags'], message: err });
+      }
       if (t['min-backoff'] > t['max-backoff']) {
         ctx.addIssue({ code: 'custom', path: at, message: 'min-backoff must not exceed max-backoff' });
       }

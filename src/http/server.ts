@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../lib/logger.js';
 import { createErrorHandler } from './error-handler.js';
+import { registerRequestDeadline } from './request-deadline.js';
 
 export interface HttpServerOptions {
   logger: Logger;
@@ -13,6 +14,8 @@ export interface HttpServerOptions {
   /** Server-side cap on one request so a slow client cannot hold a connection forever (docs/compatibility.md#20). */
   requestTimeoutMs: number;
   isReady: () => boolean;
+  /** A request cut off by requestTimeoutMs (count it). */
+  onRequestTimeout?: (info: { method: string; url: string }) => void;
 }
 
 export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
@@ -31,6 +34,7 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: opts.bodyLimit }, (_req, body, done) => done(null, body));
   app.setErrorHandler(createErrorHandler(opts.logger));
+  registerRequestDeadline(app as unknown as FastifyInstance, { timeoutMs: opts.requestTimeoutMs, onTimeout: opts.onRequestTimeout });
 
   app.get('/healthz', async (_req, reply) => reply.type('text/plain; charset=utf-8').send('server is ready'));
   app.get('/ready', async (_req, reply) => (opts.isReady() ? reply.type('text/plain; charset=utf-8').send('ready') : reply.code(503).send('not ready')));

@@ -98,7 +98,7 @@ export function createDecodePool(o: DecodePoolOptions): DecodePool {
       slot.job = undefined;
       if (job === undefined || job.id !== m.id) return;
       if (m.ok) job.resolve({ body: m.body ?? job.body, series: m.series, nodes: m.nodes, cumulativeSkipped: m.cumulativeSkipped });
-      else job.reject(m.code === undefined ? new Error(m.message) : new PyrelayError(m.code as ErrorCode, m.message));
+      else job.reject(m.code === undefined ? new Error(m.message) : new PyrelayError(m.code as ErrorCode, m.message, m.limit === undefined ? undefined : { limit: m.limit }));
       if (job.bytes >= recycleAfter && !closed) replace(slot);
       else pump();
     });

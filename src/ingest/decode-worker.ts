@@ -13,7 +13,7 @@ export interface WorkerRequest {
 }
 
 export type WorkerReply =
-  { id: number; ok: true; series: number; nodes: number; cumulativeSkipped: number; body?: Uint8Array } | { id: number; ok: false; code?: string; message: string };
+  { id: number; ok: true; series: number; nodes: number; cumulativeSkipped: number; body?: Uint8Array } | { id: number; ok: false; code?: string; message: string; limit?: string };
 
 const port = parentPort!;
 const limits = (workerData as { limits: ValidateLimits }).limits;
@@ -35,7 +35,9 @@ port.on('message', (m: WorkerRequest) => {
       transfer.push(own.buffer as ArrayBuffer);
     }
   } catch (e) {
-    reply = isPyrelayError(e) ? { id: m.id, ok: false, code: e.code, message: e.message } : { id: m.id, ok: false, message: e instanceof Error ? e.message : String(e) };
+    reply = isPyrelayError(e)
+      ? { id: m.id, ok: false, code: e.code, message: e.message, ...(e.limit === undefined ? {} : { limit: e.limit }) }
+      : { id: m.id, ok: false, message: e instanceof Error ? e.message : String(e) };
   }
   port.postMessage(reply, transfer);
 });

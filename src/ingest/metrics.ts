@@ -62,7 +62,7 @@ export function createIngestMetrics(registry: Registry): IngestMetrics {
     }),
     limitHits: new Counter({
       name: 'pyrelay_ingest_limit_hits_total',
-      help: 'Requests rejected because a configured limit bit (body size, decompressed size, series, labels)',
+      help: 'Requests rejected because a configured limit bit (body size, decompressed size, series, labels, name lengths, multipart parts, request timeout), by config key',
       labelNames: ['limit'],
       registers,
     }),

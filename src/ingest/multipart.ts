@@ -1,6 +1,8 @@
 // multipart/form-data splitting for pprof and JFR uploads. Pure: bytes in, part views out (no copies).
-// Both file parts and plain form fields are returned (docs/compatibility.md#13); callers pick parts by name.
-import { malformedBody } from '../model/errors.js';
+// Both file parts and plain form fields are returned (docs/compatibility.md#13); callers pick parts by name. Every
+// byte is looked at a bounded number of times (searches only move forward), and the number of parts is capped.
+import { limitExceeded, malformedBody } from '../model/errors.js';
+import { DEFAULT_MAX_MULTIPART_PARTS } from '../model/profile.js';
 
 export interface MultipartPart {
   name: string;
@@ -14,6 +16,8 @@ const FORMAT = 'multipart';
 const CR = 0x0d;
 const LF = 0x0a;
 const DASH = 0x2d;
+/** A part's header block larger than this is refused instead of searched to the end of the body. */
+export const MAX_PART_HEADER_BYTES = 16 * 1024;
 
 /** The `boundary` parameter of a multipart Content-Type, or undefined when absent or empty. */
 export function multipartBoundary(contentType: string): string | undefined {
@@ -25,8 +29,11 @@ export function multipartBoundary(contentType: string): string | undefined {
   return b !== undefined && b.length > 0 && b.length <= 200 ? b : undefined;
 }
 
-/** Splits a multipart/form-data body into its parts (preamble and epilogue are ignored). */
-export function parseMultipart(body: Uint8Array, contentType: string): MultipartPart[] {
+/**
+ * Splits a multipart/form-data body into its parts (preamble and epilogue are ignored). More than
+ * `maxParts` parts (named or not) is a 422 counted as `max-multipart-parts`.
+ */
+export function parseMultipart(body: Uint8Array, contentType: string, maxParts = DEFAULT_MAX_MULTIPART_PARTS): MultipartPart[] {
   const boundary = multipartBoundary(contentType);
   if (boundary === undefined) {
     throw malformedBody(FORMAT, 'Content-Type', 'malformed multipart content type header');
@@ -39,10 +46,14 @@ export function parseMultipart(body: Uint8Array, contentType: string): Multipart
   if (at < 0) throw malformedBody(FORMAT, 'byte 0', `no opening boundary "--${boundary}" found`);
   const parts: MultipartPart[] = [];
   let pos = at + dashBoundary.length;
+  let seen = 0;
   for (;;) {
     // After a delimiter: "--" closes the body, otherwise optional whitespace then a line break.
     if (buf[pos] === DASH && buf[pos + 1] === DASH) return parts;
     pos = skipLineEnd(buf, pos, 'after the boundary');
+    if (++seen > maxParts) {
+      throw limitExceeded('max-multipart-parts', `multipart: byte ${pos}: more than the limit of ${maxParts} parts (ingest.max-multipart-parts)`);
+    }
     const headerEnd = findHeaderEnd(buf, pos);
     if (headerEnd.at < 0) throw malformedBody(FORMAT, `byte ${pos}`, 'part headers are not terminated by an empty line');
     const headers = parseHeaders(buf.toString('latin1', pos, headerEnd.at), pos);
@@ -94,14 +105,24 @@ function skipLineEnd(buf: Buffer, pos: number, where: string): number {
   throw malformedBody(FORMAT, `byte ${pos}`, `unexpected bytes ${where}`);
 }
 
+/**
+ * End of the part's header block: the first empty line at or after `pos` (CRLF or LF). Walks line by
+ * line, so it never looks past the blank line (searching the whole body for `\n\n` per part was
+ * quadratic), and gives up after MAX_PART_HEADER_BYTES.
+ */
 function findHeaderEnd(buf: Buffer, pos: number): { at: number; len: number } {
-  // A part with no headers starts directly with the blank line.
-  if (buf[pos] === CR && buf[pos + 1] === LF) return { at: pos, len: 2 };
-  if (buf[pos] === LF) return { at: pos, len: 1 };
-  const crlf = buf.indexOf('\r\n\r\n', pos, 'latin1');
-  const lf = buf.indexOf('\n\n', pos, 'latin1');
-  if (crlf >= 0 && (lf < 0 || crlf < lf)) return { at: crlf + 2, len: 2 };
-  if (lf >= 0) return { at: lf + 1, len: 1 };
+  const limit = Math.min(buf.length, pos + MAX_PART_HEADER_BYTES);
+  let line = pos;
+  while (line < limit) {
+    if (buf[line] === CR && buf[line + 1] === LF) return { at: line, len: 2 };
+    if (buf[line] === LF) return { at: line, len: 1 };
+    const lf = buf.subarray(line, limit).indexOf(LF);
+    if (lf < 0) break;
+    line += lf + 1;
+  }
+  if (limit < buf.length) {
+    throw malformedBody(FORMAT, `byte ${pos}`, `part headers are longer than ${MAX_PART_HEADER_BYTES} bytes`);
+  }
   return { at: -1, len: 0 };
 }
 

@@ -3,7 +3,7 @@
 // Both directions use it: receiving Push (labels -> name), sending Push (name -> labels + pprof sample type)
 // and the Grafana querier (profile type id <-> suffix). Described in docs/grafana.md.
 import { invalidParameter } from './errors.js';
-import { validateAppName, validateTagKey } from './name.js';
+import { queryLengthError, validateAppName, validateTagKey } from './name.js';
 import type { Labels, SeriesKey } from './series-key.js';
 
 export const SERVICE_NAME_LABEL = 'service_name';
@@ -196,13 +196,16 @@ export function fromGrafanaLabels(labels: readonly LabelPairLike[]): ReceivedSer
     else if (name === PROFILE_NAME_LABEL) profileName = value;
     else if (name.startsWith('__')) continue;
     else {
+      // Longer than anything storable is a 400 here too (lmdb's key limit made it a 500).
       const err = validateTagKey(name);
       if (err !== undefined) throw invalidParameter(`labels: ${err}`);
+      const lengthErr = queryLengthError('tag key', name) ?? queryLengthError('tag value', value);
+      if (lengthErr !== undefined) throw invalidParameter(`labels: ${name.slice(0, 64)}: ${lengthErr}`);
       if (value !== '') tags[name] = value;
     }
   }
   if (serviceName === undefined || serviceName === '') throw invalidParameter('labels: service name is not provided (label service_name)');
-  const appErr = validateAppName(serviceName);
+  const appErr = validateAppName(serviceName) ?? queryLengthError('application name', serviceName);
   if (appErr !== undefined) throw invalidParameter(`labels: service_name: ${appErr}`);
   if (profileName === undefined || profileName === '') throw invalidParameter('labels: profile type is not provided (label __name__)');
   if (!(PROFILE_NAMES as readonly string[]).includes(profileName)) {

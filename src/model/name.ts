@@ -1,10 +1,18 @@
-// The `name` query parameter (`app.name{k=v,...}`) -> SeriesKey. A state machine like OG's
-// ParseKey, with docs/compatibility.md#5: dotted tag keys are accepted (every Node 0.6 client sends them) and app
-// names may contain `/` (as Grafana allows). Error texts are OG's so clients see familiar messages.
-import { invalidParameter } from './errors.js';
+// The `name` query parameter (`app.name{k=v,...}`) -> SeriesKey. Stricter than the original's ParseKey
+// (docs/name-syntax.md): what it would guess at is a 400 here. Dotted tag keys are accepted
+// (docs/compatibility.md#5: every Node 0.6 client sends them) and app names may contain `/` (as Grafana
+// allows). Error texts start as the original's so clients see familiar messages.
+import { PyrelayError, invalidParameter } from './errors.js';
 import type { SeriesKey } from './series-key.js';
 
 export const RESERVED_NAME_KEY = '__name__';
+/** `__*` keys that real clients send and that stay ordinary tags: pyroscope-go adds `__session_id__` to every upload. */
+export const CLIENT_DUNDER_KEYS: ReadonlySet<string> = new Set(['__session_id__']);
+/**
+ * `__name__` holds the app; every other `__*` key is reserved too (as in Prometheus), so a client cannot
+ * set one, except the few real clients send (CLIENT_DUNDER_KEYS).
+ */
+export const isReservedKey = (key: string) => key.startsWith('__') && !CLIENT_DUNDER_KEYS.has(key);
 
 const isTagKeyChar = (c: string) => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c === '_' || c === '.';
 
@@ -36,13 +44,13 @@ export function goQuoteRune(c: string): string {
 
 const badChar = (what: string, s: string, c: string) => `${what}: ${s}: character is not allowed: ${goQuoteRune(c)}`;
 
-/** Returns OG's error text for an invalid tag key, or undefined when the key is valid (`[A-Za-z0-9_.]+`, not reserved). */
+/** Returns OG's error text for an invalid tag key, or undefined when the key is valid (`[A-Za-z0-9_.]+`, not `__*`). */
 export function validateTagKey(key: string): string | undefined {
   if (key.length === 0) return 'tag key is required';
   for (const c of key) {
     if (!isTagKeyChar(c)) return badChar('invalid tag key', key, c);
   }
-  if (key === RESERVED_NAME_KEY) return `tag key is reserved: ${key}`;
+  if (isReservedKey(key)) return `tag key is reserved: ${key}`;
   return undefined;
 }
 
@@ -57,52 +65,114 @@ export function validateAppName(name: string): string | undefined {
 
 const fail = (text: string) => invalidParameter(`name: ${text}`);
 
-/**
- * Parses `app{k=v,...}`. Throws a 400 `name: <OG error>`. Keys and values are trimmed, values kept
- * verbatim otherwise (quotes too, docs/compatibility.md#18); a key without `=` before `}` and an unterminated pair are
- * dropped; everything after the closing `}` is ignored; a `__name__` tag replaces the app name.
- */
-export function parseName(raw: string): SeriesKey {
-  const open = raw.indexOf('{');
-  const appPart = (open < 0 ? raw : raw.slice(0, open)).trim();
-  const appErr = validateAppName(appPart);
-  if (appErr !== undefined) throw fail(appErr);
+/** Length and count limits on `name` (config `ingest.max-*`); checked while parsing, before anything is stored. */
+export interface NameLimits {
+  /** Characters of the application name (ASCII, so also bytes). */
+  maxAppNameLength: number;
+  maxTagKeyLength: number;
+  /** UTF-8 bytes of one tag value. */
+  maxTagValueBytes: number;
+  /** Tags in `name` (`ingest.max-labels-per-series`): past it 422, like the decoders' label limit. */
+  maxTags: number;
+}
 
-  let appName = appPart;
-  // No prototype, so a tag key like `__proto__` is stored like any other.
-  const labels: Record<string, string> = Object.create(null);
-  if (open >= 0) {
-    let state: 'key' | 'value' = 'key';
-    let key = '';
-    let start = open + 1; // start of the current key or value
-    for (let i = open + 1; i < raw.length; i++) {
-      const c = raw[i];
-      if (state === 'key') {
-        if (c === '}') break; // a key without `=` is dropped
-        if (c === '=') {
-          key = raw.slice(start, i).trim();
-          state = 'value';
-          start = i + 1;
-        }
-        // OG keeps `,` and `{` inside a key, so `a,b=c` fails validation on ','.
-      } else if (c === ',' || c === '}') {
-        if (key !== RESERVED_NAME_KEY) {
-          const keyErr = validateTagKey(key);
-          if (keyErr !== undefined) throw fail(keyErr);
-        }
-        const value = raw.slice(start, i).trim();
-        if (key === RESERVED_NAME_KEY) {
-          const nameErr = validateAppName(value);
-          if (nameErr !== undefined) throw fail(nameErr);
-          appName = value;
-        } else {
-          labels[key] = value;
-        }
-        if (c === '}') break;
-        state = 'key';
-        start = i + 1;
-      }
-    }
+/**
+ * The defaults of the config keys. Their maxima keep the longest label pair (key + value, or `__name__`
+ * + app) well under lmdb's 1978-byte key limit, which turned long names into 500s.
+ */
+export const DEFAULT_NAME_LIMITS: NameLimits = { maxAppNameLength: 512, maxTagKeyLength: 128, maxTagValueBytes: 1024, maxTags: 64 };
+/** The largest the config allows: nothing longer can be stored, so queries past them are a 400, not a 500 from lmdb. */
+export const MAX_APP_NAME_LENGTH = 1024;
+export const MAX_TAG_KEY_LENGTH = 256;
+export const MAX_TAG_VALUE_BYTES = 1024;
+/** For names that select rather than store (`name=` on /render, DELETE /api/apps): only the hard maxima apply. */
+export const QUERY_NAME_LIMITS: NameLimits = {
+  maxAppNameLength: MAX_APP_NAME_LENGTH,
+  maxTagKeyLength: MAX_TAG_KEY_LENGTH,
+  maxTagValueBytes: MAX_TAG_VALUE_BYTES,
+  maxTags: 10_000,
+};
+
+/** A 400 when a selector's app name, tag key or value is longer than anything that can be stored; undefined otherwise. */
+export function queryLengthError(what: 'application name' | 'tag key' | 'tag value', text: string): string | undefined {
+  const [len, max, unit] =
+    what === 'application name'
+      ? [text.length, MAX_APP_NAME_LENGTH, 'characters']
+      : what === 'tag key'
+        ? [text.length, MAX_TAG_KEY_LENGTH, 'characters']
+        : [Buffer.byteLength(text), MAX_TAG_VALUE_BYTES, 'bytes'];
+  return len > max ? `${what} is ${len} ${unit} long, longer than anything stored (at most ${max})` : undefined;
+}
+
+// Names are trimmed of spaces only; any other control or layout character is refused where it stands.
+const isControl = (code: number) => code < 0x20 || code === 0x7f;
+const isSpace = (c: string | undefined) => c === ' ';
+
+/**
+ * Parses `app{k=v,...}` strictly (docs/name-syntax.md): app name, then optionally `{`, comma-separated
+ * `key=value` pairs (a trailing comma is allowed) and `}`, with nothing but spaces after it. Keys and
+ * values are trimmed of spaces, values kept verbatim otherwise (quotes too). Everything else is a 400
+ * that says what is wrong and at which offset: an unterminated `{`, a key without `=`, text after `}`,
+ * control characters, duplicate and reserved (`__*`) keys, and lengths over `limits`.
+ */
+export function parseName(raw: string, limits: NameLimits = DEFAULT_NAME_LIMITS): SeriesKey {
+  for (let i = 0; i < raw.length; i++) {
+    if (isControl(raw.charCodeAt(i))) throw fail(`control character ${goQuoteRune(raw[i])} at offset ${i} is not allowed`);
   }
+  const open = raw.indexOf('{');
+  const appName = (open < 0 ? raw : raw.slice(0, open)).trim();
+  const appErr = validateAppName(appName);
+  if (appErr !== undefined) throw fail(appErr);
+  if (appName.length > limits.maxAppNameLength) {
+    throw limitFail('max-app-name-length', `application name is ${appName.length} characters long, more than the limit of ${limits.maxAppNameLength}`);
+  }
+  // No prototype, so a tag key like `constructor` is stored like any other.
+  const labels: Record<string, string> = Object.create(null);
+  if (open < 0) return { appName, labels };
+
+  let count = 0;
+  let i = open + 1;
+  const n = raw.length;
+  const shown = raw.length > 200 ? `${raw.slice(0, 200)}...` : raw;
+  const unterminated = () => fail(`missing closing '}' (the tags opened at offset ${open} run to the end): ${shown}`);
+  for (;;) {
+    while (isSpace(raw[i])) i++;
+    if (i >= n) throw unterminated();
+    if (raw[i] === '}') break; // `app{}` or a trailing comma
+    const keyStart = i;
+    while (i < n && raw[i] !== '=' && raw[i] !== ',' && raw[i] !== '}') i++;
+    const key = raw.slice(keyStart, i).trim();
+    if (i >= n) throw unterminated();
+    if (raw[i] !== '=') {
+      throw fail(key === '' ? `tag key is required at offset ${keyStart}` : `tag ${key} has no value: expected '=' at offset ${i}`);
+    }
+    const keyErr = validateTagKey(key);
+    if (keyErr !== undefined) throw fail(keyErr);
+    if (key.length > limits.maxTagKeyLength) {
+      throw limitFail('max-tag-key-length', `tag key at offset ${keyStart} is ${key.length} characters long, more than the limit of ${limits.maxTagKeyLength}`);
+    }
+    const valueStart = ++i;
+    while (i < n && raw[i] !== ',' && raw[i] !== '}') i++;
+    if (i >= n) throw unterminated();
+    const value = raw.slice(valueStart, i).trim();
+    const bytes = Buffer.byteLength(value);
+    if (bytes > limits.maxTagValueBytes) {
+      throw limitFail('max-tag-value-length', `value of tag ${key} is ${bytes} bytes long, more than the limit of ${limits.maxTagValueBytes}`);
+    }
+    if (key in labels) throw fail(`duplicate tag key ${key} at offset ${keyStart}`);
+    labels[key] = value;
+    if (++count > limits.maxTags) {
+      throw new PyrelayError('limit_exceeded', `name: more than ${limits.maxTags} tags (ingest.max-labels-per-series)`, {
+        limit: 'max-labels-per-series',
+      });
+    }
+    if (raw[i] === '}') break;
+    i++; // the comma
+  }
+  const rest = raw.slice(i + 1);
+  if (rest.trim() !== '') throw fail(`unexpected ${goQuoteRune(rest.trim()[0])} at offset ${i + 1 + rest.indexOf(rest.trim()[0])} after the closing '}'`);
   return { appName, labels };
 }
+
+/** A length limit: 400 (a bad parameter), counted under the limit's config key. */
+const limitFail = (limit: string, text: string) => new PyrelayError('invalid_parameter', `name: ${text} (ingest.${limit})`, { limit });

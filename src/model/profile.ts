@@ -42,9 +42,14 @@ export interface DecodeLimits {
    * Optional: decoders default to DEFAULT_MAX_STACK_DEPTH. Tree's recursive helpers overflow near 3,500.
    */
   maxStackDepth?: number;
+  /** Parts of one multipart/form-data body (default DEFAULT_MAX_MULTIPART_PARTS); past it 422. */
+  maxMultipartParts?: number;
   /** Per request (never shared): every tree node a decoder creates is charged here; past its limit, 422. */
   nodeBudget?: NodeBudget;
 }
+
+/** Real clients send 1-3 parts (profile, prev_profile, sample_type_config; jfr, labels). */
+export const DEFAULT_MAX_MULTIPART_PARTS = 32;
 
 /** Async-profiler's default stack depth; well below where recursive tree walks overflow the JS stack. */
 export const DEFAULT_MAX_STACK_DEPTH = 2048;

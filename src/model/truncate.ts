@@ -51,6 +51,37 @@ export function minValueBy<N>(root: N, maxNodes: number, total: (n: N) => number
 }
 
 /**
+ * Decides, node by node, what a `maxNodes` truncation keeps: every node whose total is above `minVal`,
+ * and nodes whose total equals it only while the budget lasts (the first ones asked, in the caller's
+ * traversal order), so at most `maxNodes` nodes (root included) are kept even when totals tie. Without
+ * the budget a chain of equal totals (`a;b;c 1`) kept every node whatever `maxNodes` said.
+ */
+export function createKeepRule<N>(root: N, maxNodes: number, total: (n: N) => number, children: (n: N) => Iterable<N>): { minVal: number; keep(n: N): boolean } {
+  const minVal = minValueBy(root, maxNodes, total, children);
+  if (minVal === 0) return { minVal, keep: () => true };
+  // Nodes strictly above minVal (fewer than maxNodes); their subtrees are pruned at the first node that is not.
+  let above = 0;
+  const stack: N[] = [root];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (total(n) <= minVal) continue;
+    above++;
+    for (const c of children(n)) stack.push(c);
+  }
+  let ties = maxNodes - above;
+  return {
+    minVal,
+    keep(n) {
+      const t = total(n);
+      if (t > minVal) return true;
+      if (t < minVal || ties <= 0) return false;
+      ties--;
+      return true;
+    },
+  };
+}
+
+/**
  * The smallest total among the `maxNodes` largest node totals (the root included), or 0 when
  * `maxNodes` is negative (-1 = no truncation) or the tree has fewer nodes than that.
  */

@@ -2,7 +2,7 @@
 // 7-tuples [lx, ltotal, lself, rx, rtotal, rself, nameIndex], delta x per side. Pure and iterative.
 import { bytewise } from '../model/series-key.js';
 import type { Tree, TreeNode } from '../model/tree.js';
-import { minValueBy } from '../model/truncate.js';
+import { createKeepRule } from '../model/truncate.js';
 import { OTHER, createNameTable, deltaEncode, reverseTuples } from './flamebearer.js';
 
 export interface DiffFlamebearer {
@@ -57,17 +57,18 @@ interface Frame {
   level: number;
 }
 
-/** Encodes the diff of `left` and `right`; minVal ranks nodes by max(left, right) totals (-1 = no truncation). */
+/** Encodes the diff of `left` and `right`; truncation ranks nodes by max(left, right) totals, as the single view (-1 = no truncation). */
 export function encodeDiff(left: Tree, right: Tree, maxNodes: number): DiffFlamebearer {
   const wider = (p: PairNode) => Math.max(p.left.total, p.right.total);
-  const minVal = minValueBy<PairNode>(rootPair(left, right), maxNodes, wider, pairChildren);
+  const rule = createKeepRule<PairNode>(rootPair(left, right), maxNodes, wider, pairChildren);
   const names = createNameTable();
   const levels: number[][] = [];
   let maxSelf = 0;
-  const stack: Frame[] = [{ pair: rootPair(left, right), lx: 0, rx: 0, level: 0 }];
+  const root = rootPair(left, right);
+  rule.keep(root); // always shown, and counted in the budget
+  const stack: Frame[] = [{ pair: root, lx: 0, rx: 0, level: 0 }];
   while (stack.length > 0) {
     const { pair, lx, rx, level } = stack.pop()!;
-    if (!(wider(pair) >= minVal || pair.name === OTHER)) continue;
     if (level === levels.length) levels.push([]);
     const { left: l, right: r } = pair;
     levels[level].push(lx, l.total, l.self, rx, r.total, r.self, names.index(pair.name));
@@ -78,7 +79,7 @@ export function encodeDiff(left: Tree, right: Tree, maxNodes: number): DiffFlame
     let otherR = 0;
     for (const child of pairChildren(pair)) {
       // Existing `other` children are folded like in the single view, so one `other` per parent.
-      if (child.name === OTHER || wider(child) < minVal) {
+      if (child.name === OTHER || !rule.keep(child)) {
         otherL += child.left.total;
         otherR += child.right.total;
         continue;

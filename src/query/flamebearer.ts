@@ -2,7 +2,7 @@
 // iterative (recursive stacks from real programs can be thousands of frames deep).
 import { bytewise } from '../model/series-key.js';
 import type { Tree, TreeNode } from '../model/tree.js';
-import { minValue } from '../model/truncate.js';
+import { createKeepRule } from '../model/truncate.js';
 
 export interface Flamebearer {
   names: string[];
@@ -70,16 +70,25 @@ interface Frame {
   level: number;
 }
 
-/** Encodes `tree` truncated to about `maxNodes` nodes (-1 = all). Vectors A, B, C of the spec hold exactly. */
+/**
+ * Encodes `tree` truncated to at most `maxNodes` of its nodes (root included; -1 = all), the largest
+ * totals first (ties: first in layout order), plus one `other` per parent holding what was folded.
+ * `maxNodes = 1` gives the root and one `other`.
+ */
 export function encodeFlamebearer(tree: Tree, maxNodes: number): Flamebearer {
-  const minVal = minValue(tree, maxNodes);
+  const rule = createKeepRule<TreeNode>(
+    tree.root,
+    maxNodes,
+    (n) => n.total,
+    (n) => n.children.values(),
+  );
+  rule.keep(tree.root); // the root is always shown and takes its place in the budget
   const names = createNameTable();
   const levels: number[][] = [];
   let maxSelf = 0;
   const stack: Frame[] = [{ node: tree.root, x: 0, level: 0 }];
   while (stack.length > 0) {
     const { node, x, level } = stack.pop()!;
-    if (!(node.total >= minVal || node.name === OTHER)) continue;
     const nameIndex = names.index(node.name);
     if (level === levels.length) levels.push([]);
     levels[level].push(x, node.total, node.self, nameIndex);
@@ -89,7 +98,7 @@ export function encodeFlamebearer(tree: Tree, maxNodes: number): Flamebearer {
     let childX = x + node.self;
     let other = 0;
     for (const child of sortedChildren(node)) {
-      if (child.name === OTHER || child.total < minVal) {
+      if (child.name === OTHER || !rule.keep(child)) {
         other += child.total;
         continue;
       }

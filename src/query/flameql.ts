@@ -2,7 +2,8 @@
 // Values must be double-quoted; escapes follow Go string literals, except that an unknown escape
 // (`\.`, `\d`) is kept verbatim so regexes written for OG (which only stripped the quotes) still work.
 import { invalidParameter } from '../model/errors.js';
-import { goQuoteRune, parseName, validateAppName } from '../model/name.js';
+import { QUERY_NAME_LIMITS, goQuoteRune, parseName, queryLengthError, validateAppName } from '../model/name.js';
+import { labelRegexError } from '../model/regex.js';
 import type { LabelMatcher, MatchOp, SeriesSelector } from '../model/selector.js';
 
 const KEY_RUNE = /[A-Za-z0-9_.]/;
@@ -14,7 +15,7 @@ export function parseFlameQL(raw: string): SeriesSelector {
   const brace = q.indexOf('{');
   const appName = (brace < 0 ? q : q.slice(0, brace)).trim();
   // Same app-name rules as `name` on /ingest (`[A-Za-z0-9_./-]+`), so every stored app can be queried.
-  const appErr = validateAppName(appName);
+  const appErr = validateAppName(appName) ?? queryLengthError('application name', appName);
   if (appErr !== undefined) throw invalidParameter(appErr);
   if (brace < 0) return { appName, matchers: [] };
   if (!q.endsWith('}')) throw invalidParameter(`invalid query syntax: expected } at the end: ${q}`);
@@ -40,6 +41,8 @@ function parseMatchers(q: string, start: number, end: number): LabelMatcher[] {
     }
     if (key === '') throw invalidParameter(`tag key is required: ${q.slice(keyStart, end)}`);
     if (key === '__name__') throw invalidParameter('tag key is reserved: __name__');
+    const keyLengthErr = queryLengthError('tag key', key);
+    if (keyLengthErr !== undefined) throw invalidParameter(keyLengthErr);
     skipSpace();
     const op = readOp(q, i, end);
     if (op === undefined) throw invalidParameter(`match operator is required: ${q.slice(keyStart, end)}`);
@@ -49,6 +52,10 @@ function parseMatchers(q: string, start: number, end: number): LabelMatcher[] {
     const { value, next } = readQuoted(q, i, end, key);
     i = next;
     if (op === '=~' || op === '!~') checkRegex(key, value);
+    else {
+      const valueLengthErr = queryLengthError('tag value', value);
+      if (valueLengthErr !== undefined) throw invalidParameter(`${key}: ${valueLengthErr}`);
+    }
     matchers.push({ name: key, op, value });
     skipSpace();
     if (i >= end) break;
@@ -116,12 +123,10 @@ function readQuoted(q: string, i: number, end: number, key: string): { value: st
   throw invalidParameter(`invalid tag value syntax: ${key}: unterminated quoted value`);
 }
 
+/** Fails at parse time with the RE2 parser's reason; the anchoring does not change validity. */
 function checkRegex(key: string, value: string): void {
-  try {
-    new RegExp(value);
-  } catch (e) {
-    throw invalidParameter(`invalid tag value syntax: ${key}: invalid regex "${value}": ${(e as Error).message}`);
-  }
+  const reason = labelRegexError(value);
+  if (reason !== undefined) throw invalidParameter(`invalid tag value syntax: ${key}: invalid regex "${value}": ${reason}`);
 }
 
 const quote = (v: string) => JSON.stringify(v);
@@ -142,7 +147,7 @@ export function parseQueryOrName(raw: string): SeriesSelector {
     if (raw.includes('"')) throw flameqlError; // quoted values: it was meant as FlameQL
     let key;
     try {
-      key = parseName(raw);
+      key = parseName(raw, QUERY_NAME_LIMITS);
     } catch {
       throw flameqlError;
     }

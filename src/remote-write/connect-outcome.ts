@@ -21,7 +21,7 @@ export function parseConnectError(body: string): { code: ConnectCode; message: s
   }
 }
 
-export function classifyConnectResponse(status: number, headers: { retryAfter?: string }, bodyExcerpt: string, nowMs: number): SendOutcome {
+export function classifyConnectResponse(status: number, headers: { retryAfter?: string; location?: string }, bodyExcerpt: string, nowMs: number): SendOutcome {
   if (status >= 200 && status < 300) return { kind: 'success', status };
   const err = parseConnectError(bodyExcerpt);
   if (err === undefined) return classifyResponse(status, headers, bodyExcerpt, nowMs);

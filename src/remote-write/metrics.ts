@@ -48,7 +48,7 @@ export interface TargetMetrics {
   /** Registers the sampler of the pending/backlog gauges; returns its removal (takes a last sample first). */
   sampleWith(sample: () => TargetSample): () => void;
   dropped(reason: DropReason, n?: number): void;
-  /** A send attempt that did not end in 2xx; `reason` is the outcome's (network, timeout, status, non_retryable), `detail` its text. */
+  /** A send attempt that did not end in 2xx; `reason` is the outcome's (network, timeout, status, non_retryable, redirect), `detail` its text. */
   failed(reason: string, detail?: string): void;
   /** A failed attempt that will be tried again. */
   retried(reason: string): void;

@@ -1,5 +1,6 @@
 // The result of one send attempt, classified by pure functions so the retry policy and the metrics
 // never look at raw statuses or error objects (DESIGN convention 6: outcomes, not exceptions).
+import { redactUrl } from './redact.js';
 
 export type SendOutcome =
   | { kind: 'success'; status: number }
@@ -14,7 +15,8 @@ export type SendOutcome =
     }
   | {
       kind: 'permanent';
-      reason: 'non_retryable';
+      /** `redirect`: a 3xx, never followed (credentials must not travel to another origin). */
+      reason: 'non_retryable' | 'redirect';
       /** HTTP status, or 0 when no response arrived (a request that can never be built or sent). */
       status: number;
       detail: string;
@@ -27,7 +29,7 @@ export type PermanentOutcome = Extract<SendOutcome, { kind: 'permanent' }>;
 export type FailedOutcome = RetryableOutcome | PermanentOutcome;
 
 /** A response -> outcome function: classifyResponse for /ingest targets, the Connect one for Push targets. */
-export type ResponseClassifier = (status: number, headers: { retryAfter?: string }, bodyExcerpt: string, nowMs: number) => SendOutcome;
+export type ResponseClassifier = (status: number, headers: { retryAfter?: string; location?: string }, bodyExcerpt: string, nowMs: number) => SendOutcome;
 
 /** The `reason` label of a failed attempt: the Connect code when the target sent one, else the outcome's reason. */
 export const reasonLabel = (o: FailedOutcome): string => o.code ?? o.reason;
@@ -64,9 +66,22 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
   return Math.max(0, at - nowMs);
 }
 
+/**
+ * A redirect's Location for logs: userinfo masked and every query value replaced by `***` (tokens and
+ * signatures travel there); relative locations are shown as sent, with the same masking.
+ */
+export function redactLocation(location: string): string {
+  const text = location.length > 512 ? `${location.slice(0, 512)}...` : location;
+  return redactUrl(text).replace(/([?&][^=&#]*)=[^&#]*/g, '$1=***');
+}
+
 /** Classifies a response that arrived. `bodyExcerpt` is the first bytes of the body, as text. */
-export function classifyResponse(status: number, headers: { retryAfter?: string }, bodyExcerpt: string, nowMs: number): SendOutcome {
+export function classifyResponse(status: number, headers: { retryAfter?: string; location?: string }, bodyExcerpt: string, nowMs: number): SendOutcome {
   if (status >= 200 && status < 300) return { kind: 'success', status };
+  if (status >= 300 && status < 400) {
+    const where = headers.location === undefined ? 'no Location header' : `Location ${redactLocation(headers.location)}`;
+    return { kind: 'permanent', reason: 'redirect', status, detail: `status ${status} redirect (not followed): ${where}` };
+  }
   const body = excerpt(bodyExcerpt);
   const detail = `status ${status}${body === '' ? '' : `: ${body}`}`;
   const retryable = status === 408 || status === 429 || (status >= 500 && status < 600);

@@ -56,7 +56,7 @@ export function createRetryPolicy(config: RetryPolicyConfig, random: () => numbe
   return {
     baseBackoff,
     nextDelay(attempt, outcome, retries429SoFar) {
-      if (outcome.kind === 'permanent') return { retry: false, reason: 'non_retryable' };
+      if (outcome.kind === 'permanent') return { retry: false, reason: outcome.reason };
       if (cfg.maxAttempts > 0 && attempt >= cfg.maxAttempts) return { retry: false, reason: 'max_attempts' };
       if (outcome.status === 429 && retries429SoFar >= cfg.max429Retries) {
         return { retry: false, reason: 'too_many_429' };

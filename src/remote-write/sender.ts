@@ -76,7 +76,13 @@ export function createSender(o: SenderOptions): Sender {
         // The status is what counts; a body cut off by the timeout only loses the excerpt.
       }
       const retryAfter = res.headers['retry-after'];
-      const outcome = (o.classify ?? classifyResponse)(res.statusCode, { retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter }, bodyExcerpt, o.now());
+      const location = res.headers.location;
+      const outcome = (o.classify ?? classifyResponse)(
+        res.statusCode,
+        { retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, location: Array.isArray(location) ? location[0] : location },
+        bodyExcerpt,
+        o.now(),
+      );
       return { outcome, status: res.statusCode, responseSeconds, bodyExcerpt };
     } catch (err) {
       return { outcome: classifyError(signal.aborted ? (signal.reason ?? err) : err), bodyExcerpt: '' };

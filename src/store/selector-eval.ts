@@ -1,6 +1,6 @@
 // FlameQL selector evaluation over a label index: intersect the app and every `=`/`=~`
 // dimension, then subtract every `!=`/`!~` match. Pure: the index is passed in as two lookups.
-import { PyrelayError } from '../model/errors.js';
+import { compileLabelRegex, type LabelRegex, type LabelRegexOptions } from '../model/regex.js';
 import type { LabelMatcher, SeriesSelector } from '../model/selector.js';
 
 export const APP_LABEL = '__name__';
@@ -12,30 +12,10 @@ export interface LabelIndexView {
   valuesOf(name: string): Iterable<string>;
 }
 
-export interface RegexOptions {
-  /**
-   * false (default, as OG: Go `regexp.MatchString`, a search anywhere in the value);
-   * true for Prometheus/Grafana semantics `^(?:re)$`.
-   */
-  anchored: boolean;
-}
+export type RegexOptions = LabelRegexOptions;
 
-/** Compiles a `=~`/`!~` value with JS RegExp. A leading RE2 `(?i)` becomes the `i` flag. */
-export function compileRegex(m: LabelMatcher, opts: RegexOptions): RegExp {
-  let source = m.value;
-  let flags = '';
-  const inline = /^\(\?([ims]+)\)/.exec(source);
-  if (inline) {
-    flags = [...new Set(inline[1])].join('');
-    source = source.slice(inline[0].length);
-  }
-  if (opts.anchored) source = `^(?:${source})$`;
-  try {
-    return new RegExp(source, flags);
-  } catch (e) {
-    throw new PyrelayError('invalid_parameter', `invalid regex in matcher ${m.name}${m.op}"${m.value}": ${(e as Error).message}`, { cause: e });
-  }
-}
+/** Compiles a `=~`/`!~` matcher's value (RE2 semantics, linear time); invalid ones throw 'invalid_parameter'. */
+export const compileRegex = (m: LabelMatcher, opts: RegexOptions): LabelRegex => compileLabelRegex(m.value, opts, `matcher ${m.name}${m.op}${JSON.stringify(m.value)}`);
 
 function matching(m: LabelMatcher, view: LabelIndexView, opts: RegexOptions): Set<number> {
   const out = new Set<number>();

@@ -1,6 +1,7 @@
 // A small in-memory ProfileStore for query tests: a list of TimedProfile, OG selector semantics
 // (intersect `=`/`=~` and the app, subtract `!=`/`!~` matches), a timeline of 10 s buckets.
 import type { TimedProfile } from '../../src/model/profile.js';
+import { compileLabelRegex } from '../../src/model/regex.js';
 import type { LabelMatcher, SeriesSelector } from '../../src/model/selector.js';
 import { Tree } from '../../src/model/tree.js';
 import type { AppInfo, ProfileStore, SelectResult, TimeRange } from '../../src/store/types.js';
@@ -10,7 +11,7 @@ const STEP_MS = 10_000;
 function labelMatches(labels: Readonly<Record<string, string>>, m: LabelMatcher): boolean {
   const v = labels[m.name];
   if (v === undefined) return false; // no dimension for this key: positive ops miss, negative ops keep
-  return m.op === '=' || m.op === '!=' ? v === m.value : new RegExp(m.value).test(v);
+  return m.op === '=' || m.op === '!=' ? v === m.value : compileLabelRegex(m.value, { anchored: false }, m.name).test(v);
 }
 
 export function seriesMatches(p: TimedProfile, s: SeriesSelector): boolean {

@@ -2,7 +2,7 @@
 // docs/compatibility.md#26). Errors here are the original's JSON `{"errors":[...]}` (apiError in
 // error-handler.ts), not the text format of the other routes.
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import { parseName } from '../../model/name.js';
+import { QUERY_NAME_LIMITS, parseName } from '../../model/name.js';
 import type { ProfileStore } from '../../store/types.js';
 import type { TenantStores } from '../../store/tenant-stores.js';
 import { apiError } from '../error-handler.js';
@@ -76,7 +76,7 @@ export function registerAppRoutes(app: FastifyInstance, deps: AppRouteDeps): voi
       if (typeof name !== 'string' || name.trim() === '') return apiError(reply, 400, 'app name is required');
       let appName: string;
       try {
-        const key = parseName(name);
+        const key = parseName(name, QUERY_NAME_LIMITS);
         if (Object.keys(key.labels).length > 0) return apiError(reply, 400, 'only app name is supported');
         appName = key.appName;
       } catch (e) {

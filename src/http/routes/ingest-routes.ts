@@ -6,6 +6,7 @@ import { isPyrelayError } from '../../model/errors.js';
 import type { IngestMetrics } from '../../ingest/metrics.js';
 import type { IngestPipeline } from '../../ingest/pipeline.js';
 import { parseIngestRequest } from '../../ingest/request.js';
+import type { NameLimits } from '../../model/name.js';
 import { PROFILE_ID_HEADER } from '../../model/forward.js';
 import { tenantOf } from '../request-gate.js';
 
@@ -14,6 +15,8 @@ export interface IngestRouteDeps {
   metrics: IngestMetrics;
   clock: Clock;
   maxDecompressedBytes: number;
+  /** Length and tag-count limits on `name`, checked before the body is looked at. */
+  nameLimits?: NameLimits;
   /** True once shutdown started: new ingests get 503 so clients retry elsewhere or later. */
   isDraining: () => boolean;
 }
@@ -39,6 +42,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestRouteDeps
         rawQuery,
         { contentType: header(req, 'content-type'), tenant: req.sourceTenant ?? header(req, 'x-scope-orgid'), storageTenant: tenantOf(req) },
         deps.clock.now(),
+        deps.nameLimits,
       );
       format = request.format;
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
@@ -61,6 +65,8 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestRouteDeps
       deps.metrics.requests.inc({ format, status: String(status) });
       if (isPyrelayError(e) && (e.code === 'body_too_large' || e.code === 'decompressed_too_large')) {
         deps.metrics.limitHits.inc({ limit: e.code === 'body_too_large' ? 'max-body-bytes' : 'max-decompressed-bytes' });
+      } else if (isPyrelayError(e) && e.limit !== undefined) {
+        deps.metrics.limitHits.inc({ limit: e.limit });
       }
       if (isPyrelayError(e) && e.code === 'too_many_nodes') deps.metrics.limitHits.inc({ limit: 'max-nodes-per-request' });
       throw e;

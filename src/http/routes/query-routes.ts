@@ -6,6 +6,7 @@ import { retrievalFailed } from '../error-handler.js';
 import type { Clock } from '../../lib/clock.js';
 import { firstValue, type QueryParams } from '../../lib/query-param.js';
 import { PyrelayError, invalidParameter, isPyrelayError } from '../../model/errors.js';
+import { queryLengthError } from '../../model/name.js';
 import type { SeriesSelector } from '../../model/selector.js';
 import { parseTime, rfc3339 } from '../../model/time.js';
 import type { ProfileStore, TimeRange } from '../../store/types.js';
@@ -60,6 +61,8 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps):
     const range = rangeOf(req, 'from', 'until', clock.now());
     const maxNodes = maxNodesOf(req, deps.maxNodesRender);
     const groupBy = param(req, 'groupBy');
+    const groupByErr = groupBy === undefined ? undefined : queryLengthError('tag key', groupBy);
+    if (groupByErr !== undefined) throw invalidParameter(`groupBy: ${groupByErr}`);
     if (format === 'pprof') {
       let result;
       try {
@@ -154,6 +157,8 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRouteDeps):
     const store = storeOf(deps.store, req);
     const label = param(req, 'label');
     if (label === undefined) throw invalidParameter('label parameter is required');
+    const labelErr = queryLengthError('tag key', label);
+    if (labelErr !== undefined) throw invalidParameter(`label: ${labelErr}`);
     const { selector, range } = labelScope(req);
     try {
       return sendJson(reply, await store.labelValues(label, selector, range));

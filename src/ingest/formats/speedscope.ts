@@ -35,8 +35,12 @@ function num(v: unknown, where: string, fallback?: number): number {
   return v;
 }
 
-/** Scaled integer value; past 2^53 the sums stop being exact, so such input is rejected. */
+/**
+ * Scaled integer value; past 2^53 the sums stop being exact, so such input is rejected. A negative
+ * weight is rejected too (422 naming it), as folded rejects a negative count: it used to vanish silently.
+ */
 function scaled(v: number, multiplier: number, where: string): number {
+  if (v < 0) throw fail(where, `negative value ${v}`);
   const out = Math.round(v * multiplier);
   if (!(Math.abs(out) <= Number.MAX_SAFE_INTEGER)) throw fail(where, `value ${v} is out of range`);
   return out;
@@ -81,6 +85,7 @@ export const decodeSpeedscope: ProfileDecoder = (input) => {
     if (p.type === 'evented') tree = evented(p, frames, unit.multiplier, where, input.limits.nodeBudget);
     else if (p.type === 'sampled') tree = sampled(p, frames, unit.multiplier, where, input.limits.nodeBudget);
     else throw fail(`${where}.type`, `Profile type ${String(p.type)} not supported`);
+    if (!Number.isSafeInteger(tree.total)) throw fail(where, 'sum of sample values exceeds 2^53-1');
     return {
       // With several profiles each gets its own series named after its unit (OG behaviour).
       key: multi ? { appName: `${input.key.appName}.${unitName}`, labels: input.key.labels } : input.key,

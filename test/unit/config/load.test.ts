@@ -87,6 +87,15 @@ remote-write:
     expect(failure('storage-pth: /x\n')).toContain('unknown key "storage-pth"');
   });
 
+  it('rejects target tags whose keys a receiving server would refuse in name', () => {
+    expect(failure('remote-write:\n  targets:\n    a:\n      address: http://x\n      tags: { __name__: evil }\n')).toContain(
+      'remote-write.targets.a.tags: tag key is reserved: __name__',
+    );
+    expect(failure('remote-write:\n  targets:\n    a:\n      address: http://x\n      tags: { cluster-name: x }\n')).toContain(
+      "invalid tag key: cluster-name: character is not allowed: '-'",
+    );
+  });
+
   it('rejects invalid remote-write configs clearly', () => {
     expect(failure('remote-write:\n  enabled: true\n')).toContain('remote write is enabled but no targets are set up');
     expect(failure('remote-write:\n  targets:\n    a:\n      address: ftp://x\n')).toContain(

@@ -80,4 +80,44 @@ describe('parseMultipart', () => {
     expect(err(() => parseMultipart(enc('--b'), ct)).message).toMatch(/body ends after the boundary/);
     expect(err(() => parseMultipart(enc('--bxx\r\n'), ct)).message).toMatch(/byte 3: unexpected bytes after the boundary/);
   });
+
+  it('caps the number of parts (named or not) with a counted 422', () => {
+    const part = (i: number) => `--b\r\nContent-Disposition: form-data; name="p${i}"\r\n\r\n${i}\r\n`;
+    const body = (n: number) => enc(Array.from({ length: n }, (_, i) => part(i)).join('') + '--b--');
+    const ct = 'multipart/form-data; boundary=b';
+    expect(parseMultipart(body(32), ct)).toHaveLength(32);
+    const e = err(() => parseMultipart(body(33), ct));
+    expect(e.code).toBe('limit_exceeded');
+    expect(e.limit).toBe('max-multipart-parts');
+    expect(e.message).toMatch(/more than the limit of 32 parts/);
+    expect(parseMultipart(body(100), ct, 100)).toHaveLength(100);
+  });
+
+  it('is linear in the number of parts: 40,000 CRLF parts are refused at the cap, and parse in linear time under a high cap', () => {
+    // The original quadratic search looked for "\n\n" to the end of the body for every CRLF part.
+    const ct = 'multipart/form-data; boundary=b';
+    const body = (n: number) => enc('--b\r\nContent-Disposition: form-data; name="x"\r\n\r\n1\r\n'.repeat(n) + '--b--');
+    const time = (n: number) => {
+      const b = body(n);
+      const t0 = performance.now();
+      expect(parseMultipart(b, ct, n)).toHaveLength(n);
+      return performance.now() - t0;
+    };
+    time(2000); // warm-up
+    const small = time(5000);
+    const large = time(40_000);
+    // 8x the parts: linear is ~8x; quadratic would be ~64x. Generous bound for a shared machine.
+    expect(large).toBeLessThan(Math.max(small, 5) * 25);
+    expect(large).toBeLessThan(2000);
+    const capped = body(40_000);
+    const t0 = performance.now();
+    expect(err(() => parseMultipart(capped, ct)).code).toBe('limit_exceeded');
+    expect(performance.now() - t0).toBeLessThan(50);
+  });
+
+  it('refuses a header block longer than 16 KiB instead of searching the whole body', () => {
+    const ct = 'multipart/form-data; boundary=b';
+    const e = err(() => parseMultipart(enc('--b\r\nX-Long: ' + 'a'.repeat(20_000) + '\r\n\r\nx\r\n--b--'), ct));
+    expect(e.message).toMatch(/byte 5: part headers are longer than 16384 bytes/);
+  });
 });

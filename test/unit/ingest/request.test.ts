@@ -74,7 +74,7 @@ describe('parseIngestRequest', () => {
 
   it.each([
     ['100', 100, true],
-    ['0', 0, true],
+    ['0', 100, false], // a rate of 0 is replaced like any invalid one
     ['+7', 7, true],
     ['4294967295', 4294967295, true],
     ['4294967296', 100, false],

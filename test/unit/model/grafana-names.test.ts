@@ -76,6 +76,9 @@ describe('Grafana labels -> pyrelay names', () => {
     [{ service_name: 'a' }, /profile type is not provided/],
     [{ service_name: 'a b', __name__: 'wall' }, /invalid application name/],
     [{ service_name: 'a', __name__: 'wall', 'bad-key': 'v' }, /invalid tag key: bad-key/],
+    [{ service_name: 'a'.repeat(2000), __name__: 'wall' }, /service_name: application name is 2000 characters long, longer than anything stored/],
+    [{ service_name: 'a', __name__: 'wall', k: 'v'.repeat(5000) }, /labels: k: tag value is 5000 bytes long/],
+    [{ service_name: 'a', __name__: 'wall', ['k'.repeat(300)]: 'v' }, /tag key is 300 characters long/],
   ])('refuses %j with a 400', (labels, message) => {
     try {
       fromGrafanaLabels(pairs(labels));

@@ -25,13 +25,13 @@ describe('encodeDiff', () => {
     });
   });
 
-  it('truncates by max(left, right) totals: maxNodes 3 gives minVal 3', () => {
+  it('truncates by max(left, right) totals to at most maxNodes nodes: 3 keeps total, d (4) and a (3); b ties a at 3 and folds', () => {
     expect(encodeDiff(left(), right(), 3)).toEqual({
-      names: ['total', 'other', 'd', 'a', 'b'],
+      names: ['total', 'other', 'd', 'a'],
       levels: [
         [0, 7, 0, 0, 5, 0, 0],
         [0, 3, 0, 0, 3, 0, 3, 0, 4, 4, 0, 0, 0, 2, 0, 0, 0, 0, 2, 2, 1],
-        [0, 1, 1, 0, 3, 3, 4, 0, 2, 2, 0, 0, 0, 1],
+        [0, 3, 3, 0, 3, 3, 1],
       ],
       numTicks: 12,
       maxSelf: 4,

@@ -46,6 +46,9 @@ describe('flamebearer layout properties', () => {
         expect(selfSum).toBe(fb.numTicks);
         expect(fb.names[0]).toBe('total');
         for (const t of levels.flat()) expect(t[3]).toBeLessThan(fb.names.length);
+        // at most maxNodes nodes of the tree are shown (ties included), plus `other`s
+        const shown = levels.flat().filter((t) => fb.names[t[3]] !== 'other').length;
+        if (maxNodes > 0) expect(shown).toBeLessThanOrEqual(maxNodes);
       }),
     );
   });

@@ -57,6 +57,34 @@ describe('encodeFlamebearer', () => {
     });
   });
 
+  it('keeps at most maxNodes nodes when totals tie: a chain a;b;c 1 with maxNodes 1 is the root and one other', () => {
+    const chain = tree({ 'a;b;c': 1 });
+    expect(encodeFlamebearer(chain, 1)).toEqual({
+      names: ['total', 'other'],
+      levels: [
+        [0, 1, 0, 0],
+        [0, 1, 1, 1],
+      ],
+      numTicks: 1,
+      maxSelf: 1,
+    });
+    expect(encodeFlamebearer(chain, 2)).toEqual({
+      names: ['total', 'a', 'other'],
+      levels: [
+        [0, 1, 0, 0],
+        [0, 1, 0, 1],
+        [0, 1, 1, 2],
+      ],
+      numTicks: 1,
+      maxSelf: 1,
+    });
+    expect(encodeFlamebearer(chain, 4).names).toEqual(['total', 'a', 'b', 'c']);
+    // ties among siblings: the first in layout order (the stack visits right to left) win the budget
+    const flat = encodeFlamebearer(tree({ x: 1, y: 1, z: 1 }), 3);
+    expect(flat.names.length - 1).toBe(3); // total + 2 kept + other
+    expect(flat.names).toContain('other');
+  });
+
   it('folds an existing `other` child into the synthetic one even without truncation', () => {
     const fb = encodeFlamebearer(tree({ 'a;other': 5, 'a;x': 1, b: 1 }), -1);
     const abs = absolute(fb.levels);

@@ -3,6 +3,13 @@ import { PyrelayError } from '../../../src/model/errors.js';
 import { formatSelector, parseFlameQL, parseQueryOrName } from '../../../src/query/flameql.js';
 
 describe('parseFlameQL', () => {
+  it('refuses identifiers longer than anything that can be stored (400, not a 500 from the store)', () => {
+    expect(() => parseFlameQL('a'.repeat(1025))).toThrow('application name is 1025 characters long, longer than anything stored (at most 1024)');
+    expect(() => parseFlameQL(`a{${'k'.repeat(257)}="v"}`)).toThrow('tag key is 257 characters long, longer than anything stored (at most 256)');
+    expect(() => parseFlameQL(`a{k!="${'v'.repeat(1025)}"}`)).toThrow('k: tag value is 1025 bytes long, longer than anything stored (at most 1024)');
+    expect(parseFlameQL(`${'a'.repeat(1024)}{k=~"${'v'.repeat(3000)}"}`).matchers).toHaveLength(1); // a regex is a pattern, not a value
+  });
+
   const ok: [string, ReturnType<typeof parseFlameQL>][] = [
     ['app.cpu', { appName: 'app.cpu', matchers: [] }],
     ['  app.cpu{}  ', { appName: 'app.cpu', matchers: [] }],

@@ -8,9 +8,20 @@ describe('classifyResponse status matrix', () => {
     expect(classifyResponse(status, {}, '', NOW)).toEqual({ kind: 'success', status });
   });
 
-  it.each([400, 401, 403, 404, 405, 409, 413, 422, 301, 302, 100])('%i is permanent', (status) => {
+  it.each([400, 401, 403, 404, 405, 409, 413, 422, 100])('%i is permanent', (status) => {
     const o = classifyResponse(status, {}, 'nope', NOW);
     expect(o).toEqual({ kind: 'permanent', reason: 'non_retryable', status, detail: `status ${status}: nope` });
+  });
+
+  it.each([300, 301, 302, 303, 307, 308])('%i is a permanent redirect naming the Location, redacted', (status) => {
+    const o = classifyResponse(status, { location: 'https://user:secret@other.example/ingest?token=abc&x=1' }, 'moved', NOW);
+    expect(o).toEqual({
+      kind: 'permanent',
+      reason: 'redirect',
+      status,
+      detail: `status ${status} redirect (not followed): Location https://user:***@other.example/ingest?token=***&x=***`,
+    });
+    expect(classifyResponse(status, {}, '', NOW)).toMatchObject({ reason: 'redirect', detail: `status ${status} redirect (not followed): no Location header` });
   });
 
   it.each([408, 429, 500, 502, 503, 504, 599])('%i is retryable', (status) => {

@@ -1,6 +1,7 @@
 // format=jfr: raw JFR, or a multipart form with `jfr` (required) and `labels` (a LabelsSnapshot)
 // parts, each gzip-sniffed. Chunks are decoded one after another (each with its own metadata, pools
 // and `event` setting) and their samples merged into one tree per (series, label set).
+import { isReservedKey } from '../../../model/name.js';
 import { isMultipart } from '../../../model/content-type.js';
 import { malformedBody } from '../../../model/errors.js';
 import type { DecodedProfile, DecodeInput, ProfileDecoder } from '../../../model/profile.js';
@@ -30,7 +31,7 @@ function splitBody(input: DecodeInput): { jfr: Uint8Array; labels?: Uint8Array }
     // The original does not inflate a raw body; accepting a gzipped one costs nothing.
     return { jfr: maybeGunzip(input.body, max, 'jfr') };
   }
-  const parts = parseMultipart(input.body, input.contentType);
+  const parts = parseMultipart(input.body, input.contentType, input.limits.maxMultipartParts);
   const jfrPart = parts.find((p) => p.name === 'jfr');
   if (jfrPart === undefined) throw malformedBody('jfr', 'multipart', 'jfr field is required');
   const labelsPart = parts.find((p) => p.name === 'labels');
@@ -76,7 +77,7 @@ export function decodeJfrBytes(buf: Uint8Array, snapshot: LabelsSnapshot | undef
     let ctxLabels = labelsByContext.get(ctx);
     if (ctxLabels === undefined) {
       ctxLabels = {};
-      for (const [k, v] of Object.entries(contextLabels(snapshot, ctx))) if (VALID_KEY.test(k) && v !== '') ctxLabels[k] = v;
+      for (const [k, v] of Object.entries(contextLabels(snapshot, ctx))) if (VALID_KEY.test(k) && !isReservedKey(k) && v !== '') ctxLabels[k] = v;
       labelsByContext.set(ctx, ctxLabels);
     }
     const appName = `${input.key.appName}.${spec.suffix}`;

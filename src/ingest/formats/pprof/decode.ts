@@ -23,7 +23,7 @@ export function createPprofDecoder(deps: PprofDecoderDeps): ProfileDecoder {
     let mapping: SampleTypeMapping = DEFAULT_SAMPLE_TYPES;
     // docs/compatibility.md#3: a multipart body is parsed as multipart whatever the format parameter says.
     if (isMultipart(input.contentType)) {
-      const parts = parseMultipart(input.body, input.contentType!);
+      const parts = parseMultipart(input.body, input.contentType!, input.limits.maxMultipartParts);
       profile = firstPart(parts, 'profile');
       prev = firstPart(parts, 'prev_profile');
       const config = firstPart(parts, 'sample_type_config');

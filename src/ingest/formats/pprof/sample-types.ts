@@ -93,10 +93,16 @@ export interface ProfileTypes {
 
 const unitNs = (unit: string): number => (unit === 'microseconds' ? 1e3 : unit === 'milliseconds' ? 1e6 : unit === 'seconds' ? 1e9 : 1);
 
-/** `1e9 / (unitNs * period)` with integer division; 0 without a positive period. */
+/** The /ingest default rate, used for a sampled type whose profile has no usable period. */
+export const FALLBACK_SAMPLE_RATE = 100;
+
+/**
+ * `1e9 / (unitNs * period)` with integer division, at least 1. Without a period type or with a period of
+ * 0 or less it is FALLBACK_SAMPLE_RATE (the original stored 0, which turns samples into infinite time).
+ */
 export function periodSampleRate(p: ProfileTypes): number {
-  if (p.periodType === undefined || !(p.period > 0)) return 0;
-  return Math.floor(1e9 / (unitNs(p.periodType.unit) * p.period));
+  if (p.periodType === undefined || !(p.period > 0)) return FALLBACK_SAMPLE_RATE;
+  return Math.max(1, Math.floor(1e9 / (unitNs(p.periodType.unit) * p.period)));
 }
 
 /**

@@ -78,6 +78,14 @@ export function walkSamples(ix: PprofIndex, style: FrameStyle, visit: SampleVisi
     if (values.length !== nTypes) {
       throw malformedBody('pprof', `sample #${s}`, `has ${values.length} values but the profile has ${nTypes} sample types`);
     }
+    // Same rule as folded: values are counts or amounts, never negative, and exact (int64 past 2^53-1
+    // would be summed as rounded floats). Such a sample is a 422 naming it, not a silently empty profile.
+    for (let v = 0; v < nTypes; v++) {
+      const value = values[v];
+      if (value >= 0 && value <= Number.MAX_SAFE_INTEGER) continue;
+      const type = ix.string(ix.sampleTypes[v].type, `sample type #${v}`);
+      throw malformedBody('pprof', `sample #${s}`, value < 0 ? `value ${value} of sample type ${type} is negative` : `value of sample type ${type} exceeds 2^53-1`);
+    }
     stack.length = 0;
     let h1 = 0x811c9dc5;
     let h2 = 0x2545f491;

@@ -7,6 +7,7 @@
 // Cumulative series still get trees: whether their delta is empty (series count, skipped baselines) needs one.
 import { malformedBody } from '../../../model/errors.js';
 import type { DecodeLimits } from '../../../model/profile.js';
+import { isReservedKey } from '../../../model/name.js';
 import { normalizeKey, type Labels, type SeriesKey } from '../../../model/series-key.js';
 import { Tree } from '../../../model/tree.js';
 import type { PprofIndex } from './profile-index.js';
@@ -33,7 +34,8 @@ interface Group {
 }
 
 export const PROFILE_ID_LABEL = 'profile_id';
-// Tag keys accepted in names (docs/compatibility.md#5); other pprof label keys cannot form a valid series key.
+// Tag keys accepted in names (docs/compatibility.md#5); other pprof label keys cannot form a valid series key, and
+// reserved `__*` ones (which could rename the app) are dropped too.
 const VALID_KEY = /^[A-Za-z0-9_.]+$/;
 
 export interface BuildOptions {
@@ -82,7 +84,7 @@ export function buildSeries(ix: PprofIndex, opts: BuildOptions): BuiltSeries[] {
     for (let i = 0; i < pairs.length; i += 2) {
       const k = ix.string(pairs[i], 'sample label key');
       const v = ix.string(pairs[i + 1], `sample label ${k}`);
-      if (v !== '' && VALID_KEY.test(k)) pprofLabels[k] = v;
+      if (v !== '' && VALID_KEY.test(k) && !isReservedKey(k)) pprofLabels[k] = v;
     }
     const g = groupFor(pprofLabels);
     byIndexKey.set(indexKey, g);
@@ -139,5 +141,8 @@ export function buildSeries(ix: PprofIndex, opts: BuildOptions): BuiltSeries[] {
     },
     seenStacks !== undefined,
   );
+  for (const s of out) {
+    if (!Number.isSafeInteger(s.total)) throw malformedBody('pprof', `series ${s.id}`, 'sum of sample values exceeds 2^53-1');
+  }
   return out;
 }

@@ -110,6 +110,15 @@ describe('speedscope sampled', () => {
     expect(b.metadata).toMatchObject({ units: 'bytes', sampleRate: 0 });
   });
 
+  it('rejects a negative weight naming it (it used to vanish), and sums past 2^53-1', () => {
+    const neg = { ...sampledProfile('bytes'), weights: [1, -2, 3, 4] };
+    expect(err(input(file(neg)))).toBe('speedscope: profiles[0].weights[1]: negative value -2');
+    const huge = { ...sampledProfile('bytes'), weights: [2 ** 53 - 1, 1, 0, 0] };
+    expect(err(input(file(huge)))).toBe('speedscope: profiles[0]: sum of sample values exceeds 2^53-1');
+    // zero weights are fine
+    expect(decodeSpeedscope(input(file({ ...sampledProfile('bytes'), weights: [0, 0, 0, 1] })))[0].tree.total).toBe(1);
+  });
+
   it('names each profile <app>.<unit> when there are several', () => {
     const out = decodeSpeedscope(input(file(sampledProfile('nanoseconds'), sampledProfile('bytes'))));
     expect(out.map((p) => [p.key.appName, p.key.labels, p.metadata.units, p.metadata.sampleRate])).toEqual([

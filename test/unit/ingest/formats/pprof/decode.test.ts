@@ -217,17 +217,34 @@ describe('pprof decoder: sample-type mapping', () => {
     ['nanoseconds', 10_000_000, 100],
     ['microseconds', 10_000, 100],
     ['milliseconds', 3, 333],
-    ['seconds', 2, 0],
-    ['nanoseconds', 0, 0],
-    ['nanoseconds', -5, 0],
+    ['seconds', 2, 1],
+    ['nanoseconds', 0, 100],
+    ['nanoseconds', -5, 100],
   ])('sampleRate from period %s × %d = %d', (unit, period, rate) => {
     const b = tinyProfile({ types: [['samples', 'count']], periodType: ['cpu', unit], period, samples: [{ stack: ['f'], values: [1] }] });
     expect(decoder().decode(input(b))[0].metadata.sampleRate).toBe(rate);
   });
 
-  it('sampleRate is 0 without a period type', () => {
+  it('drops reserved __* label keys (a pprof label __name__ must not rename the app) but keeps __session_id__', () => {
+    const b = tinyProfile({ types: [['samples', 'count']], samples: [{ stack: ['f'], values: [1], labels: { __name__: 'evil', __meta: 'x', __session_id__: 's1', env: 'e' } }] });
+    const [p] = decoder().decode(input(b));
+    expect(p.key).toEqual({ appName: 'app.cpu', labels: { __session_id__: 's1', env: 'e' } });
+  });
+
+  it('a series whose sum of values passes 2^53-1 is a 422 (each value alone is exact)', () => {
+    const b = tinyProfile({
+      types: [['samples', 'count']],
+      samples: [
+        { stack: ['f'], values: [2 ** 53 - 1] },
+        { stack: ['g'], values: [1] },
+      ],
+    });
+    expect(() => decoder().decode(input(b))).toThrow(/^pprof: series app\.cpu\{\}: sum of sample values exceeds 2\^53-1$/);
+  });
+
+  it('sampleRate is the /ingest default (100) without a period type', () => {
     const b = tinyProfile({ types: [['samples', 'count']], period: 10_000_000, samples: [{ stack: ['f'], values: [1] }] });
-    expect(decoder().decode(input(b))[0].metadata.sampleRate).toBe(0);
+    expect(decoder().decode(input(b))[0].metadata.sampleRate).toBe(100);
   });
 });
 

@@ -41,7 +41,7 @@ export function encode(fields: Field[]): Uint8Array {
 }
 
 /** Profile with two sample types, one function `main` (id 1) at location 1, `f` (2) at location 2. */
-export function handProfile(opts: { packed: boolean; extra?: Field[]; sampleExtra?: Field[] }): Uint8Array {
+export function handProfile(opts: { packed: boolean; extra?: Field[]; sampleExtra?: Field[]; firstValue?: number }): Uint8Array {
   const strings = ['', 'samples', 'count', 'cpu', 'nanoseconds', 'main', 'f', 'k', 'v'];
   const repeated = (f: number, vals: number[]): Field[] => (opts.packed ? [{ f, packed: vals }] : vals.map((v) => ({ f, varint: v })));
   return encode([
@@ -75,7 +75,7 @@ export function handProfile(opts: { packed: boolean; extra?: Field[]; sampleExtr
         ...(opts.sampleExtra ?? []),
       ],
     },
-    { f: 2, bytes: [...repeated(1, [1]), ...repeated(2, [-1, 5])] },
+    { f: 2, bytes: [...repeated(1, [1]), ...repeated(2, [opts.firstValue ?? 0, 5])] },
     {
       f: 4,
       bytes: [

@@ -42,7 +42,11 @@ describe('periodSampleRate', () => {
   it('uses integer division and the period unit', () => {
     expect(periodSampleRate({ sampleTypes: [], periodType: { type: 'cpu', unit: 'nanoseconds' }, period: 10_224_000 })).toBe(97);
     expect(periodSampleRate({ sampleTypes: [], periodType: { type: 'cpu', unit: 'count' }, period: 3 })).toBe(333_333_333);
-    expect(periodSampleRate({ sampleTypes: [], periodType: undefined, period: 3 })).toBe(0);
+    // no usable period: the /ingest default; a period longer than 1 s still gives 1, never 0
+    expect(periodSampleRate({ sampleTypes: [], periodType: undefined, period: 3 })).toBe(100);
+    expect(periodSampleRate({ sampleTypes: [], periodType: { type: 'cpu', unit: 'nanoseconds' }, period: 0 })).toBe(100);
+    expect(periodSampleRate({ sampleTypes: [], periodType: { type: 'cpu', unit: 'nanoseconds' }, period: -10 })).toBe(100);
+    expect(periodSampleRate({ sampleTypes: [], periodType: { type: 'cpu', unit: 'seconds' }, period: 2 })).toBe(1);
   });
 });
 

@@ -46,7 +46,7 @@ describe('pprof wire handling', () => {
     const packed = stacksOf(handProfile({ packed: true }));
     expect(packed).toEqual([
       ['main;f', [7, 70], [7, 8]],
-      ['main', [-1, 5], []],
+      ['main', [0, 5], []],
     ]);
     expect(stacksOf(handProfile({ packed: false }))).toEqual(packed);
   });
@@ -62,9 +62,15 @@ describe('pprof wire handling', () => {
     expect(got).toEqual(stacksOf(handProfile({ packed: true })));
   });
 
-  it('the decoder output for the hand-made profile: negative values ignored', () => {
+  it('the decoder output for the hand-made profile: zero values add nothing', () => {
     const out = decode(input(handProfile({ packed: false })));
     expect(out.map((p) => [p.key.appName, p.key.labels, p.tree.total])).toEqual([['app.cpu', { k: 'v' }, 7]]);
+  });
+
+  it('a negative value or one past 2^53-1 is a 422 naming the sample and its type, as folded', () => {
+    expect(malformed(handProfile({ packed: false, firstValue: -1 }))).toBe('pprof: sample #1: value -1 of sample type samples is negative');
+    expect(malformed(handProfile({ packed: true, firstValue: -(2 ** 40) }))).toMatch(/sample #1: value -1099511627776 of sample type samples is negative/);
+    expect(malformed(handProfile({ packed: false, firstValue: 2 ** 62 }))).toBe('pprof: sample #1: value of sample type samples exceeds 2^53-1');
   });
 
   it('rejects truncated bodies with the byte offset', () => {
