@@ -1,6 +1,5 @@
-// Pathological cases whose fix belongs to issue 10 (ingest pipeline and store/backlog write path rework).
-// Written against the behaviour issue 11 asks for and skipped until issue 10 lands: enable each by
-// turning `it.skip` into `it`. Items 2 and 9 mount a small tmpfs, so they need root (CI runs as root).
+// Pathological cases whose fix came with the write-path rework (decode pool, write-ahead log, store worker).
+// Items 2 and 9 mount a small tmpfs, so they need root (CI runs as root).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,7 +39,7 @@ const ingest = (url: string, name: string, body: string | Buffer, headers: Recor
   fetch(`${url}/ingest?name=${name}`, { method: 'POST', body: body as BodyInit, headers });
 
 describe('pathological cases pending issue 10', () => {
-  it.skip('item 1: a million distinct stacks in one gzip folded body -> 422 past the per-request stack limit, health within 100 ms, bounded memory (issue 10: decode off the event loop)', async () => {
+  it('item 1: a million distinct stacks in one gzip folded body -> 422 past the per-request stack limit, health within 100 ms, bounded memory (issue 10: decode off the event loop)', async () => {
     const work = mkdtempSync(join(tmpdir(), 'pyrelay-stacks-'));
     cleanup.push(() => rmSync(work, { recursive: true, force: true }));
     const server = await serve({ 'storage-path': join(work, 'data') }, work);
@@ -62,7 +61,7 @@ describe('pathological cases pending issue 10', () => {
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
   }, 300_000);
 
-  it.skip('item 2: the backlog on a full tmpfs answers 503, never crashes, and recovers without a restart when space returns (issue 10: backlog write path)', async () => {
+  it('item 2: the backlog on a full tmpfs answers 503, never crashes, and recovers without a restart when space returns (issue 10: backlog write path)', async () => {
     const disk = smallDisk(8);
     const down = await startFakeTarget({ kind: 'reset' });
     cleanup.push(() => down.close());
@@ -78,10 +77,18 @@ describe('pathological cases pending issue 10', () => {
     expect(server.proc.exitCode).toBeNull();
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     disk.resize(64);
-    expect((await ingest(server.url, 'full.app{after=1}', body)).status).toBe(200);
+    // The log probes free space once a second while refusing: the first 200 comes within a few probes.
+    let after = 503;
+    for (let i = 0; i < 100 && after === 503; i++) {
+      after = (await ingest(server.url, 'full.app{after=1}', body)).status;
+      if (after === 503) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(after).toBe(200);
     expect(server.proc.exitCode).toBeNull();
   }, 300_000);
 
+  // Known bug, not fixed this round: when the local store's own disk fills, the process dies (lmdb aborts
+  // natively after repeated failed commits). Enable once the store worker stops committing on a full disk.
   it.skip('item 9: a full local store answers 503 and forwards nothing (issue 10: store write path)', async () => {
     const disk = smallDisk(8);
     const target: FakeTarget = await startFakeTarget({ kind: 'status', status: 200 });
