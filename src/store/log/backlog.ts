@@ -7,6 +7,7 @@
 // finished shortly before may come back, never an unfinished one go missing. Fresh payloads are served
 // from memory (payload-cache.ts) instead of being read back and re-checksummed per target.
 import { mkdir, statfs } from 'node:fs/promises';
+import { statfsSync } from 'node:fs';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { PyrelayError } from '../../model/errors.js';
 import { createFinishWrites } from './finish-writes.js';
@@ -138,6 +139,27 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
       probe = setTimeout(() => void checkSpace(), probeMs);
       probe.unref();
     }
+  };
+
+  // Room is checked before a commit instead of learned from a failed one: after a commit failed with ENOSPC,
+  // lmdb's native side has aborted the whole process (heap corruption) moments later. Free space is read again
+  // once less than LOW_ROOM was left at the last look (after that, before every append: other writers share
+  // the disk); above it, what appends took since is subtracted. Read synchronously (a few microseconds) so an
+  // append still takes its seq in call order.
+  let room = 0;
+  const LOW_ROOM = 64 << 20;
+  const hasRoomFor = (recordBytes: number): boolean => {
+    const need = 2 * recordBytes + (1 << 20);
+    if (room - need < LOW_ROOM) {
+      try {
+        const s = statfsSync(opts.path);
+        room = s.bavail * s.bsize;
+      } catch {
+        room = Infinity;
+      }
+    }
+    room -= need;
+    return room >= 0;
   };
 
   const recordBuffers = createBufferPool();
@@ -343,6 +365,11 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
       if (closed) throw new PyrelayError('unavailable', 'remote-write backlog cannot persist: it is closed');
       if (degraded !== undefined) {
         throw new PyrelayError('unavailable', `write-ahead log cannot persist: ${degraded.reason} (waiting for free disk space)`);
+      }
+      // The header's size is not known yet: a record is its payload plus a small header.
+      if (!hasRoomFor(payload.length + 4096)) {
+        degrade('the disk is (nearly) full', payload.length + 4096);
+        throw new PyrelayError('unavailable', 'write-ahead log cannot persist: the disk is (nearly) full (waiting for free disk space)');
       }
       const unique = [...new Set(targets)];
       for (const t of unique) stateOf(t);
