@@ -38,8 +38,8 @@ async function serve(config: Record<string, unknown>, work: string): Promise<Ser
 const ingest = (url: string, name: string, body: string | Buffer, headers: Record<string, string> = {}) =>
   fetch(`${url}/ingest?name=${name}`, { method: 'POST', body: body as BodyInit, headers });
 
-describe('pathological cases pending issue 10', () => {
-  it('item 1: a million distinct stacks in one gzip folded body -> 422 past the per-request stack limit, health within 100 ms, bounded memory (issue 10: decode off the event loop)', async () => {
+describe('pathological write-path cases', () => {
+  it('item 1: a million distinct stacks in one gzip folded body -> 422 past the per-request stack limit, health within 100 ms, bounded memory', async () => {
     const work = mkdtempSync(join(tmpdir(), 'pyrelay-stacks-'));
     cleanup.push(() => rmSync(work, { recursive: true, force: true }));
     const server = await serve({ 'storage-path': join(work, 'data') }, work);
@@ -61,7 +61,7 @@ describe('pathological cases pending issue 10', () => {
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
   }, 300_000);
 
-  it('item 2: the backlog on a full tmpfs answers 503, never crashes, and recovers without a restart when space returns (issue 10: backlog write path)', async () => {
+  it('item 2: the backlog on a full tmpfs answers 503, never crashes, and recovers without a restart when space returns', async () => {
     const disk = smallDisk(8);
     const down = await startFakeTarget({ kind: 'reset' });
     cleanup.push(() => down.close());
@@ -89,7 +89,7 @@ describe('pathological cases pending issue 10', () => {
 
   // The log checks free space before each commit once the disk runs low: a failed ENOSPC commit was followed by
   // lmdb aborting the process natively. The 2 s pause spans where that abort used to land (within a second).
-  it('item 9: a full local store answers 503 and forwards nothing (issue 10: store write path)', async () => {
+  it('item 9: a full local store answers 503 and forwards nothing', async () => {
     const disk = smallDisk(8);
     const target: FakeTarget = await startFakeTarget({ kind: 'status', status: 200 });
     cleanup.push(() => target.close());
