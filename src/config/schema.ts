@@ -3,38 +3,9 @@
 import { cpus } from 'node:os';
 import { z } from 'zod';
 import { MAX_APP_NAME_LENGTH, MAX_TAG_KEY_LENGTH, MAX_TAG_VALUE_BYTES, validateTagKey } from '../model/name.js';
-import { DURATION_HELP, parseDurationMs } from './duration.js';
-import { SIZE_HELP, parseSizeBytes } from './size.js';
 import { tenantIdProblem } from '../model/tenant.js';
 import { scrapeConfigsSchema, scrapeSettingsSchema } from './scrape-schema.js';
-
-const duration = (def: string, desc: string) =>
-  z
-    .union([z.string(), z.number()])
-    .default(def)
-    .transform((v, ctx) => {
-      const ms = parseDurationMs(v);
-      if (ms === undefined) {
-        ctx.addIssue({ code: 'custom', message: `invalid duration ${JSON.stringify(v)}: expected ${DURATION_HELP}` });
-        return z.NEVER;
-      }
-      return ms;
-    })
-    .describe(desc);
-
-const size = (def: string, desc: string) =>
-  z
-    .union([z.string(), z.number()])
-    .default(def)
-    .transform((v, ctx) => {
-      const bytes = parseSizeBytes(v);
-      if (bytes === undefined || bytes <= 0) {
-        ctx.addIssue({ code: 'custom', message: `invalid size ${JSON.stringify(v)}: expected ${SIZE_HELP}` });
-        return z.NEVER;
-      }
-      return bytes;
-    })
-    .describe(desc);
+import { duration, size } from './zod-units.js';
 
 const int = (def: number, min: number, max: number, desc: string) => z.coerce.number().int().min(min).max(max).default(def).describe(desc);
 

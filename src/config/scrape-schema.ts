@@ -3,37 +3,8 @@
 // `basic_auth`, `tls_config`): both spellings are accepted, see `normalizeKeys` (docs/compatibility.md#35).
 import { RE2JS } from 're2js';
 import { z } from 'zod';
-import { DURATION_HELP, parseDurationMs } from './duration.js';
 import { DEFAULT_PROFILE_NAMES } from './scrape-defaults.js';
-import { SIZE_HELP, parseSizeBytes } from './size.js';
-
-const duration = (def: string, desc: string) =>
-  z
-    .union([z.string(), z.number()])
-    .default(def)
-    .transform((v, ctx) => {
-      const ms = parseDurationMs(v);
-      if (ms === undefined) {
-        ctx.addIssue({ code: 'custom', message: `invalid duration ${JSON.stringify(v)}: expected ${DURATION_HELP}` });
-        return z.NEVER;
-      }
-      return ms;
-    })
-    .describe(desc);
-
-const size = (def: string, desc: string) =>
-  z
-    .union([z.string(), z.number()])
-    .default(def)
-    .transform((v, ctx) => {
-      const bytes = parseSizeBytes(v);
-      if (bytes === undefined || bytes <= 0) {
-        ctx.addIssue({ code: 'custom', message: `invalid size ${JSON.stringify(v)}: expected ${SIZE_HELP}` });
-        return z.NEVER;
-      }
-      return bytes;
-    })
-    .describe(desc);
+import { duration, size } from './zod-units.js';
 
 const bool = (def: boolean) =>
   z
