@@ -23,20 +23,7 @@ export async function startChildServer(args: string[], env: Record<string, strin
     detached: true, // own process group, so kill() reaches node under npm
   });
   const output: string[] = [];
-  const url = await new Promise<string>((resolve, reject) => {
-    const onLine = (line: string) => {
-      output.push(line);
-      try {
-        const rec = JSON.parse(line) as { msg?: string; address?: string };
-        if (rec.msg === 'pyrelay started' && rec.address) resolve(rec.address);
-      } catch {
-        /* not JSON */
-      }
-    };
-    createInterface({ input: proc.stdout! }).on('line', onLine);
-    createInterface({ input: proc.stderr! }).on('line', onLine);
-    proc.once('exit', (code) => reject(new Error(`server exited with ${code} before starting:\n${output.join('\n')}`)));
-  });
+  const url = await startedAddress(proc, output);
   return {
     url,
     proc,
@@ -62,4 +49,22 @@ export async function runCli(args: string[], env: Record<string, string> = {}): 
   proc.stderr!.on('data', (d) => (output += d));
   const [code] = (await once(proc, 'exit')) as [number | null];
   return { code, output };
+}
+
+/** Collects `proc`'s output lines into `output` and resolves with the address the server logs once it listens. */
+export function startedAddress(proc: ChildProcess, output: string[]): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const onLine = (line: string) => {
+      output.push(line);
+      try {
+        const rec = JSON.parse(line) as { msg?: string; address?: string };
+        if (rec.msg === 'pyrelay started' && rec.address) resolve(rec.address);
+      } catch {
+        /* not JSON */
+      }
+    };
+    createInterface({ input: proc.stdout! }).on('line', onLine);
+    createInterface({ input: proc.stderr! }).on('line', onLine);
+    proc.once('exit', (code, signal) => reject(new Error(`server exited (${code ?? signal}) before starting:\n${output.join('\n')}`)));
+  });
 }

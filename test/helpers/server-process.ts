@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { startedAddress } from './child-server.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 
@@ -24,20 +24,7 @@ export async function startServerProcess(args: string[]): Promise<ServerProcess>
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
-  const url = await new Promise<string>((resolve, reject) => {
-    const onLine = (line: string) => {
-      output.push(line);
-      try {
-        const rec = JSON.parse(line) as { msg?: string; address?: string };
-        if (rec.msg === 'pyrelay started' && rec.address) resolve(rec.address);
-      } catch {
-        /* not JSON */
-      }
-    };
-    createInterface({ input: proc.stdout! }).on('line', onLine);
-    createInterface({ input: proc.stderr! }).on('line', onLine);
-    proc.once('exit', (code, signal) => reject(new Error(`server exited (${code ?? signal}) before starting:\n${output.join('\n')}`)));
-  });
+  const url = await startedAddress(proc, output);
   let ended: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | undefined;
   return {
     url,
