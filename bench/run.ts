@@ -2,7 +2,7 @@
 // measured vs baseline, and (full runs) writes bench/results/<date>.md and latest.md.
 // --smoke runs each scenario for a second or two with tiny sizes: it checks that they run, not how fast.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from './lib/child.js';
@@ -32,6 +32,9 @@ if (unknown.length) {
   process.exit(2);
 }
 const selected = names.length ? SCENARIOS.filter((s) => names.includes(s.name)) : SCENARIOS;
+
+// The server runs from dist/ as `npm start` does: rebuild it when any source file is newer than the build.
+ensureBuilt();
 
 const dir = mkdtempSync(join(tmpdir(), 'pyrelay-bench-'));
 const cpuProfDir = cpuProf ? join(repoRoot, 'bench/results/profiles') : undefined;
@@ -130,4 +133,13 @@ function writeResults() {
     writeFileSync(join(outDir, 'latest.md'), text);
   }
   console.log(`results written to bench/results/`);
+}
+
+function ensureBuilt(): void {
+  const built = join(repoRoot, 'dist/cli.js');
+  const newest = (d: string): number =>
+    readdirSync(d, { withFileTypes: true }).reduce((m, e) => Math.max(m, e.isDirectory() ? newest(join(d, e.name)) : statSync(join(d, e.name)).mtimeMs), 0);
+  if (existsSync(built) && statSync(built).mtimeMs >= newest(join(repoRoot, 'src'))) return;
+  console.log('building the server (dist/ is older than src/)');
+  execFileSync('npm', ['run', 'build:server'], { cwd: repoRoot, stdio: 'inherit' });
 }

@@ -103,16 +103,17 @@ function windows(variants: number): { fromS: number; untilS: number }[] {
   return Array.from({ length: variants }, (_, i) => ({ fromS: now - (variants - i) * 10, untilS: now - (variants - i - 1) * 10 }));
 }
 
-export const foldedWorkload = (app = 'bench.folded'): Workload => ({
-  id: 'folded',
-  describe: 'folded, 200 stacks',
+/** Folded uploads of `stacks` stacks: 200 make ~122 KB (a busy service), 12 make ~6 KB (a small one). */
+export const foldedWorkload = (app = 'bench.folded', stacks = 200): Workload => ({
+  id: stacks === 200 ? 'folded' : `folded-${stacks}`,
+  describe: `folded, ${stacks} stacks (${Math.round(foldedProfile(stackSet(stacks), 0).length / 1024)} KB)`,
   requests(variants) {
-    const stacks = stackSet();
+    const set = stackSet(stacks);
     return windows(variants).map((w, i) => ({
       method: 'POST',
       path: `/ingest?${q({ name: `${app}.cpu{env=bench,host=h${i % 4}}`, from: String(w.fromS), until: String(w.untilS), spyName: 'pyspy', sampleRate: '100' })}`,
       headers: { 'content-type': 'text/plain' },
-      body: foldedProfile(stacks, i),
+      body: foldedProfile(set, i),
     }));
   },
 });

@@ -45,7 +45,8 @@ export async function startPyrelay(opts: PyrelayOptions): Promise<PyrelayProcess
   const nodeFlags = [...PRODUCTION_NODE_FLAGS, ...(opts.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir] : [])];
   const child: Child = await spawnChild({
     command: process.execPath,
-    args: [...nodeFlags, '--import', 'tsx', 'src/cli.ts', 'server', '--config', file],
+    // The compiled server (`npm start` runs dist/, not tsx); bench/run.ts rebuilds it when src/ is newer.
+    args: [...nodeFlags, 'dist/cli.js', 'server', '--config', file],
     ready: (r) => r.msg === 'pyrelay started' && typeof r.address === 'string',
     timeoutMs: 60_000,
   });

@@ -11,7 +11,10 @@ export const ingest: Scenario = {
   title: 'ingest, local store only, vs the floor',
   async run(ctx) {
     const rows: Row[] = [];
-    const workloads = ctx.smoke ? [foldedWorkload(), goPprofWorkload()] : [foldedWorkload(), goPprofWorkload(), nodePprofWorkload()];
+    const all = ctx.smoke ? [foldedWorkload(), goPprofWorkload()] : [foldedWorkload(), foldedWorkload('bench.folded-small', 12), goPprofWorkload(), nodePprofWorkload()];
+    // `--workloads=folded,pprof-go` picks some of them (profiling one case).
+    const picked = ctx.options.workloads?.split(',');
+    const workloads = picked ? all.filter((w) => picked.includes(w.id)) : all;
     // Smoke shares one server (start-up dominates there); a full run starts a fresh server per workload, so one
     // body type's stored data does not slow the next.
     const shared = ctx.smoke ? await startPyrelay({ dir: join(ctx.dir, 'ingest'), cpuProfDir: ctx.cpuProfDir }) : undefined;
