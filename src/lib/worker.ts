@@ -3,9 +3,24 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 
+let youngGenerationFlagCleared = false;
+
+/**
+ * `--max-semi-space-size` (npm start sets it for the main thread) is process-wide and overrides every worker's
+ * `resourceLimits.maxYoungGenerationSizeMb`: each worker would grow a young generation as large as the main
+ * thread's. The main thread's heap is sized when it starts, so the flag is cleared before the first worker.
+ */
+function workersOwnTheirYoungGeneration(): void {
+  if (youngGenerationFlagCleared) return;
+  youngGenerationFlagCleared = true;
+  setFlagsFromString('--max-semi-space-size=0');
+}
+
 export function startWorker(entry: URL, options: WorkerOptions = {}): Worker {
+  workersOwnTheirYoungGeneration();
   if (!entry.pathname.endsWith('.ts')) return new Worker(entry, options);
   // The ESM build of tsx's API: `require.resolve('tsx/esm/api')` gives the CJS one, which fails under vitest.
   const tsxRoot = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
