@@ -42,10 +42,14 @@ interface RecordRef {
 
 const SEQ_RESERVED = 'seq-reserved';
 const SEQ_BLOCK = 1 << 16;
-const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
+// Fresh payloads kept for targets that have not taken them yet: a few hundred ms of a busy server's bodies.
+const DEFAULT_CACHE_BYTES = 8 * 1024 * 1024;
 // A target this far behind another reads the items the other already took from disk (see payload-cache.ts).
-const LAGGARD_MS = 1000;
+// Short, so a target that is down does not fill the cache: a full cache refuses fresh items, every healthy target
+// then reads each one back from disk, and those reads keep the whole log file mapped (docs/architecture.md#memory).
+const LAGGARD_MS = 100;
 const DEFAULT_FINISH_FLUSH_MS = 100;
+const LOG_MAP_BYTES = 32 * 2 ** 30;
 
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -71,7 +75,10 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
     await mkdir(opts.path, { recursive: true });
     // overlappingSync off: with it, lmdb 3.5 never settles its flush promise after a failed commit (disk
     // full), so close() hangs and a stray rejection goes unhandled. Commits still fsync before resolving.
-    env = open({ path: opts.path, maxDbs: 4, compression: false, overlappingSync: false });
+    // mapSize: address space only (the file grows as written). lmdb-js starts at 128 KiB and doubles, mapping the
+    // file again each time and never unmapping the old maps, so every page touched through an old map stayed
+    // resident once more (docs/architecture.md#memory).
+    env = open({ path: opts.path, maxDbs: 4, compression: false, overlappingSync: false, mapSize: LOG_MAP_BYTES });
     payloads = env.openDB<Buffer, number>({ name: 'payloads', encoding: 'binary' });
     done = env.openDB<Buffer, [string, number]>({ name: 'done', encoding: 'binary' });
     state = env.openDB<number, string>({ name: 'state', encoding: 'msgpack' });

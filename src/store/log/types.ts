@@ -35,7 +35,7 @@ export interface BacklogOptions {
   onDrop?: (target: string, reason: DropReason, count: number, seqs: number[]) => void;
   /** Records skipped because they failed their checksum or could not be decoded. */
   onCorrupt?: (count: number) => void;
-  /** Bytes of fresh payloads kept in memory so next() need not read them back (default 32 MiB; 0 = none). */
+  /** Bytes of fresh payloads kept in memory so next() need not read them back (default 8 MiB; 0 = none). */
   cacheBytes?: number;
   /** How long acks and drops wait to be written in one batch (default 100 ms). */
   finishFlushMs?: number;
