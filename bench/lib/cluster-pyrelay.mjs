@@ -1,3 +1,4 @@
+/* global setInterval, clearInterval */
 // Runs N pyrelay servers behind one listening port with node:cluster (the primary hands each accepted connection
 // to a worker process), each with its own config file (own storage path, so its own write-ahead log). A bench
 // experiment for "more than one core on the accept path", not a supported way to run pyrelay.
