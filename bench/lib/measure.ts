@@ -42,15 +42,28 @@ export async function measureIngest(
   return { ...r, totalOk: warm + r.ok, ...(cpuMsPerRequest === undefined ? {} : { cpuMsPerRequest }) };
 }
 
-/** utime + stime of a live process from /proc (Linux), in ms; undefined elsewhere. */
+/**
+ * utime + stime of a live process and its child processes (nginx's worker, a cluster's servers) from /proc
+ * (Linux), in ms; undefined elsewhere.
+ */
 function cpuMsOf(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command (which may hold spaces) start after the last ')'; utime and stime are 14th and 15th.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+    let ms = ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+    for (const child of childrenOf(pid)) ms += cpuMsOf(child) ?? 0;
+    return ms;
   } catch {
     return undefined;
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+  } catch {
+    return [];
   }
 }
 // USER_HZ: 100 on every Linux this runs on (getconf CLK_TCK).
@@ -60,12 +73,12 @@ export const describeLoad = (r: Measured | LoadResult) =>
   `${n0(r.rps)} req/s, p99 ${ms(r.latencyMs.p99)}${'cpuMsPerRequest' in r && r.cpuMsPerRequest !== undefined ? `, ${r.cpuMsPerRequest.toFixed(2)} ms CPU/req` : ''}`;
 
 /** The floor: a minimal node:http server that reads the body and answers 200. */
-export function floor(ctx: BenchContext, w: Workload): Promise<LoadResult> {
+export function floor(ctx: BenchContext, w: Workload): Promise<Measured> {
   return ctx.memo(`floor:${w.id}`, async () => {
     const sink = await startSink();
     try {
       ctx.log(`  floor (${w.id})`);
-      return await measureIngest(ctx, sink.url, w);
+      return await measureIngest(ctx, sink, w);
     } finally {
       await sink.stop();
     }
@@ -73,7 +86,7 @@ export function floor(ctx: BenchContext, w: Workload): Promise<LoadResult> {
 }
 
 export interface NginxBaseline {
-  result?: LoadResult;
+  result?: Measured;
   skipped?: string;
 }
 
@@ -86,7 +99,7 @@ export function nginxMirror(ctx: BenchContext, w: Workload): Promise<NginxBaseli
     const nginx = await startNginxMirror(bin, join(ctx.dir, `nginx-${w.id}`), a.url, b.url);
     try {
       ctx.log(`  nginx mirror (${w.id})`);
-      const result = await measureIngest(ctx, nginx.url, w);
+      const result = await measureIngest(ctx, nginx, w);
       return { result };
     } finally {
       await nginx.stop();

@@ -27,8 +27,8 @@ export const acceptCluster: Scenario = {
       });
       try {
         ctx.log(`  pyrelay relay, ${processes} process(es)`);
-        // The primary of a cluster serves nothing: its CPU per request would be meaningless.
-        const r = await measureIngest(ctx, processes === 1 ? server : server.url, w);
+        // A cluster's CPU is its primary's and its servers' (children, counted by measureIngest).
+        const r = await measureIngest(ctx, server, w);
         const drain = await waitForDrain(server, [a, b], r.totalOk, ctx.smoke ? 10_000 : 120_000);
         if (!drain.complete) ctx.note('accept-cluster', `${processes} process(es): only ${drain.counts.map(n0).join(' / ')} of ${n0(r.totalOk)} delivered`);
         results.push({ processes, r });
