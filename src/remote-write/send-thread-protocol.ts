@@ -1,12 +1,16 @@
 // The messages between the send thread (send-thread.ts, main thread) and its worker (send-worker.ts). Both
 // directions travel in batches (arrays), one postMessage per event-loop turn. An error crosses as its
 // name/code/message/cause chain (what classifyError reads), since structured clone drops `code` and `cause`.
+import type { BodyPlace } from './body-arena.js';
 import type { RawAttempt } from './sender.js';
 
 export type ToWorker =
+  /** The body ring (body-arena.ts), first on every worker. */
+  | { t: 'arena'; buffer: SharedArrayBuffer }
   /** A target's pool: opened on first use, and again on every worker that replaces a dead one. */
   | { t: 'open'; key: number; origin: string; connections: number; timeoutMs: number; excerptBytes: number }
-  | { t: 'send'; id: number; key: number; path: string; headers: Record<string, string>; body: Uint8Array }
+  /** `body`: a place in the ring, or (a body that did not fit) its own shared copy. */
+  | { t: 'send'; id: number; key: number; path: string; headers: Record<string, string>; body: BodyPlace | Uint8Array }
   | { t: 'abort'; id: number }
   /** pool.close() (in-flight finish) or pool.destroy() (cut now); answered by `done`. */
   | { t: 'close' | 'destroy'; id: number; key: number };

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from '../lib/logger.js';
 import { startWorker } from '../lib/worker.js';
+import { createBodyArena } from './body-arena.js';
 import { BODY_EXCERPT_BYTES, judge, type SendResult, type Sender, type SenderFactory, type SenderOptions } from './sender.js';
 import type { FromWorker, ToWorker } from './send-thread-protocol.js';
 
@@ -29,6 +30,8 @@ export interface SendThreadOptions {
   restartDelayMs?: number;
   /** An attempt the worker has not answered this long after its timeout is given up here (default 5 s). */
   graceMs?: number;
+  /** Bytes of the shared ring that carries bodies to the worker (default 16 MiB); larger bodies get their own copy. */
+  arenaBytes?: number;
 }
 
 interface Pending {
@@ -47,8 +50,19 @@ export function createSendThread(o: SendThreadOptions): SendThread {
   const waiting = new Map<number, () => void>();
   // The pools to (re)open on a worker, by sender key; removed once the sender is closed.
   const opened = new Map<number, Extract<ToWorker, { t: 'open' }>>();
-  // A body shared by several targets (the same Buffer) is copied into shared memory once.
+  // A body shared by several targets (the same Buffer) is copied into shared memory once: into the ring while
+  // some attempt holds it, else (too big, ring full) into its own SharedArrayBuffer, kept as long as the body.
+  const arena = createBodyArena(o.arenaBytes ?? 16 << 20);
   const shared = new WeakMap<Uint8Array, Uint8Array>();
+  // Ring places by attempt id, released only when the worker answers for the attempt (or dies), even when the
+  // attempt was settled earlier here (abort, backstop): until then its socket may still read the bytes.
+  const held = new Map<number, Uint8Array>();
+  const unhold = (id: number) => {
+    const body = held.get(id);
+    if (body === undefined) return;
+    held.delete(id);
+    arena.release(body);
+  };
   // One listener per abort signal (a target's shutdown signal), not one per attempt.
   const bySignal = new WeakMap<AbortSignal, Set<number>>();
   let nextId = 1;
@@ -90,6 +104,7 @@ export function createSendThread(o: SendThreadOptions): SendThread {
   const onMessage = (batch: FromWorker[]) => {
     for (const m of batch) {
       if (m.t === 'result') {
+        unhold(m.id);
         const p = pending.get(m.id);
         if (p !== undefined) settle(m.id, judge(m.raw, p.opts.classify, p.opts.now()));
       } else if (m.t === 'done') {
@@ -106,6 +121,7 @@ export function createSendThread(o: SendThreadOptions): SendThread {
     restartTimer = undefined;
     const w = startWorker(entry, {});
     worker = w;
+    w.postMessage([{ t: 'arena', buffer: arena.buffer } satisfies ToWorker]);
     let wasReady = false;
     w.on('message', (batch: FromWorker[]) => {
       if (batch.some((m) => m.t === 'ready')) wasReady = true;
@@ -118,6 +134,7 @@ export function createSendThread(o: SendThreadOptions): SendThread {
       outbox = [];
       const reason = new Error(`remote-write send thread exited (code ${code})`);
       for (const id of [...pending.keys()]) fail(id, reason);
+      for (const id of [...held.keys()]) unhold(id);
       for (const done of waiting.values()) done();
       waiting.clear();
       if (closed) return;
@@ -167,7 +184,7 @@ export function createSendThread(o: SendThreadOptions): SendThread {
     ids.add(id);
   };
 
-  const share = (body: Uint8Array): Uint8Array => {
+  const ownCopy = (body: Uint8Array): Uint8Array => {
     if (body.buffer instanceof SharedArrayBuffer) return body;
     let s = shared.get(body);
     if (s === undefined) {
@@ -213,7 +230,9 @@ export function createSendThread(o: SendThreadOptions): SendThread {
             if (abort?.aborted) return fail(id, abort.reason);
             if (worker === undefined) return fail(id, new Error('remote-write send thread is restarting'));
             if (abort !== undefined) watch(abort, id);
-            post({ t: 'send', id, key, path: req.path, headers: req.headers, body: share(req.body) });
+            const place = arena.hold(req.body);
+            if (place !== undefined) held.set(id, req.body);
+            post({ t: 'send', id, key, path: req.path, headers: req.headers, body: place ?? ownCopy(req.body) });
           });
         },
         close: () => request(key, 'close'),

@@ -9,6 +9,7 @@ import { toWireError, type FromWorker, type ToWorker, type WireAttempt } from '.
 const port = parentPort!;
 const pools = new Map<number, { pool: Pool; timeoutMs: number; excerptBytes: number }>();
 const aborts = new Map<number, AbortController>();
+let arena = new SharedArrayBuffer(0);
 
 let outbox: FromWorker[] = [];
 const flush = () => {
@@ -30,7 +31,8 @@ async function send(m: Extract<ToWorker, { t: 'send' }>): Promise<void> {
     const ctl = new AbortController();
     aborts.set(m.id, ctl);
     try {
-      raw = await attempt(target.pool, m, target.timeoutMs, target.excerptBytes, ctl.signal);
+      const body = m.body instanceof Uint8Array ? m.body : new Uint8Array(arena, m.body.at, m.body.length);
+      raw = await attempt(target.pool, { path: m.path, headers: m.headers, body }, target.timeoutMs, target.excerptBytes, ctl.signal);
     } finally {
       aborts.delete(m.id);
     }
@@ -51,6 +53,9 @@ async function finish(m: Extract<ToWorker, { t: 'close' | 'destroy' }>): Promise
 port.on('message', (batch: ToWorker[]) => {
   for (const m of batch) {
     switch (m.t) {
+      case 'arena':
+        arena = m.buffer;
+        break;
       case 'open':
         if (!pools.has(m.key)) pools.set(m.key, { pool: createTargetPool(m), timeoutMs: m.timeoutMs, excerptBytes: m.excerptBytes });
         break;
