@@ -46,9 +46,7 @@ export interface SenderOptions {
 export type SenderFactory = (o: SenderOptions) => Sender;
 
 /** What one attempt observed, before classification: a response's facts, or the error that ended it. */
-export type RawAttempt =
-  | { status: number; retryAfter?: string; location?: string; bodyExcerpt: string; responseSeconds: number }
-  | { error: unknown };
+export type RawAttempt = { status: number; retryAfter?: string; location?: string; bodyExcerpt: string; responseSeconds: number } | { error: unknown };
 
 /** The pool of one target, with the backstop timeouts of createSender. */
 export function createTargetPool(o: Pick<SenderOptions, 'origin' | 'connections' | 'timeoutMs'>): Pool {
