@@ -1,6 +1,7 @@
 // `npm run bench [-- <scenario>...] [--smoke] [--cpu-prof]`: runs the scenarios, prints one table of
 // measured vs baseline, and (full runs) writes bench/results/<date>.md and latest.md.
 // --smoke runs each scenario for a second or two with tiny sizes: it checks that they run, not how fast.
+// --send-thread=on|off sets remote-write.send-thread in the scenarios that forward (an A/B of one build).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -9,6 +10,7 @@ import { repoRoot } from './lib/child.js';
 import type { BenchContext, Scenario } from './lib/context.js';
 import { findNginx } from './lib/nginx.js';
 import { markdownTable, textTable, verdict, type Row } from './lib/report.js';
+import { acceptCluster } from './scenarios/accept-cluster.js';
 import { ingest } from './scenarios/ingest.js';
 import { pprofDecode } from './scenarios/pprof-decode.js';
 import { pushReceive } from './scenarios/push-receive.js';
@@ -19,7 +21,7 @@ import { storage } from './scenarios/storage.js';
 import { targetDown } from './scenarios/target-down.js';
 import { uiFirstRender } from './scenarios/ui-first-render.js';
 
-const SCENARIOS: Scenario[] = [ingest, relay, remoteWriteTax, targetDown, pprofDecode, render, storage, pushReceive, uiFirstRender];
+const SCENARIOS: Scenario[] = [ingest, relay, remoteWriteTax, acceptCluster, targetDown, pprofDecode, render, storage, pushReceive, uiFirstRender];
 
 const argv = process.argv.slice(2);
 const smoke = argv.includes('--smoke');

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { foldedWorkload } from '../lib/bodies.js';
 import type { Scenario } from '../lib/context.js';
-import { describeDrain, describeLoad, measureIngest, nginxMirror, twoTargets, waitForDrain } from '../lib/measure.js';
+import { describeDrain, describeLoad, measureIngest, nginxMirror, sendThreadConfig, twoTargets, waitForDrain } from '../lib/measure.js';
 import { metricSum, startPyrelay } from '../lib/pyrelay.js';
 import { n0, type Row } from '../lib/report.js';
 import { startSink } from '../lib/sink.js';
@@ -16,12 +16,12 @@ export const relay: Scenario = {
     const [a, b] = await Promise.all([startSink(), startSink()]);
     const server = await startPyrelay({
       dir: join(ctx.dir, 'relay'),
-      config: { 'remote-write': { enabled: true, 'disable-local-writes': true, targets: twoTargets(a, b) } },
+      config: { 'remote-write': { enabled: true, 'disable-local-writes': true, ...sendThreadConfig(ctx), targets: twoTargets(a, b) } },
       cpuProfDir: ctx.cpuProfDir,
     });
     try {
       ctx.log('  pyrelay relay');
-      const r = await measureIngest(ctx, server.url, w);
+      const r = await measureIngest(ctx, server, w);
       // pyrelay acks before it forwards: also say how far behind the targets were and how long they took to catch up.
       const atEnd = await Promise.all([a.count(), b.count()]);
       const drain = await waitForDrain(server, [a, b], r.totalOk, ctx.smoke ? 10_000 : 120_000);

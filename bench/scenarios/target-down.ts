@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { foldedWorkload } from '../lib/bodies.js';
 import type { Scenario } from '../lib/context.js';
 import { runLoad } from '../lib/load.js';
-import { describeDrain, describeLoad, localPlusTwoTargets, measureIngest, twoTargets, VARIANTS, waitForDrain } from '../lib/measure.js';
+import { describeDrain, describeLoad, localPlusTwoTargets, measureIngest, sendThreadConfig, twoTargets, VARIANTS, waitForDrain } from '../lib/measure.js';
 import { metricSum, startPyrelay } from '../lib/pyrelay.js';
 import { mib, n0, type Row } from '../lib/report.js';
 import { startSink } from '../lib/sink.js';
@@ -26,13 +26,13 @@ export const targetDown: Scenario = {
     const bPort = b.port;
     const server = await startPyrelay({
       dir: join(ctx.dir, 'target-down'),
-      config: { 'remote-write': { enabled: true, targets: twoTargets(a, b) } },
+      config: { 'remote-write': { enabled: true, ...sendThreadConfig(ctx), targets: twoTargets(a, b) } },
       cpuProfDir: ctx.cpuProfDir,
     });
     try {
       ctx.log(`  healthy, ${rate} req/s`);
       const sampler = server.sampleRss();
-      const healthy = await measureIngest(ctx, server.url, w, rate, healthySec);
+      const healthy = await measureIngest(ctx, server, w, rate, healthySec);
       const rssHealthy = await server.peakRss();
       const bBefore = await b.count();
       await b.stop();

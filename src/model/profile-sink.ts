@@ -9,6 +9,8 @@ import type { Tree } from './tree.js';
 export interface SeriesSink {
   /** One stack as folded text (`a;b;c`, root first) and its value; zero and negative values are ignored. */
   stack(folded: string, value: number): void;
+  /** The same as stack() for the folded text held by `body[start, end)` (UTF-8): no string is made for a known stack. */
+  stackBytes(body: Uint8Array, start: number, end: number, value: number): void;
   frames(frames: readonly string[], value: number): void;
   tree(tree: Tree): void;
 }

@@ -23,6 +23,7 @@ import { alignRange, levelDuration, readCover, timelineLevel } from './segment-m
 import { createSegmentData, type NodeKey, type NodeStats } from './segment-data.js';
 import { createSeriesIndex, type SeriesRecord } from './series-index.js';
 import { APP_LABEL, evaluateSelector } from './selector-eval.js';
+import { createStackCache } from './stack-cache.js';
 import { createSymbolDict } from './symbol-dict.js';
 import type { AppInfo, SelectResult, TimeRange } from './types.js';
 
@@ -405,16 +406,10 @@ export async function createEngine(opts: EngineOptions, events: EngineEvents, de
   };
 
   // Per app: folded stack text -> leaf path id, so a stack seen before costs one lookup (no split, no walk).
-  const stackCache = new Map<string, Map<string, number>>();
-  const leafOf = (app: string, paths: AppPaths, folded: string): number => {
-    let cache = stackCache.get(app);
-    if (cache === undefined) stackCache.set(app, (cache = new Map()));
-    let id = cache.get(folded);
-    if (id !== undefined) return id;
-    id = 0;
+  const stackCache = createStackCache(opts.stackCacheEntries);
+  const pathOfText = (paths: AppPaths) => (folded: string) => {
+    let id = 0;
     for (const frame of folded.split(';')) id = paths.childId(id, frame);
-    if (cache.size >= opts.stackCacheEntries) cache.clear();
-    cache.set(folded, id);
     return id;
   };
 
@@ -435,10 +430,18 @@ export async function createEngine(opts: EngineOptions, events: EngineEvents, de
         const paths = dict.of(p.key.appName);
         const pending: Pending = { p, ids: [], values: [], total: 0, trees: [] };
         out.push(pending);
+        const cache = stackCache.of(p.key.appName);
+        const resolve = pathOfText(paths);
         const s: SeriesSink = {
           stack(folded, value) {
             if (!(value > 0) || folded === '') return;
-            pending.ids.push(leafOf(p.key.appName, paths, folded));
+            pending.ids.push(cache.ofText(folded, resolve));
+            pending.values.push(value);
+            pending.total += value;
+          },
+          stackBytes(body, start, end, value) {
+            if (!(value > 0) || end <= start) return;
+            pending.ids.push(cache.ofBytes(body, start, end, resolve));
             pending.values.push(value);
             pending.total += value;
           },
