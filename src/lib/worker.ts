@@ -16,6 +16,8 @@ let youngGenerationFlagCleared = false;
 function workersOwnTheirYoungGeneration(): void {
   if (youngGenerationFlagCleared) return;
   youngGenerationFlagCleared = true;
+  // Only when it was given: setting V8 flags at run time is best kept to what needs undoing.
+  if (![...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('--max-semi-space-size'))) return;
   setFlagsFromString('--max-semi-space-size=0');
 }
 
