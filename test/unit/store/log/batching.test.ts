@@ -104,6 +104,23 @@ describe('payload cache', () => {
     expect(b.corruptSkipped).toBe(1);
   });
 
+  it('a target that takes nothing (down) does not fill the cache: the healthy one keeps getting fresh items from memory', async () => {
+    // Room for 4 payloads; b never takes anything. Each item a took more than 100 ms ago is needed only by b.
+    const b = await openBacklog({ cacheBytes: 4 * 5 });
+    const seqs: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const seq = await b.append(bytes(`item${i}`), {}, ['a', 'b']);
+      seqs.push(seq);
+      // The disk copy is damaged: only the cache can hand a the real payload.
+      await withRaw(h, ({ payloads }) => payloads.put(seq, Buffer.from('bad')));
+      const [got] = await b.next('a', 1);
+      expect([got?.seq, got && text(got.payload)]).toEqual([seq, `item${i}`]);
+      await b.ack('a', seq);
+      await h.clock.advance(150);
+    }
+    expect(b.corruptSkipped).toBe(0);
+  });
+
   it('an item one target read from disk is kept in memory for the others', async () => {
     const b = await openBacklog({ cacheBytes: 3 });
     const s1 = await b.append(bytes('one'), { n: 1 }, ['a', 'b']);
