@@ -9,7 +9,7 @@ import { statfs } from 'node:fs/promises';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { PyrelayError, isPyrelayError } from '../model/errors.js';
 import type { ProfileMetadata } from '../model/profile.js';
-import type { ProfileSink, RecordDecoder, SeriesSink } from '../model/profile-sink.js';
+import type { LocationTable, ProfileSink, RecordDecoder, SeriesSink } from '../model/profile-sink.js';
 import type { SeriesSelector } from '../model/selector.js';
 import type { SeriesKey } from '../model/series-key.js';
 import { Tree } from '../model/tree.js';
@@ -18,7 +18,7 @@ import { splitStoredAppName } from './tenant-stores.js';
 import { checkStorable } from './limits.js';
 import type { Entries } from './path-codec.js';
 import { treeEntries } from './path-codec.js';
-import { createPathDict, type AppPaths } from './path-dict.js';
+import { createPathDict, type AppPaths, type StoredAppPaths } from './path-dict.js';
 import { alignRange, levelDuration, readCover, timelineLevel } from './segment-math.js';
 import { createSegmentData, type NodeKey, type NodeStats } from './segment-data.js';
 import { createSeriesIndex, type SeriesRecord } from './series-index.js';
@@ -418,6 +418,38 @@ export async function createEngine(opts: EngineOptions, events: EngineEvents, de
     return id;
   };
 
+  /**
+   * One record's locations (pprof) resolved for one app: each location's frame symbols once, then (parent path,
+   * location) -> path id, so a prefix many samples share costs one lookup per location, with no tree.
+   */
+  interface LocationPaths {
+    table: LocationTable;
+    paths: StoredAppPaths;
+    syms: (number[] | undefined)[];
+    /** Per location: parent path id -> the path id after its frames. */
+    next: (Map<number, number> | undefined)[];
+    lastKey: number;
+    lastId: number;
+  }
+  const leafOfLocations = (lp: LocationPaths, locs: readonly number[], n: number): number => {
+    let id = 0;
+    for (let k = n - 1; k >= 0; k--) {
+      const loc = locs[k];
+      let memo = lp.next[loc];
+      if (memo === undefined) lp.next[loc] = memo = new Map();
+      let to = memo.get(id);
+      if (to === undefined) {
+        let syms = lp.syms[loc];
+        if (syms === undefined) lp.syms[loc] = syms = lp.table.framesOf(loc).map((f) => lp.paths.symbolOf(f));
+        to = id;
+        for (const sym of syms) to = lp.paths.childOf(to, sym);
+        memo.set(id, to);
+      }
+      id = to;
+    }
+    return id;
+  };
+
   interface Pending {
     p: { key: SeriesKey; metadata: ProfileMetadata; startMs: number; endMs: number };
     ids: number[];
@@ -429,10 +461,12 @@ export async function createEngine(opts: EngineOptions, events: EngineEvents, de
   /** Decodes one record fully before touching the head, so a record is applied whole or not at all. */
   const decodeRecord = (r: LogRecord, nowMs: number): Pending[] => {
     const out: Pending[] = [];
+    const located = new Map<string, LocationPaths>();
     const sink: ProfileSink = {
       series(p) {
         checkRange(p.key, p.startMs, p.endMs, nowMs);
-        const paths = dict.of(p.key.appName);
+        const app = p.key.appName;
+        const paths = dict.of(app);
         const pending: Pending = { p, ids: [], values: [], total: 0, trees: [] };
         out.push(pending);
         const s: SeriesSink = {
@@ -447,6 +481,18 @@ export async function createEngine(opts: EngineOptions, events: EngineEvents, de
             let id = 0;
             for (const f of frames) id = paths.childId(id, f);
             pending.ids.push(id);
+            pending.values.push(value);
+            pending.total += value;
+          },
+          locations(table, locs, n, stackKey, value) {
+            if (!(value > 0)) return;
+            let lp = located.get(app);
+            if (lp === undefined || lp.table !== table) located.set(app, (lp = { table, paths, syms: [], next: [], lastKey: -1, lastId: 0 }));
+            if (lp.lastKey !== stackKey) {
+              lp.lastId = leafOfLocations(lp, locs, n);
+              lp.lastKey = stackKey;
+            }
+            pending.ids.push(lp.lastId);
             pending.values.push(value);
             pending.total += value;
           },
