@@ -404,49 +404,87 @@ export async function createEngine(opts: EngineOptions, events: EngineEvents, de
     if (total > 0) head.add(seriesId, p.key.appName, alignRange(p.startMs, p.endMs), entries, total);
   };
 
-  // Per app: folded stack text -> leaf path id, so a stack seen before costs one lookup (no split, no walk).
-  const stackCache = new Map<string, Map<string, number>>();
-  const leafOf = (app: string, paths: AppPaths, folded: string): number => {
+  // Per app: folded stack text (or a location stack's hash, see leafOfLocations) -> leaf path id, so a stack
+  // seen before costs one lookup (no split, no walk).
+  const stackCache = new Map<string, Map<string | number, number>>();
+  const cacheOf = (app: string) => {
     let cache = stackCache.get(app);
     if (cache === undefined) stackCache.set(app, (cache = new Map()));
+    return cache;
+  };
+  const remember = (cache: Map<string | number, number>, key: string | number, id: number) => {
+    if (cache.size >= opts.stackCacheEntries) cache.clear();
+    cache.set(key, id);
+  };
+  const leafOf = (app: string, paths: AppPaths, folded: string): number => {
+    const cache = cacheOf(app);
     let id = cache.get(folded);
     if (id !== undefined) return id;
     id = 0;
     for (const frame of folded.split(';')) id = paths.childId(id, frame);
-    if (cache.size >= opts.stackCacheEntries) cache.clear();
-    cache.set(folded, id);
+    remember(cache, folded, id);
     return id;
   };
 
   /**
-   * One record's locations (pprof) resolved for one app: each location's frame symbols once, then (parent path,
-   * location) -> path id, so a prefix many samples share costs one lookup per location, with no tree.
+   * One record's locations (pprof) for one app: each location's frame symbols, resolved once, and its part of
+   * a stack hash (a polynomial over symbol ids: one multiply-add per location) that keys the app's stack cache
+   * across records. A cached leaf is checked against the stack by walking its parents in the path dictionary
+   * (array reads), so a hash collision only costs a miss.
    */
   interface LocationPaths {
     table: LocationTable;
     paths: StoredAppPaths;
+    cache: Map<string | number, number>;
     syms: (number[] | undefined)[];
-    /** Per location: parent path id -> the path id after its frames. */
-    next: (Map<number, number> | undefined)[];
+    hash: number[];
+    pow: number[];
     lastKey: number;
     lastId: number;
   }
+  const HASH_BASE = 0x01000193;
+  const resolveLocation = (lp: LocationPaths, loc: number) => {
+    const syms = lp.table.framesOf(loc).map((f) => lp.paths.symbolOf(f));
+    let h = 0;
+    let pow = 1;
+    for (const s of syms) {
+      h = (Math.imul(h, HASH_BASE) + Math.imul(s + 1, 0x9e3779b1)) | 0;
+      pow = Math.imul(pow, HASH_BASE);
+    }
+    lp.syms[loc] = syms;
+    lp.hash[loc] = h;
+    lp.pow[loc] = pow;
+  };
+  /** Whether path `leaf` is the stack `locs[0..n)` (leaf first). */
+  const isPathOf = (paths: AppPaths, leaf: number, locs: readonly number[], n: number, syms: readonly (number[] | undefined)[]) => {
+    const { sym, parent } = paths;
+    let id = leaf;
+    for (let k = 0; k < n; k++) {
+      const s = syms[locs[k]]!;
+      for (let j = s.length - 1; j >= 0; j--) {
+        if (id <= 0 || sym[id] !== s[j]) return false;
+        id = parent[id];
+      }
+    }
+    return id === 0;
+  };
   const leafOfLocations = (lp: LocationPaths, locs: readonly number[], n: number): number => {
-    let id = 0;
+    const { syms, hash, pow } = lp;
+    let h = n;
     for (let k = n - 1; k >= 0; k--) {
       const loc = locs[k];
-      let memo = lp.next[loc];
-      if (memo === undefined) lp.next[loc] = memo = new Map();
-      let to = memo.get(id);
-      if (to === undefined) {
-        let syms = lp.syms[loc];
-        if (syms === undefined) lp.syms[loc] = syms = lp.table.framesOf(loc).map((f) => lp.paths.symbolOf(f));
-        to = id;
-        for (const sym of syms) to = lp.paths.childOf(to, sym);
-        memo.set(id, to);
-      }
-      id = to;
+      if (syms[loc] === undefined) resolveLocation(lp, loc);
+      h = (Math.imul(h, pow[loc]) + hash[loc]) | 0;
     }
+    const key = h & 0x3fffffff; // a small-integer Map key
+    const cached = lp.cache.get(key);
+    if (cached !== undefined && isPathOf(lp.paths, cached, locs, n, syms)) return cached;
+    let id = 0;
+    for (let k = n - 1; k >= 0; k--) {
+      const s = syms[locs[k]]!;
+      for (let j = 0; j < s.length; j++) id = lp.paths.childOf(id, s[j]);
+    }
+    remember(lp.cache, key, id);
     return id;
   };
 
@@ -487,7 +525,7 @@ export async function createEngine(opts: EngineOptions, events: EngineEvents, de
           locations(table, locs, n, stackKey, value) {
             if (!(value > 0)) return;
             let lp = located.get(app);
-            if (lp === undefined || lp.table !== table) located.set(app, (lp = { table, paths, syms: [], next: [], lastKey: -1, lastId: 0 }));
+            if (lp === undefined || lp.table !== table) located.set(app, (lp = { table, paths, cache: cacheOf(app), syms: [], hash: [], pow: [], lastKey: -1, lastId: 0 }));
             if (lp.lastKey !== stackKey) {
               lp.lastId = leafOfLocations(lp, locs, n);
               lp.lastKey = stackKey;
