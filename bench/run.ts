@@ -9,6 +9,7 @@ import { repoRoot } from './lib/child.js';
 import type { BenchContext, Scenario } from './lib/context.js';
 import { findNginx } from './lib/nginx.js';
 import { markdownTable, textTable, verdict, type Row } from './lib/report.js';
+import { acceptCluster } from './scenarios/accept-cluster.js';
 import { ingest } from './scenarios/ingest.js';
 import { pprofDecode } from './scenarios/pprof-decode.js';
 import { pushReceive } from './scenarios/push-receive.js';
@@ -19,7 +20,7 @@ import { storage } from './scenarios/storage.js';
 import { targetDown } from './scenarios/target-down.js';
 import { uiFirstRender } from './scenarios/ui-first-render.js';
 
-const SCENARIOS: Scenario[] = [ingest, relay, remoteWriteTax, targetDown, pprofDecode, render, storage, pushReceive, uiFirstRender];
+const SCENARIOS: Scenario[] = [ingest, relay, remoteWriteTax, acceptCluster, targetDown, pprofDecode, render, storage, pushReceive, uiFirstRender];
 
 const argv = process.argv.slice(2);
 const smoke = argv.includes('--smoke');

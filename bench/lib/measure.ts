@@ -1,5 +1,6 @@
 // The shared measurement steps: warm up (JIT, connection pools), then one timed load run; and the floor and
 // nginx baselines, memoized per run so every scenario compares against the same numbers.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Workload } from './bodies.js';
 import type { BenchContext } from './context.js';
@@ -14,25 +15,70 @@ export const VARIANTS = 32;
 export interface Measured extends LoadResult {
   /** 2xx answers including the warm-up run. */
   totalOk: number;
+  /**
+   * CPU the server process used (all its threads, user + system) per 2xx answer in the timed run, when its pid
+   * is known: unlike req/s it hardly moves when other processes share the machine, so A/B runs stay comparable.
+   */
+  cpuMsPerRequest?: number;
 }
 
-export async function measureIngest(ctx: BenchContext, url: string, w: Workload, overallRate?: number, durationSec = ctx.durationSec): Promise<Measured> {
+/** `server`: a URL, or a process (its CPU per request is measured too). */
+export async function measureIngest(
+  ctx: BenchContext,
+  server: string | { url: string; pid: number },
+  w: Workload,
+  overallRate?: number,
+  durationSec = ctx.durationSec,
+): Promise<Measured> {
+  const url = typeof server === 'string' ? server : server.url;
+  const pid = typeof server === 'string' ? undefined : server.pid;
   const requests = w.requests(VARIANTS);
   let warm = 0;
   if (ctx.warmupSec > 0) warm = (await runLoad({ url, connections: ctx.connections, durationSec: ctx.warmupSec, overallRate, requests, dir: ctx.dir })).ok;
+  const cpu0 = pid === undefined ? undefined : cpuMsOf(pid);
   const r = await runLoad({ url, connections: ctx.connections, durationSec, overallRate, requests, dir: ctx.dir });
-  return { ...r, totalOk: warm + r.ok };
+  const cpu1 = pid === undefined ? undefined : cpuMsOf(pid);
+  const cpuMsPerRequest = cpu0 !== undefined && cpu1 !== undefined && r.ok > 0 ? (cpu1 - cpu0) / r.ok : undefined;
+  return { ...r, totalOk: warm + r.ok, ...(cpuMsPerRequest === undefined ? {} : { cpuMsPerRequest }) };
 }
 
-export const describeLoad = (r: LoadResult) => `${n0(r.rps)} req/s, p99 ${ms(r.latencyMs.p99)}`;
+/**
+ * utime + stime of a live process and its child processes (nginx's worker, a cluster's servers) from /proc
+ * (Linux), in ms; undefined elsewhere.
+ */
+function cpuMsOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command (which may hold spaces) start after the last ')'; utime and stime are 14th and 15th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    let ms = ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+    for (const child of childrenOf(pid)) ms += cpuMsOf(child) ?? 0;
+    return ms;
+  } catch {
+    return undefined;
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+// USER_HZ: 100 on every Linux this runs on (getconf CLK_TCK).
+const CLOCK_TICKS = 100;
+
+export const describeLoad = (r: Measured | LoadResult) =>
+  `${n0(r.rps)} req/s, p99 ${ms(r.latencyMs.p99)}${'cpuMsPerRequest' in r && r.cpuMsPerRequest !== undefined ? `, ${r.cpuMsPerRequest.toFixed(2)} ms CPU/req` : ''}`;
 
 /** The floor: a minimal node:http server that reads the body and answers 200. */
-export function floor(ctx: BenchContext, w: Workload): Promise<LoadResult> {
+export function floor(ctx: BenchContext, w: Workload): Promise<Measured> {
   return ctx.memo(`floor:${w.id}`, async () => {
     const sink = await startSink();
     try {
       ctx.log(`  floor (${w.id})`);
-      return await measureIngest(ctx, sink.url, w);
+      return await measureIngest(ctx, sink, w);
     } finally {
       await sink.stop();
     }
@@ -40,7 +86,7 @@ export function floor(ctx: BenchContext, w: Workload): Promise<LoadResult> {
 }
 
 export interface NginxBaseline {
-  result?: LoadResult;
+  result?: Measured;
   skipped?: string;
 }
 
@@ -53,7 +99,7 @@ export function nginxMirror(ctx: BenchContext, w: Workload): Promise<NginxBaseli
     const nginx = await startNginxMirror(bin, join(ctx.dir, `nginx-${w.id}`), a.url, b.url);
     try {
       ctx.log(`  nginx mirror (${w.id})`);
-      const result = await measureIngest(ctx, nginx.url, w);
+      const result = await measureIngest(ctx, nginx, w);
       return { result };
     } finally {
       await nginx.stop();
@@ -115,7 +161,7 @@ export function localPlusTwoTargets(ctx: BenchContext, w: Workload): Promise<Mea
     });
     try {
       ctx.log(`  pyrelay local + 2 targets (${w.id})`);
-      const r = await measureIngest(ctx, server.url, w);
+      const r = await measureIngest(ctx, server, w);
       const atEnd = await Promise.all([a.count(), b.count()]);
       const drain = await waitForDrain(server, [a, b], r.totalOk, ctx.smoke ? 10_000 : 120_000);
       const dropped = metricSum(await server.metrics(), 'pyroscope_remote_write_queue_dropped');

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 
 export interface NginxMirror {
   url: string;
+  /** The master process (its worker is its child). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -96,6 +98,7 @@ export async function startNginxMirror(bin: string, dir: string, primary: string
   }
   return {
     url: `http://127.0.0.1:${port}`,
+    pid: proc.pid!,
     async stop() {
       if (proc.exitCode !== null) return;
       const exited = once(proc, 'exit');

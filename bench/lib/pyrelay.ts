@@ -28,6 +28,11 @@ export interface PyrelayOptions {
   config?: Record<string, unknown>;
   /** Write a V8 CPU profile of the server into this directory on exit. */
   cpuProfDir?: string;
+  /**
+   * More than 1: that many servers behind one port with node:cluster (bench/lib/cluster-pyrelay.mjs), each with its
+   * own storage path. `pid` is then the cluster's primary, which does not serve requests.
+   */
+  processes?: number;
 }
 
 export async function startPyrelay(opts: PyrelayOptions): Promise<PyrelayProcess> {
@@ -43,11 +48,17 @@ export async function startPyrelay(opts: PyrelayOptions): Promise<PyrelayProcess
   writeFileSync(file, stringify(raw));
   // The production flags (`npm start`): measuring another configuration than the one users run misleads.
   const nodeFlags = [...PRODUCTION_NODE_FLAGS, ...(opts.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir] : [])];
+  const processes = opts.processes ?? 1;
+  const clusterConfigs = Array.from({ length: processes > 1 ? processes : 0 }, (_, i) => {
+    const f = join(opts.dir, `server-${i + 1}.yml`);
+    writeFileSync(f, stringify({ ...raw, 'storage-path': `${raw['storage-path'] as string}-${i + 1}` }));
+    return f;
+  });
   const child: Child = await spawnChild({
     command: process.execPath,
     // The compiled server (`npm start` runs dist/, not tsx); bench/run.ts rebuilds it when src/ is newer.
-    args: [...nodeFlags, 'dist/cli.js', 'server', '--config', file],
-    ready: (r) => r.msg === 'pyrelay started' && typeof r.address === 'string',
+    args: processes > 1 ? [...nodeFlags, 'bench/lib/cluster-pyrelay.mjs', ...clusterConfigs] : [...nodeFlags, 'dist/cli.js', 'server', '--config', file],
+    ready: (r) => r.msg === 'pyrelay started' && typeof r.address === 'string' && (processes === 1 || r.processes === processes),
     timeoutMs: 60_000,
   });
   const url = child.ready.address as string;

@@ -23,7 +23,7 @@ export const ingest: Scenario = {
       const server = shared ?? (await startPyrelay({ dir: join(ctx.dir, `ingest-${w.id}`), cpuProfDir: ctx.cpuProfDir }));
       try {
         ctx.log(`  pyrelay local (${w.id})`);
-        const r = await measureIngest(ctx, server.url, w);
+        const r = await measureIngest(ctx, server, w);
         rows.push({
           scenario: 'ingest',
           case: `local store, ${w.describe}`,

@@ -21,7 +21,7 @@ export const relay: Scenario = {
     });
     try {
       ctx.log('  pyrelay relay');
-      const r = await measureIngest(ctx, server.url, w);
+      const r = await measureIngest(ctx, server, w);
       // pyrelay acks before it forwards: also say how far behind the targets were and how long they took to catch up.
       const atEnd = await Promise.all([a.count(), b.count()]);
       const drain = await waitForDrain(server, [a, b], r.totalOk, ctx.smoke ? 10_000 : 120_000);

@@ -15,7 +15,7 @@ export const remoteWriteTax: Scenario = {
     let local;
     try {
       ctx.log('  pyrelay local only');
-      local = await measureIngest(ctx, localServer.url, w);
+      local = await measureIngest(ctx, localServer, w);
     } finally {
       await localServer.stop();
     }

@@ -32,7 +32,7 @@ export const targetDown: Scenario = {
     try {
       ctx.log(`  healthy, ${rate} req/s`);
       const sampler = server.sampleRss();
-      const healthy = await measureIngest(ctx, server.url, w, rate, healthySec);
+      const healthy = await measureIngest(ctx, server, w, rate, healthySec);
       const rssHealthy = await server.peakRss();
       const bBefore = await b.count();
       await b.stop();

@@ -60,6 +60,8 @@ interface Slot {
   /** Reported ready at least once: a worker that dies before that cannot start at all (no respawn loop). */
   started: boolean;
   job: Job | undefined;
+  /** The buffer the worker reads bodies from (see WorkerRequest); replaced when a body outgrows it. */
+  shared: SharedArrayBuffer | undefined;
 }
 
 const TEXT_FORMATS = new Set<FormatId>(['groups', 'lines']);
@@ -85,7 +87,7 @@ export function createDecodePool(o: DecodePoolOptions): DecodePool {
       stdout: false,
       stderr: false,
     });
-    const slot: Slot = { worker, ready: false, started: false, job: undefined };
+    const slot: Slot = { worker, ready: false, started: false, job: undefined, shared: undefined };
     worker.on('message', (m: WorkerReply | { ready: true }) => {
       if ('ready' in m) {
         slot.ready = true;
@@ -97,8 +99,15 @@ export function createDecodePool(o: DecodePoolOptions): DecodePool {
       const job = slot.job;
       slot.job = undefined;
       if (job === undefined || job.id !== m.id) return;
-      if (m.ok) job.resolve({ body: m.body ?? job.body, series: m.series, nodes: m.nodes, cumulativeSkipped: m.cumulativeSkipped });
-      else job.reject(m.code === undefined ? new Error(m.message) : new PyrelayError(m.code as ErrorCode, m.message, m.limit === undefined ? undefined : { limit: m.limit }));
+      if (m.ok) {
+        job.resolve({
+          body: m.body ?? job.body,
+          series: m.series,
+          nodes: m.nodes,
+          cumulativeSkipped: m.cumulativeSkipped,
+          ...(m.profileId === undefined ? {} : { profileId: m.profileId }),
+        });
+      } else job.reject(m.code === undefined ? new Error(m.message) : new PyrelayError(m.code as ErrorCode, m.message, m.limit === undefined ? undefined : { limit: m.limit }));
       if (job.bytes >= recycleAfter && !closed) replace(slot);
       else pump();
     });
@@ -131,6 +140,10 @@ export function createDecodePool(o: DecodePoolOptions): DecodePool {
     return slot;
   };
 
+  // Room for the common bodies at once; a bigger body gets a buffer of its size (a worker that read one that big is
+  // replaced afterwards, and its buffer goes with it).
+  const sharedSize = (bytes: number) => Math.max(bytes, 1 << 20);
+
   const replace = (slot: Slot) => {
     // 'exit' spawns the successor in the same place.
     slot.ready = false;
@@ -143,11 +156,14 @@ export function createDecodePool(o: DecodePoolOptions): DecodePool {
       if (!slot.ready || slot.job !== undefined) continue;
       const job = queue.shift()!;
       slot.job = job;
-      // A body in shared memory crosses for a handle: cloning a Buffer copies its whole backing store (a body
-      // that is a view of a larger buffer costs far more than its length) and was ~20% of the event loop's time.
-      const shared = new Uint8Array(new SharedArrayBuffer(job.body.length));
-      shared.set(job.body);
-      const msg: WorkerRequest = { id: job.id, task: job.task, body: shared };
+      // The body crosses through the slot's own shared buffer, reused job after job: cloning a Buffer copies its
+      // whole backing store, and a fresh SharedArrayBuffer per body cost twice the CPU of one reused (bench).
+      let fresh: SharedArrayBuffer | undefined;
+      if (slot.shared === undefined || slot.shared.byteLength < job.body.length) {
+        fresh = slot.shared = new SharedArrayBuffer(sharedSize(job.body.length));
+      }
+      new Uint8Array(slot.shared, 0, job.body.length).set(job.body);
+      const msg: WorkerRequest = { id: job.id, task: job.task, length: job.body.length, ...(fresh === undefined ? {} : { buffer: fresh }) };
       slot.worker.postMessage(msg);
     }
   };

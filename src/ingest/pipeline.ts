@@ -11,7 +11,7 @@ import { checkStorable, type StorableLimits } from '../store/limits.js';
 import type { DecodePool } from './decode-pool.js';
 import type { DedupWindow } from './dedup.js';
 import type { IngestMetrics } from './metrics.js';
-import { profileIdOf } from './profile-id.js';
+import { profileIdPrefix } from './profile-id.js';
 import type { IngestRequest } from '../model/ingest-request.js';
 
 export interface IngestInput {
@@ -55,6 +55,12 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
   const storesFromLog = deps.logConsumers.includes('@store');
   return {
     async ingest({ request, body: raw, contentEncoding, rawQuery, profileId: upstreamId }) {
+      // The id travels to targets (dedup between pyrelays): hashed with the body where it is validated, and not at
+      // all when no remote write needs it.
+      const idPrefix =
+        upstreamId === undefined && deps.remoteWrite !== undefined
+          ? profileIdPrefix({ tenant: request.tenant, name: normalizeKey(request.key), from: request.from.forward, until: request.until.forward, format: request.format })
+          : undefined;
       const v = await deps.pool.validate(
         {
           contentEncoding,
@@ -66,6 +72,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
           sampleRateGiven: request.sampleRateGiven,
           units: request.units,
           aggregation: request.aggregation,
+          ...(idPrefix === undefined ? {} : { profileIdPrefix: idPrefix }),
         },
         raw,
       );
@@ -86,19 +93,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps): IngestPipeline {
       const series = v.series;
       if (series === 0) deps.metrics.empty.inc({ format: request.format });
 
-      // The id travels to targets (dedup between pyrelays); hashing the body is skipped when nothing needs it.
-      const profileId =
-        upstreamId ??
-        (deps.remoteWrite === undefined
-          ? ''
-          : profileIdOf({
-              tenant: request.tenant,
-              name: normalizeKey(request.key),
-              from: request.from.forward,
-              until: request.until.forward,
-              format: request.format,
-              body,
-            }));
+      const profileId = upstreamId ?? v.profileId ?? '';
       // A repeated upstream id within the window is answered 200 and neither stored nor forwarded again.
       const claim = upstreamId === undefined ? undefined : await deps.dedup.claim(`${request.tenant}/${upstreamId}`);
       if (claim === 'duplicate') {

@@ -5,6 +5,7 @@ import { createNodeBudget } from '../model/node-budget.js';
 import type { Aggregation, DecodeLimits, FormatId, ProfileDecoder } from '../model/profile.js';
 import type { SeriesKey } from '../model/series-key.js';
 import { decodeContentEncoding } from './content-encoding.js';
+import { profileIdFrom } from './profile-id.js';
 
 /** Everything a decoder needs besides the body; structured-clonable, so it crosses to a worker as is. */
 export interface ValidateTask {
@@ -17,6 +18,8 @@ export interface ValidateTask {
   sampleRateGiven: boolean;
   units: string;
   aggregation: Aggregation;
+  /** When set, the profile id (profile-id.ts) is hashed here too: the body is in hand and the event loop is spared. */
+  profileIdPrefix?: string;
 }
 
 export interface ValidateLimits extends DecodeLimits {
@@ -37,6 +40,8 @@ export interface Validated {
   series: number;
   /** Nodes (or distinct stacks) charged to the budget. */
   nodes: number;
+  /** The profile id of the decoded body, when the task asked for it. */
+  profileId?: string;
 }
 
 export function validateBody(decoders: Record<FormatId, ProfileDecoder>, task: ValidateTask, raw: Uint8Array, limits: ValidateLimits): Validated {
@@ -60,7 +65,8 @@ export function validateBody(decoders: Record<FormatId, ProfileDecoder>, task: V
     limits: { ...limits, nodeBudget },
     validateOnly: true,
   });
-  return { body, series: profiles.length, nodes: nodeBudget.used };
+  const profileId = task.profileIdPrefix === undefined ? undefined : profileIdFrom(task.profileIdPrefix, body);
+  return { body, series: profiles.length, nodes: nodeBudget.used, ...(profileId === undefined ? {} : { profileId }) };
 }
 
 const asBuffer = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));

@@ -50,6 +50,9 @@ export function createIngester(opts: IngesterOptions): Ingester {
   let unsubscribe: (() => void) | undefined;
   let caughtUp = 0;
   const waiting: { seq: number; resolve: () => void }[] = [];
+  // Live records durable in the same turn of the event loop (one log commit holds many) go in one message.
+  let liveBatch: LogRecord[] = [];
+  let batchScheduled = false;
 
   const forStore = (r: LogRecord) => r.consumers.includes(STORE_CONSUMER);
 
@@ -72,6 +75,23 @@ export function createIngester(opts: IngesterOptions): Ingester {
       epoch,
     );
     wake();
+  };
+
+  // Batched bytes count as in flight from the start, so the budget holds within one turn too; send() counts
+  // again exactly what it posts.
+  const sendBatch = () => {
+    batchScheduled = false;
+    const batch = liveBatch;
+    liveBatch = [];
+    for (const r of batch) inFlight -= r.payload.length;
+    send(batch);
+  };
+  const sendLive = (r: LogRecord) => {
+    liveBatch.push(r);
+    inFlight += r.payload.length;
+    if (batchScheduled) return;
+    batchScheduled = true;
+    setImmediate(sendBatch);
   };
 
   /** Reads the log from `posted` until caught up with it, pausing while the worker has too much queued. */
@@ -141,7 +161,7 @@ export function createIngester(opts: IngesterOptions): Ingester {
     async start() {
       unsubscribe = log.onAppend((r) => {
         if (!forStore(r)) return;
-        if (live && inFlight <= maxInFlight) return send([r]);
+        if (live && inFlight <= maxInFlight) return sendLive(r);
         if (live) {
           live = false;
           logger?.warn({ inFlightBytes: inFlight }, 'store ingester: the store is behind; reading the log from disk until it catches up');
@@ -153,6 +173,8 @@ export function createIngester(opts: IngesterOptions): Ingester {
       await new Promise<void>((resolve) => (posted >= want ? resolve() : waiting.push({ seq: want, resolve })));
     },
     stop() {
+      // Durable records not posted yet go now: the store's close() writes them with the checkpoint.
+      if (liveBatch.length > 0) sendBatch();
       stopped = true;
       unsubscribe?.();
       wake();

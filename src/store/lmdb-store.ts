@@ -224,14 +224,18 @@ export async function createLmdbStore(options: LmdbStoreOptions): Promise<LmdbSt
     checkpoint: () => stats!.checkpoint,
     records(records, epoch) {
       if (dead || closing) return;
-      // Each body is copied into its own buffer and moved (not cloned): a payload may be a view of a larger
-      // pooled buffer, which structured cloning would copy whole.
-      const transfer: ArrayBuffer[] = [];
+      // The bodies are copied into one buffer that is moved, not cloned: a payload may be a view of a larger
+      // pooled buffer, which structured cloning would copy whole; one buffer per message, not per record.
+      let bytes = 0;
+      for (const r of records) bytes += r.payload.length;
+      const all = new Uint8Array(bytes);
+      let at = 0;
       const own = records.map((r) => {
-        const payload = new Uint8Array(r.payload);
-        transfer.push(payload.buffer);
+        all.set(r.payload, at);
+        const payload = all.subarray(at, (at += r.payload.length));
         return { seq: r.seq, meta: r.meta, payload };
       });
+      const transfer = [all.buffer];
       worker.postMessage({ id: 0, op: 'records', records: own, epoch, now: clock.now() } satisfies StoreCall, transfer);
     },
     onCheckpoint: (fn) => void (onCheckpoint = fn),

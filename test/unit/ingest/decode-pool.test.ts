@@ -9,6 +9,7 @@ import { createLogger } from '../../../src/lib/logger.js';
 import { createDecodePool, type DecodePool } from '../../../src/ingest/decode-pool.js';
 import { createDecoders } from '../../../src/ingest/formats/index.js';
 import type { ValidateTask } from '../../../src/ingest/validate.js';
+import { profileIdFrom, profileIdOf, profileIdPrefix } from '../../../src/ingest/profile-id.js';
 import { isPyrelayError } from '../../../src/model/errors.js';
 
 const task = (over: Partial<ValidateTask> = {}): ValidateTask => ({
@@ -59,6 +60,33 @@ const rejection = async (p: Promise<unknown>) => {
 };
 
 describe('decode pool', () => {
+  it('reuses its shared buffer: each body is read at its own length, after bigger and smaller ones, even past the first buffer size', async () => {
+    const p = await pool({ size: 1, maxNodes: 100_000 });
+    // 70,000 stacks (1.4 MB) outgrow the first buffer (1 MiB); the small ones after it must not see its tail.
+    for (const n of [5, 3, 70_000, 2, 7, 1]) {
+      const v = await p.validate(task(), distinctStacks(n));
+      expect([v.series, v.nodes]).toEqual([1, n]);
+    }
+    // A body ending mid-line in the old buffer's data would be a different profile: the text is exactly what was sent.
+    const e = await rejection(p.validate(task(), Buffer.from('main;f 1\nmain;g notanumber')));
+    expect(isPyrelayError(e) && e.message).toMatch(/line 2/);
+  });
+
+  it('hashes the profile id with the validated body when asked (the same id as on the event loop), inline and in a worker', async () => {
+    const prefix = profileIdPrefix({ tenant: 't', name: 'app.cpu{}', from: '1', until: '2', format: 'groups' });
+    const body = distinctStacks(3);
+    for (const p of [await pool({ size: 1 }), await pool({ size: 1, inline: 1 << 20 })]) {
+      expect((await p.validate(task({ profileIdPrefix: prefix }), body)).profileId).toBe(
+        profileIdOf({ tenant: 't', name: 'app.cpu{}', from: '1', until: '2', format: 'groups', body }),
+      );
+      expect((await p.validate(task(), body)).profileId).toBeUndefined();
+    }
+    // gzip: the id is of the body after Content-Encoding, so the same profile sent both ways gets one id.
+    const worker = await pool({ size: 1 });
+    const gz = await worker.validate(task({ profileIdPrefix: prefix, contentEncoding: 'gzip' }), gzipSync(body));
+    expect(gz.profileId).toBe(profileIdFrom(prefix, body));
+  });
+
   it('validates in a worker: series counted, nodes charged, a gzip body comes back inflated', async () => {
     const p = await pool();
     const plain = Buffer.from('a;b 1\na;c 2\n');
