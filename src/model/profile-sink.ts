@@ -9,6 +9,8 @@ import type { Tree } from './tree.js';
 
 /** A profile's locations (pprof): each stands for a few frames, so a stack is a list of location indexes. */
 export interface LocationTable {
+  /** Locations in the table: indexes are 0 .. size-1. */
+  readonly size: number;
   /** The frames of location `loc`, root first (inlined calls give several, a location without names none). */
   framesOf(loc: number): readonly string[];
 }

@@ -436,9 +436,10 @@ export async function createEngine(opts: EngineOptions, events: EngineEvents, de
     table: LocationTable;
     paths: StoredAppPaths;
     cache: Map<string | number, number>;
+    /** Per location index (sized to the table: a sparse JS array would be a slow dictionary). */
     syms: (number[] | undefined)[];
-    hash: number[];
-    pow: number[];
+    hash: Int32Array;
+    pow: Int32Array;
     lastKey: number;
     lastId: number;
   }
@@ -525,7 +526,20 @@ export async function createEngine(opts: EngineOptions, events: EngineEvents, de
           locations(table, locs, n, stackKey, value) {
             if (!(value > 0)) return;
             let lp = located.get(app);
-            if (lp === undefined || lp.table !== table) located.set(app, (lp = { table, paths, cache: cacheOf(app), syms: [], hash: [], pow: [], lastKey: -1, lastId: 0 }));
+            if (lp === undefined || lp.table !== table)
+              located.set(
+                app,
+                (lp = {
+                  table,
+                  paths,
+                  cache: cacheOf(app),
+                  syms: new Array<number[] | undefined>(table.size).fill(undefined),
+                  hash: new Int32Array(table.size),
+                  pow: new Int32Array(table.size),
+                  lastKey: -1,
+                  lastId: 0,
+                }),
+              );
             if (lp.lastKey !== stackKey) {
               lp.lastId = leafOfLocations(lp, locs, n);
               lp.lastKey = stackKey;

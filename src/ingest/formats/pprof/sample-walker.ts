@@ -100,16 +100,13 @@ export class LocationFrames implements LocationTable {
     }
   }
 
+  get size(): number {
+    return this.start.length;
+  }
+
   framesOf(loc: number): readonly string[] {
     const s = this.start[loc];
     return s < 0 ? [] : this.frames.slice(s, s + this.count[loc]);
-  }
-
-  /** Frames in the stack of `locs[0..n)` (leaf first). */
-  depth(locs: readonly number[], n: number): number {
-    let d = 0;
-    for (let k = 0; k < n; k++) d += this.count[locs[k]];
-    return d;
   }
 
   /** The stack's frame names, root first, into `out` (cleared first). */
@@ -124,20 +121,38 @@ export class LocationFrames implements LocationTable {
     return out;
   }
 
-  /** The stack's 53-bit hash of its frame names (needs `hashing`): equal frame lists hash alike whatever their locations. */
-  hash(locs: readonly number[], n: number, depth: number): number {
+  /** The two 32-bit lanes of the last stackHash(). */
+  lane1 = 0;
+  lane2 = 0;
+
+  /**
+   * Hashes the stack of `locs[0..n)` (needs `hashing`) into lane1/lane2 and returns its depth (frames): equal
+   * frame lists hash alike whatever their locations.
+   */
+  stackHash(locs: readonly number[], n: number): number {
     const hash1 = this.hash1!;
     const hash2 = this.hash2!;
     const pow1 = this.pow1!;
     const pow2 = this.pow2!;
+    const count = this.count;
     let h1 = 0;
     let h2 = 0;
+    let depth = 0;
     for (let k = n - 1; k >= 0; k--) {
       const li = locs[k];
       h1 = (Math.imul(h1, pow1[li]) + hash1[li]) | 0;
       h2 = (Math.imul(h2, pow2[li]) + hash2[li]) | 0;
+      depth += count[li];
     }
-    return (h1 >>> 0) * 0x200000 + ((h2 ^ depth) >>> 11);
+    this.lane1 = h1;
+    this.lane2 = h2 ^ depth;
+    return depth;
+  }
+
+  /** stackHash as one 53-bit number. */
+  hash(locs: readonly number[], n: number): number {
+    this.stackHash(locs, n);
+    return (this.lane1 >>> 0) * 0x200000 + (this.lane2 >>> 11);
   }
 }
 
@@ -195,7 +210,7 @@ export function walkSamples(ix: PprofIndex, style: FrameStyle, visit: SampleVisi
   const stack: string[] = [];
   walkLocations(ix, frames, (locs, nLocs, values, labels, nLabels) => {
     frames.stack(locs, nLocs, stack);
-    visit(stack, values.slice(0, ix.sampleTypes.length), labels.slice(0, nLabels), hashStacks ? frames.hash(locs, nLocs, stack.length) : 0);
+    visit(stack, values.slice(0, ix.sampleTypes.length), labels.slice(0, nLabels), hashStacks ? frames.hash(locs, nLocs) : 0);
   });
 }
 

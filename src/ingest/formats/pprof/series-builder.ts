@@ -14,6 +14,7 @@ import type { SeriesSink } from '../../../model/profile-sink.js';
 import { Tree } from '../../../model/tree.js';
 import type { PprofIndex } from './profile-index.js';
 import { LocationFrames, walkLocations, type FrameStyle } from './sample-walker.js';
+import { StackHashSet } from './stack-hash-set.js';
 import type { SampleTypeSlot } from './sample-types.js';
 
 export interface BuiltSeries {
@@ -146,7 +147,7 @@ export function buildSeries(ix: PprofIndex, opts: BuildOptions): BuiltSeries[] {
   const nSlots = slots.length;
   const modes = slots.map((sl) => (sl.cumulative ? TREE : opts.validateOnly === true ? COUNT : opts.stream !== undefined ? STREAM : TREE));
   const budget = limits.nodeBudget;
-  const seenStacks = budget !== undefined && modes.includes(COUNT) ? new Set<number>() : undefined;
+  const seenStacks = budget !== undefined && modes.includes(COUNT) ? new StackHashSet() : undefined;
   const frames = new LocationFrames(ix, opts.style, seenStacks !== undefined);
   const stack: string[] = [];
   walkLocations(ix, frames, (locs, nLocs, values, labels, nLabels, sample) => {
@@ -176,13 +177,7 @@ export function buildSeries(ix: PprofIndex, opts: BuildOptions): BuiltSeries[] {
     }
     if (!counted || seenStacks === undefined) return;
     // An empty stack creates no node; a distinct non-empty one creates at least one in some tree.
-    const depth = frames.depth(locs, nLocs);
-    if (depth === 0) return;
-    const hash = frames.hash(locs, nLocs, depth);
-    if (!seenStacks.has(hash)) {
-      budget!.take();
-      seenStacks.add(hash);
-    }
+    if (frames.stackHash(locs, nLocs) > 0 && seenStacks.add(frames.lane1, frames.lane2)) budget!.take();
   });
   for (const s of out) {
     if (!Number.isSafeInteger(s.total)) throw malformedBody('pprof', `series ${s.id}`, 'sum of sample values exceeds 2^53-1');
