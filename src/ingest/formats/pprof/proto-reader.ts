@@ -145,12 +145,17 @@ export class ProtoReader {
     if (wireType !== WIRE_LEN) throw this.fail(`${msg}.${field} has wire type ${wireType}, expected 0 or 2`);
     const saved = this.enter();
     const buf = this.buf;
-    while (this.pos < this.end) {
-      const b = buf[this.pos];
-      // One-byte varints (small ids and counts) inline; the rest through varint().
+    const end = this.end;
+    while (this.pos < end) {
+      // One- and two-byte varints (ids and counts below 16384) inline; the rest through varint().
+      const p = this.pos;
+      const b = buf[p];
       if (b < 0x80) {
-        this.pos++;
+        this.pos = p + 1;
         out[n++] = b;
+      } else if (p + 1 < end && buf[p + 1] < 0x80) {
+        this.pos = p + 2;
+        out[n++] = (b & 0x7f) | (buf[p + 1] << 7);
       } else out[n++] = this.varint();
     }
     this.leave(saved);

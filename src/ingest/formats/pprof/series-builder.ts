@@ -147,7 +147,7 @@ export function buildSeries(ix: PprofIndex, opts: BuildOptions): BuiltSeries[] {
   const nSlots = slots.length;
   const modes = slots.map((sl) => (sl.cumulative ? TREE : opts.validateOnly === true ? COUNT : opts.stream !== undefined ? STREAM : TREE));
   const budget = limits.nodeBudget;
-  const seenStacks = budget !== undefined && modes.includes(COUNT) ? new StackHashSet() : undefined;
+  const seenStacks = budget !== undefined && modes.includes(COUNT) ? new StackHashSet(ix.sampleStarts.length) : undefined;
   const frames = new LocationFrames(ix, opts.style, seenStacks !== undefined);
   const stack: string[] = [];
   walkLocations(ix, frames, (locs, nLocs, values, labels, nLabels, sample) => {

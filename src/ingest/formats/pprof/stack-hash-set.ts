@@ -2,11 +2,21 @@
 // (sample-walker.ts) in an open-addressing table: adding one allocates nothing, where a Set of 53-bit numbers
 // boxes every key. Both lanes are kept whole, so it never merges more stacks than the 53-bit key did.
 export class StackHashSet {
-  private lane1 = new Int32Array(1024);
-  private lane2 = new Int32Array(1024);
-  private used = new Uint8Array(1024);
-  private shift = 32 - 10;
+  private lane1: Int32Array;
+  private lane2: Int32Array;
+  private used: Uint8Array;
+  private shift: number;
   private count = 0;
+
+  /** `expected`: about how many keys will come (the samples), so the table rarely grows. */
+  constructor(expected = 0) {
+    let bits = 10;
+    while (bits < 20 && 1 << bits < expected * 2) bits++;
+    this.lane1 = new Int32Array(1 << bits);
+    this.lane2 = new Int32Array(1 << bits);
+    this.used = new Uint8Array(1 << bits);
+    this.shift = 32 - bits;
+  }
 
   get size(): number {
     return this.count;
