@@ -9,7 +9,7 @@ import { statfs } from 'node:fs/promises';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { PyrelayError, isPyrelayError } from '../model/errors.js';
 import type { ProfileMetadata } from '../model/profile.js';
-import type { LocationTable, ProfileSink, RecordDecoder, SeriesSink } from '../model/profile-sink.js';
+import type { ProfileSink, RecordDecoder, SeriesSink } from '../model/profile-sink.js';
 import type { SeriesSelector } from '../model/selector.js';
 import type { SeriesKey } from '../model/series-key.js';
 import { Tree } from '../model/tree.js';
@@ -18,7 +18,8 @@ import { splitStoredAppName } from './tenant-stores.js';
 import { checkStorable } from './limits.js';
 import type { Entries } from './path-codec.js';
 import { treeEntries } from './path-codec.js';
-import { createPathDict, type AppPaths, type StoredAppPaths } from './path-dict.js';
+import { createLocationPaths, type LocationPaths } from './location-paths.js';
+import { createPathDict, type AppPaths } from './path-dict.js';
 import { alignRange, levelDuration, readCover, timelineLevel } from './segment-math.js';
 import { createSegmentData, type NodeKey, type NodeStats } from './segment-data.js';
 import { createSeriesIndex, type SeriesRecord } from './series-index.js';
@@ -42,7 +43,7 @@ export interface EngineOptions {
   flushIntervalMs: number;
   /** Path entries the head may hold before it is flushed at once (memory bound). */
   maxHeadEntries: number;
-  /** Stacks remembered per app as folded text -> leaf path id (cleared when full). */
+  /** Stacks remembered per app as folded text (or pprof location-stack hash) -> leaf path id (cleared when full). */
   stackCacheEntries: number;
   /**
    * Crash tests only: block the worker inside the nth flush or compaction transaction (after its writes, before
@@ -404,7 +405,7 @@ export async function createEngine(opts: EngineOptions, events: EngineEvents, de
     if (total > 0) head.add(seriesId, p.key.appName, alignRange(p.startMs, p.endMs), entries, total);
   };
 
-  // Per app: folded stack text (or a location stack's hash, see leafOfLocations) -> leaf path id, so a stack
+  // Per app: folded stack text (or a location stack's hash, see location-paths.ts) -> leaf path id, so a stack
   // seen before costs one lookup (no split, no walk).
   const stackCache = new Map<string, Map<string | number, number>>();
   const cacheOf = (app: string) => {
@@ -412,80 +413,14 @@ export async function createEngine(opts: EngineOptions, events: EngineEvents, de
     if (cache === undefined) stackCache.set(app, (cache = new Map()));
     return cache;
   };
-  const remember = (cache: Map<string | number, number>, key: string | number, id: number) => {
-    if (cache.size >= opts.stackCacheEntries) cache.clear();
-    cache.set(key, id);
-  };
   const leafOf = (app: string, paths: AppPaths, folded: string): number => {
     const cache = cacheOf(app);
     let id = cache.get(folded);
     if (id !== undefined) return id;
     id = 0;
     for (const frame of folded.split(';')) id = paths.childId(id, frame);
-    remember(cache, folded, id);
-    return id;
-  };
-
-  /**
-   * One record's locations (pprof) for one app: each location's frame symbols, resolved once, and its part of
-   * a stack hash (a polynomial over symbol ids: one multiply-add per location) that keys the app's stack cache
-   * across records. A cached leaf is checked against the stack by walking its parents in the path dictionary
-   * (array reads), so a hash collision only costs a miss.
-   */
-  interface LocationPaths {
-    table: LocationTable;
-    paths: StoredAppPaths;
-    cache: Map<string | number, number>;
-    /** Per location index (sized to the table: a sparse JS array would be a slow dictionary). */
-    syms: (number[] | undefined)[];
-    hash: Int32Array;
-    pow: Int32Array;
-    lastKey: number;
-    lastId: number;
-  }
-  const HASH_BASE = 0x01000193;
-  const resolveLocation = (lp: LocationPaths, loc: number) => {
-    const syms = lp.table.framesOf(loc).map((f) => lp.paths.symbolOf(f));
-    let h = 0;
-    let pow = 1;
-    for (const s of syms) {
-      h = (Math.imul(h, HASH_BASE) + Math.imul(s + 1, 0x9e3779b1)) | 0;
-      pow = Math.imul(pow, HASH_BASE);
-    }
-    lp.syms[loc] = syms;
-    lp.hash[loc] = h;
-    lp.pow[loc] = pow;
-  };
-  /** Whether path `leaf` is the stack `locs[0..n)` (leaf first). */
-  const isPathOf = (paths: AppPaths, leaf: number, locs: readonly number[], n: number, syms: readonly (number[] | undefined)[]) => {
-    const { sym, parent } = paths;
-    let id = leaf;
-    for (let k = 0; k < n; k++) {
-      const s = syms[locs[k]]!;
-      for (let j = s.length - 1; j >= 0; j--) {
-        if (id <= 0 || sym[id] !== s[j]) return false;
-        id = parent[id];
-      }
-    }
-    return id === 0;
-  };
-  const leafOfLocations = (lp: LocationPaths, locs: readonly number[], n: number): number => {
-    const { syms, hash, pow } = lp;
-    let h = n;
-    for (let k = n - 1; k >= 0; k--) {
-      const loc = locs[k];
-      if (syms[loc] === undefined) resolveLocation(lp, loc);
-      h = (Math.imul(h, pow[loc]) + hash[loc]) | 0;
-    }
-    const key = h & 0x3fffffff; // a small-integer Map key
-    const cached = lp.cache.get(key);
-    if (cached !== undefined && isPathOf(lp.paths, cached, locs, n, syms)) return cached;
-    let id = 0;
-    for (let k = n - 1; k >= 0; k--) {
-      const s = syms[locs[k]]!;
-      for (let j = 0; j < s.length; j++) id = lp.paths.childOf(id, s[j]);
-    }
-    remember(lp.cache, key, id);
+    if (cache.size >= opts.stackCacheEntries) cache.clear();
+    cache.set(folded, id);
     return id;
   };
 
@@ -526,25 +461,8 @@ export async function createEngine(opts: EngineOptions, events: EngineEvents, de
           locations(table, locs, n, stackKey, value) {
             if (!(value > 0)) return;
             let lp = located.get(app);
-            if (lp === undefined || lp.table !== table)
-              located.set(
-                app,
-                (lp = {
-                  table,
-                  paths,
-                  cache: cacheOf(app),
-                  syms: new Array<number[] | undefined>(table.size).fill(undefined),
-                  hash: new Int32Array(table.size),
-                  pow: new Int32Array(table.size),
-                  lastKey: -1,
-                  lastId: 0,
-                }),
-              );
-            if (lp.lastKey !== stackKey) {
-              lp.lastId = leafOfLocations(lp, locs, n);
-              lp.lastKey = stackKey;
-            }
-            pending.ids.push(lp.lastId);
+            if (lp === undefined || lp.table !== table) located.set(app, (lp = createLocationPaths(table, paths, cacheOf(app), opts.stackCacheEntries)));
+            pending.ids.push(lp.leafOf(locs, n, stackKey));
             pending.values.push(value);
             pending.total += value;
           },
