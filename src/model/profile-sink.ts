@@ -18,6 +18,8 @@ export interface LocationTable {
 export interface SeriesSink {
   /** One stack as folded text (`a;b;c`, root first) and its value; zero and negative values are ignored. */
   stack(folded: string, value: number): void;
+  /** The same as stack() for the folded text held by `body[start, end)` (UTF-8): no string is made for a known stack. */
+  stackBytes(body: Uint8Array, start: number, end: number, value: number): void;
   frames(frames: readonly string[], value: number): void;
   /**
    * One stack as indexes into `table` (`locs[0..n)`, leaf first: pprof's order) and its value; zero and negative

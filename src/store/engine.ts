@@ -24,6 +24,7 @@ import { alignRange, levelDuration, readCover, timelineLevel } from './segment-m
 import { createSegmentData, type NodeKey, type NodeStats } from './segment-data.js';
 import { createSeriesIndex, type SeriesRecord } from './series-index.js';
 import { APP_LABEL, evaluateSelector } from './selector-eval.js';
+import { createStackCache } from './stack-cache.js';
 import { createSymbolDict } from './symbol-dict.js';
 import type { AppInfo, SelectResult, TimeRange } from './types.js';
 
@@ -405,22 +406,11 @@ export async function createEngine(opts: EngineOptions, events: EngineEvents, de
     if (total > 0) head.add(seriesId, p.key.appName, alignRange(p.startMs, p.endMs), entries, total);
   };
 
-  // Per app: folded stack text (or a location stack's hash, see location-paths.ts) -> leaf path id, so a stack
-  // seen before costs one lookup (no split, no walk).
-  const stackCache = new Map<string, Map<string | number, number>>();
-  const cacheOf = (app: string) => {
-    let cache = stackCache.get(app);
-    if (cache === undefined) stackCache.set(app, (cache = new Map()));
-    return cache;
-  };
-  const leafOf = (app: string, paths: AppPaths, folded: string): number => {
-    const cache = cacheOf(app);
-    let id = cache.get(folded);
-    if (id !== undefined) return id;
-    id = 0;
+  // Per app: folded stack text -> leaf path id, so a stack seen before costs one lookup (no split, no walk).
+  const stackCache = createStackCache(opts.stackCacheEntries);
+  const pathOfText = (paths: AppPaths) => (folded: string) => {
+    let id = 0;
     for (const frame of folded.split(';')) id = paths.childId(id, frame);
-    if (cache.size >= opts.stackCacheEntries) cache.clear();
-    cache.set(folded, id);
     return id;
   };
 
@@ -443,10 +433,18 @@ export async function createEngine(opts: EngineOptions, events: EngineEvents, de
         const paths = dict.of(app);
         const pending: Pending = { p, ids: [], values: [], total: 0, trees: [] };
         out.push(pending);
+        const cache = stackCache.of(p.key.appName);
+        const resolve = pathOfText(paths);
         const s: SeriesSink = {
           stack(folded, value) {
             if (!(value > 0) || folded === '') return;
-            pending.ids.push(leafOf(p.key.appName, paths, folded));
+            pending.ids.push(cache.ofText(folded, resolve));
+            pending.values.push(value);
+            pending.total += value;
+          },
+          stackBytes(body, start, end, value) {
+            if (!(value > 0) || end <= start) return;
+            pending.ids.push(cache.ofBytes(body, start, end, resolve));
             pending.values.push(value);
             pending.total += value;
           },
@@ -461,7 +459,7 @@ export async function createEngine(opts: EngineOptions, events: EngineEvents, de
           locations(table, locs, n, stackKey, value) {
             if (!(value > 0)) return;
             let lp = located.get(app);
-            if (lp === undefined || lp.table !== table) located.set(app, (lp = createLocationPaths(table, paths, cacheOf(app), opts.stackCacheEntries)));
+            if (lp === undefined || lp.table !== table) located.set(app, (lp = createLocationPaths(table, paths, stackCache.of(app))));
             pending.ids.push(lp.leafOf(locs, n, stackKey));
             pending.values.push(value);
             pending.total += value;

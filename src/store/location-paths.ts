@@ -6,6 +6,7 @@
 // A miss walks the dictionary (childOf per frame), assigning paths as needed: inside the write transaction.
 import type { LocationTable } from '../model/profile-sink.js';
 import type { StoredAppPaths } from './path-dict.js';
+import type { AppStackCache } from './stack-cache.js';
 
 export interface LocationPaths {
   readonly table: LocationTable;
@@ -15,8 +16,8 @@ export interface LocationPaths {
 
 const BASE = 0x01000193;
 
-/** `cache`: the app's stack -> leaf cache (shared with folded text keys), cleared when it reaches `maxEntries`. */
-export function createLocationPaths(table: LocationTable, paths: StoredAppPaths, cache: Map<string | number, number>, maxEntries: number): LocationPaths {
+/** `cache`: the app's stack cache (bounded there). */
+export function createLocationPaths(table: LocationTable, paths: StoredAppPaths, cache: Pick<AppStackCache, 'ofHash' | 'rememberHash'>): LocationPaths {
   const size = table.size;
   // Per location index (typed and sized to the table: a sparsely grown JS array is a slow dictionary).
   const symStart = new Int32Array(size).fill(-1);
@@ -65,7 +66,7 @@ export function createLocationPaths(table: LocationTable, paths: StoredAppPaths,
       h = (Math.imul(h, pow[loc]) + hash[loc]) | 0;
     }
     const cacheKey = h & 0x3fffffff; // a small-integer Map key
-    const cached = cache.get(cacheKey);
+    const cached = cache.ofHash(cacheKey);
     if (cached !== undefined && isPathOf(cached, locs, n)) return cached;
     let id = 0;
     for (let k = n - 1; k >= 0; k--) {
@@ -73,8 +74,7 @@ export function createLocationPaths(table: LocationTable, paths: StoredAppPaths,
       const end = symStart[loc] + symCount[loc];
       for (let j = symStart[loc]; j < end; j++) id = paths.childOf(id, syms[j]);
     }
-    if (cache.size >= maxEntries) cache.clear();
-    cache.set(cacheKey, id);
+    cache.rememberHash(cacheKey, id);
     return id;
   };
 
