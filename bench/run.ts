@@ -1,6 +1,7 @@
 // `npm run bench [-- <scenario>...] [--smoke] [--cpu-prof]`: runs the scenarios, prints one table of
 // measured vs baseline, and (full runs) writes bench/results/<date>.md and latest.md.
 // --smoke runs each scenario for a second or two with tiny sizes: it checks that they run, not how fast.
+// --send-thread=on|off sets remote-write.send-thread in the scenarios that forward (an A/B of one build).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';

@@ -31,6 +31,7 @@ import { registerRemoteWriteRoutes } from './http/routes/remote-write-routes.js'
 import { registerWebRoutes, webAssetsDir } from './http/routes/web-routes.js';
 import { openSharedBacklog } from './remote-write/shared-backlog.js';
 import { createRemoteWrite } from './remote-write/remote-write.js';
+import { createSendThread, type SendThread } from './remote-write/send-thread.js';
 import { createRemoteWriteStatus, type RemoteWriteStatus } from './remote-write/target-status.js';
 import type { RemoteWrite } from './model/forward.js';
 import { createLmdbStore } from './store/lmdb-store.js';
@@ -139,7 +140,13 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
 
   let remoteWrite: RemoteWrite | undefined;
   let remoteWriteStatus: RemoteWriteStatus | undefined;
+  let sendThread: SendThread | undefined;
   if (config.remoteWrite.enabled) {
+    // Every target's connections in one worker thread, off the thread that accepts requests (docs/architecture.md).
+    if (config.remoteWrite.sendThread) {
+      sendThread = createSendThread({ logger });
+      await sendThread.ready();
+    }
     remoteWriteStatus = createRemoteWriteStatus({ clock });
     // `protocol: push` targets get every item as Grafana-labelled pprof, converted by the ingest decoders.
     const exportPprof = createPprofExporter({ decoders, limits: decodeLimits });
@@ -151,6 +158,7 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
       durable: hasDurable ? durable : undefined,
       pushExporter: (item) => exportPprof(item),
       status: remoteWriteStatus,
+      newSender: sendThread?.sender,
     });
   }
 
@@ -273,6 +281,8 @@ export async function createPyrelay(config: Config, deps: PyrelayDeps = {}): Pro
         await app.close();
         await decodePool.close();
         if (remoteWrite) await remoteWrite.stop(deadline);
+        // Last: every target has closed (or destroyed) its pool in it by now.
+        await sendThread?.close();
         ingester?.stop();
         await store.close();
         await log?.close();

@@ -142,6 +142,17 @@ export function describeDrain(d: Drain, expected: number): string {
   return `only ${got} of ${n0(expected)} delivered; the server had nothing left to send ${n0(d.ms)} ms after the load (the rest was dropped)`;
 }
 
+/**
+ * `--send-thread=on|off`: sets remote-write.send-thread in every scenario that forwards (an A/B of the same
+ * build); absent, the server's default applies.
+ */
+export function sendThreadConfig(ctx: BenchContext): { 'send-thread'?: boolean } {
+  const v = ctx.options['send-thread'];
+  if (v === undefined) return {};
+  if (v !== 'on' && v !== 'off') throw new Error(`--send-thread must be on or off, not ${JSON.stringify(v)}`);
+  return { 'send-thread': v === 'on' };
+}
+
 export const twoTargets = (a: Sink, b: Sink, extra: Record<string, unknown> = {}) => ({
   a: { address: a.url, ...extra },
   b: { address: b.url, ...extra },
@@ -156,7 +167,7 @@ export function localPlusTwoTargets(ctx: BenchContext, w: Workload): Promise<Mea
     const [a, b] = await Promise.all([startSink(), startSink()]);
     const server = await startPyrelay({
       dir: join(ctx.dir, `local-plus-2-${w.id}`),
-      config: { 'remote-write': { enabled: true, targets: twoTargets(a, b) } },
+      config: { 'remote-write': { enabled: true, ...sendThreadConfig(ctx), targets: twoTargets(a, b) } },
       cpuProfDir: ctx.cpuProfDir,
     });
     try {

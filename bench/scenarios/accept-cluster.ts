@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { foldedWorkload } from '../lib/bodies.js';
 import type { Scenario } from '../lib/context.js';
-import { describeLoad, measureIngest, twoTargets, waitForDrain } from '../lib/measure.js';
+import { describeLoad, measureIngest, sendThreadConfig, twoTargets, waitForDrain } from '../lib/measure.js';
 import { startPyrelay } from '../lib/pyrelay.js';
 import { n0, type Row } from '../lib/report.js';
 import { startSink } from '../lib/sink.js';
@@ -22,7 +22,7 @@ export const acceptCluster: Scenario = {
       const [a, b] = await Promise.all([startSink(), startSink()]);
       const server = await startPyrelay({
         dir: join(ctx.dir, `cluster-${processes}`),
-        config: { 'remote-write': { enabled: true, 'disable-local-writes': true, targets: twoTargets(a, b) } },
+        config: { 'remote-write': { enabled: true, 'disable-local-writes': true, ...sendThreadConfig(ctx), targets: twoTargets(a, b) } },
         processes,
       });
       try {

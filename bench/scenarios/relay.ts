@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { foldedWorkload } from '../lib/bodies.js';
 import type { Scenario } from '../lib/context.js';
-import { describeDrain, describeLoad, measureIngest, nginxMirror, twoTargets, waitForDrain } from '../lib/measure.js';
+import { describeDrain, describeLoad, measureIngest, nginxMirror, sendThreadConfig, twoTargets, waitForDrain } from '../lib/measure.js';
 import { metricSum, startPyrelay } from '../lib/pyrelay.js';
 import { n0, type Row } from '../lib/report.js';
 import { startSink } from '../lib/sink.js';
@@ -16,7 +16,7 @@ export const relay: Scenario = {
     const [a, b] = await Promise.all([startSink(), startSink()]);
     const server = await startPyrelay({
       dir: join(ctx.dir, 'relay'),
-      config: { 'remote-write': { enabled: true, 'disable-local-writes': true, targets: twoTargets(a, b) } },
+      config: { 'remote-write': { enabled: true, 'disable-local-writes': true, ...sendThreadConfig(ctx), targets: twoTargets(a, b) } },
       cpuProfDir: ctx.cpuProfDir,
     });
     try {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { foldedWorkload } from '../lib/bodies.js';
 import type { Scenario } from '../lib/context.js';
 import { runLoad } from '../lib/load.js';
-import { describeDrain, describeLoad, localPlusTwoTargets, measureIngest, twoTargets, VARIANTS, waitForDrain } from '../lib/measure.js';
+import { describeDrain, describeLoad, localPlusTwoTargets, measureIngest, sendThreadConfig, twoTargets, VARIANTS, waitForDrain } from '../lib/measure.js';
 import { metricSum, startPyrelay } from '../lib/pyrelay.js';
 import { mib, n0, type Row } from '../lib/report.js';
 import { startSink } from '../lib/sink.js';
@@ -26,7 +26,7 @@ export const targetDown: Scenario = {
     const bPort = b.port;
     const server = await startPyrelay({
       dir: join(ctx.dir, 'target-down'),
-      config: { 'remote-write': { enabled: true, targets: twoTargets(a, b) } },
+      config: { 'remote-write': { enabled: true, ...sendThreadConfig(ctx), targets: twoTargets(a, b) } },
       cpuProfDir: ctx.cpuProfDir,
     });
     try {

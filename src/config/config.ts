@@ -77,7 +77,7 @@ export interface Config {
   multitenancyEnabled: boolean;
   /** Per-tenant overrides; `retentionMs` 0 = the global retention. */
   tenants: Record<string, { retentionMs: number }>;
-  remoteWrite: { enabled: boolean; disableLocalWrites: boolean; targets: TargetConfig[] };
+  remoteWrite: { enabled: boolean; disableLocalWrites: boolean; sendThread: boolean; targets: TargetConfig[] };
   /** Pull mode (`scrape-configs`); no jobs = nothing scraped. */
   scrape: ScrapeConfig;
 }
@@ -130,6 +130,7 @@ export function toConfig(raw: RawConfig): Config {
     remoteWrite: {
       enabled: rw.enabled,
       disableLocalWrites: rw.enabled && rw['disable-local-writes'],
+      sendThread: rw['send-thread'],
       targets: Object.entries(rw.targets).map(([name, t]) => ({
         name,
         address: t.address,

@@ -132,6 +132,7 @@ export const configSchema = z
       .object({
         enabled: bool(false, 'Forward every ingested profile to the targets'),
         'disable-local-writes': bool(false, 'Relay mode: validate and forward, store nothing locally'),
+        'send-thread': bool(false, 'Send to the targets from one worker thread (connections, socket writes, timeouts) instead of the thread that accepts requests'),
         targets: z.record(z.string(), targetSchema).default({}).describe('Remote targets keyed by name'),
       })
       .strict()

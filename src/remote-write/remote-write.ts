@@ -13,7 +13,7 @@ import { createMemoryQueue, type LeaseDropReason, type TargetQueue } from './que
 import { redactUrl } from './redact.js';
 import { createDeliveryProtocol } from './protocol.js';
 import type { PushExporter } from './push-protocol.js';
-import type { Sender } from './sender.js';
+import type { Sender, SenderFactory } from './sender.js';
 import { createTarget, type Target } from './target.js';
 import type { RemoteWriteStatus } from './target-status.js';
 import type { ForwardItem, OfferOptions, RemoteWrite } from '../model/forward.js';
@@ -29,6 +29,8 @@ export interface RemoteWriteDeps {
   createQueue?: (target: TargetConfig, hooks: { onDrop: (reason: LeaseDropReason, count: number) => void }) => TargetQueue;
   /** Tests inject a sender; defaults to an undici pool per target. */
   createSender?: (target: TargetConfig) => Sender;
+  /** How each target's sender is built when none is injected (main passes the send thread's); default in-thread. */
+  newSender?: SenderFactory;
   /** Uniform in [0, 1) for the retry jitter (default Math.random). */
   random?: () => number;
   /** Minimum time between two log lines of the same kind per target (default 10 s). */
@@ -67,6 +69,7 @@ export function createRemoteWrite(deps: RemoteWriteDeps): RemoteWrite {
       durable: backlogQueue !== undefined,
       backlogStats: backlogQueue?.backlogStats,
       sender: deps.createSender?.(config),
+      newSender: deps.newSender,
       random: deps.random,
       logIntervalMs: deps.logIntervalMs,
       protocol: createDeliveryProtocol(config, {

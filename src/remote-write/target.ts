@@ -12,7 +12,7 @@ import { createDeliveryProtocol, type DeliveryProtocol } from './protocol.js';
 import type { Lease, PushResult, TargetQueue } from './queue.js';
 import { redactUrl } from './redact.js';
 import { createRetryPolicy } from './retry-policy.js';
-import { createSender, type Sender } from './sender.js';
+import { createSender, type Sender, type SenderFactory } from './sender.js';
 import type { ForwardItem } from '../model/forward.js';
 
 export interface Target {
@@ -37,6 +37,8 @@ export interface TargetOptions {
   backlogStats?: () => { items: number; bytes: number; oldestAtMs: number | undefined };
   /** Injected in tests; defaults to an undici pool on the target's origin. */
   sender?: Sender;
+  /** Builds the default sender (the send thread's, when it runs); createSender otherwise. */
+  newSender?: SenderFactory;
   /** Uniform in [0, 1): the retry jitter (tests make it exact). */
   random?: () => number;
   /** Minimum time between two log lines of the same kind for this target. */
@@ -56,7 +58,7 @@ export function createTarget(o: TargetOptions): Target {
   const policy = createRetryPolicy(config.retry, o.random ?? Math.random);
   const sender =
     o.sender ??
-    createSender({
+    (o.newSender ?? createSender)({
       origin: new URL(config.address).origin,
       connections: config.queueWorkers,
       timeoutMs: config.timeoutMs,

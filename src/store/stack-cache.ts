@@ -1,11 +1,9 @@
 // Per-app cache from a folded stack (`a;b;c`) to its call-path id, so a stack seen before costs one lookup
 // instead of one path-dictionary step per frame. Stacks arrive as text or, from folded log records, as a byte
 // range of the body: those are looked up by a hash of their first and last 64 bytes and length, and confirmed
-// with a byte comparison, so no string is made for a stack the cache knows (3-4x faster than decoding the body
+// with a byte comparison (lib/edge-hash.ts), so no string is made for a stack the cache knows (3-4x faster than decoding the body
 // to text and hashing each stack string). Bounded: an app's cache is emptied when it reaches `maxEntries`.
-
-/** Bytes hashed at each end of a stack: the root frames are shared by most stacks, the leaf end tells them apart. */
-const EDGE = 64;
+import { edgeHash } from '../lib/edge-hash.js';
 
 interface ByteEntry {
   bytes: Uint8Array;
@@ -33,14 +31,6 @@ export interface StackCache {
 // Buffer's decoding, as the folded decoder's: a TextDecoder would drop a leading BOM.
 const textOf = (b: Uint8Array, start: number, end: number) => Buffer.from(b.buffer, b.byteOffset + start, end - start).toString('utf8');
 
-function hashRange(b: Uint8Array, start: number, end: number): number {
-  let h = Math.imul(end - start, 0x9e3779b1);
-  const head = Math.min(end, start + EDGE);
-  for (let i = start; i < head; i++) h = Math.imul(h ^ b[i], 0x01000193);
-  for (let i = Math.max(head, end - EDGE); i < end; i++) h = Math.imul(h ^ b[i], 0x01000193);
-  return h >>> 0;
-}
-
 function sameBytes(a: Uint8Array, b: Uint8Array, start: number, end: number): boolean {
   if (a.length !== end - start) return false;
   return Buffer.compare(a, b.subarray(start, end)) === 0;
@@ -66,7 +56,7 @@ function createAppStackCache(maxEntries: number): AppStackCache {
       return id;
     },
     ofBytes(body, start, end, resolve) {
-      const h = hashRange(body, start, end);
+      const h = edgeHash(body, start, end);
       const first = bytes.get(h);
       for (let e = first; e !== undefined; e = e.next) if (sameBytes(e.bytes, body, start, end)) return e.id;
       const id = resolve(textOf(body, start, end));

@@ -29,13 +29,14 @@ const fast = { 'min-backoff': '10ms', 'max-backoff': '50ms' };
 const ids = (reqs: { headers: Record<string, unknown> }[]) => reqs.map((r) => String(r.headers['x-pyrelay-profile-id']));
 
 describe('delivery', () => {
-  it('a target answering 503 for a while receives every profile once it recovers; the healthy one gets all on time', async () => {
+  it.each([false, true])('a target answering 503 for a while receives every profile once it recovers; the healthy one gets all on time (send-thread: %s)', async (sendThread) => {
     const flaky = await fake({ kind: 'status', status: 503, body: 'try later' });
     const healthy = await fake();
     const srv = await server({
       config: {
         'remote-write': {
           enabled: true,
+          'send-thread': sendThread,
           targets: { flaky: { address: flaky.url, 'queue-workers': 2, ...fast }, healthy: { address: healthy.url, 'queue-workers': 2 } },
         },
       },

@@ -84,201 +84,209 @@ const cases: FormatCase[] = [
 
 const defer = cleanupAfterEach();
 const fake = (...args: Parameters<typeof startFakeTarget>) => fakeTarget(defer, ...args);
-async function server(remoteWrite: Record<string, unknown>): Promise<TestServer> {
-  const s = await startTestServer({ config: { 'shutdown-timeout': '2s', 'remote-write': { enabled: true, ...remoteWrite } } });
+async function server(remoteWrite: Record<string, unknown>, sendThread = false): Promise<TestServer> {
+  const s = await startTestServer({ config: { 'shutdown-timeout': '2s', 'remote-write': { enabled: true, 'send-thread': sendThread, ...remoteWrite } } });
   defer(() => s.stop());
   return s;
 }
 
-describe('remote write: every accepted format reaches every target', () => {
-  let a: FakeTarget;
-  let b: FakeTarget;
-  let srv: TestServer;
-  beforeAll(async () => {
-    a = await startFakeTarget();
-    b = await startFakeTarget();
-    srv = await startTestServer({
-      config: {
-        'remote-write': {
-          enabled: true,
-          targets: {
-            // A path prefix with a trailing slash must still reach <prefix>/ingest.
-            a: { address: `${a.url}/prefix/`, 'auth-token': 'tok-a', tags: { env: 'from-a', team: 'x' }, headers: { 'X-Custom': 'c1' }, durable: false },
-            b: { address: b.url, 'basic-auth-user': 'u', 'basic-auth-password': 'p', 'tenant-id': 'org-b', tags: { env: 'from-b' }, durable: false },
+// The same behaviour whether the attempts run on the accept thread or in the send thread (remote-write.send-thread).
+for (const sendThread of [false, true]) {
+  const mode = sendThread ? ' (send thread)' : '';
+  describe(`remote write: every accepted format reaches every target${mode}`, () => {
+    let a: FakeTarget;
+    let b: FakeTarget;
+    let srv: TestServer;
+    beforeAll(async () => {
+      a = await startFakeTarget();
+      b = await startFakeTarget();
+      srv = await startTestServer({
+        config: {
+          'remote-write': {
+            enabled: true,
+            'send-thread': sendThread,
+            targets: {
+              // A path prefix with a trailing slash must still reach <prefix>/ingest.
+              a: { address: `${a.url}/prefix/`, 'auth-token': 'tok-a', tags: { env: 'from-a', team: 'x' }, headers: { 'X-Custom': 'c1' }, durable: false },
+              b: { address: b.url, 'basic-auth-user': 'u', 'basic-auth-password': 'p', 'tenant-id': 'org-b', tags: { env: 'from-b' }, durable: false },
+            },
           },
         },
-      },
+      });
     });
-  });
-  afterAll(async () => {
-    await srv?.stop();
-    await a?.close();
-    await b?.close();
-  });
+    afterAll(async () => {
+      await srv?.stop();
+      await a?.close();
+      await b?.close();
+    });
 
-  let sent = 0;
-  it.each(cases.map((c) => [c.label, c] as const))('%s', async (_label, c) => {
-    const query = { name: 'my.app{env=orig,k=v}', from: String(T), until: String(T + 10), spyName: 'gospy', sampleRate: '100', ...c.query };
-    const headers: Record<string, string> = c.contentType ? { 'content-type': c.contentType } : {};
-    const res = await ingest(srv.url, query, c.body, headers);
-    expect(res.status, res.text).toBe(200);
-    sent++;
-    const [ra, rb] = [(await a.waitForRequests(sent))[sent - 1], (await b.waitForRequests(sent))[sent - 1]];
-    for (const [r, env] of [
-      [ra, 'from-a'],
-      [rb, 'from-b'],
-    ] as const) {
-      expect(r.method).toBe('POST');
-      expect(r.body.equals(c.body), 'body byte-identical').toBe(true);
-      expect(r.headers['content-type']).toBe(c.sentContentType);
+    let sent = 0;
+    it.each(cases.map((c) => [c.label, c] as const))('%s', async (_label, c) => {
+      const query = { name: 'my.app{env=orig,k=v}', from: String(T), until: String(T + 10), spyName: 'gospy', sampleRate: '100', ...c.query };
+      const headers: Record<string, string> = c.contentType ? { 'content-type': c.contentType } : {};
+      const res = await ingest(srv.url, query, c.body, headers);
+      expect(res.status, res.text).toBe(200);
+      sent++;
+      const [ra, rb] = [(await a.waitForRequests(sent))[sent - 1], (await b.waitForRequests(sent))[sent - 1]];
+      for (const [r, env] of [
+        [ra, 'from-a'],
+        [rb, 'from-b'],
+      ] as const) {
+        expect(r.method).toBe('POST');
+        expect(r.body.equals(c.body), 'body byte-identical').toBe(true);
+        expect(r.headers['content-type']).toBe(c.sentContentType);
+        expect(r.headers['content-encoding']).toBeUndefined();
+        const expected: Record<string, string> = {
+          name: env === 'from-a' ? 'my.app{env=from-a,k=v,team=x}' : 'my.app{env=from-b,k=v}',
+          from: String(T),
+          until: String(T + 10),
+          spyName: 'gospy',
+          sampleRate: '100',
+        };
+        if (c.sentFormat !== undefined) expected.format = c.sentFormat;
+        expect(r.query).toEqual(expected);
+        const keys = r.rawQuery.split('&').map((kv) => kv.split('=')[0]);
+        expect(keys).toEqual([...keys].sort());
+      }
+      expect(ra.path).toBe('/prefix/ingest');
+      expect(ra.headers.authorization).toBe('Bearer tok-a');
+      expect(ra.headers['x-custom']).toBe('c1');
+      expect(ra.headers['x-scope-orgid']).toBeUndefined();
+      expect(rb.path).toBe('/ingest');
+      expect(rb.headers.authorization).toBe(`Basic ${Buffer.from('u:p').toString('base64')}`);
+      expect(rb.headers['x-scope-orgid']).toBe('org-b');
+      expect(rb.headers['x-custom']).toBeUndefined();
+      // Nothing beyond the precedence rule's headers (plus what HTTP itself needs).
+      const own = (h: Record<string, unknown>) =>
+        Object.keys(h)
+          .filter((k) => !['host', 'content-length', 'connection'].includes(k))
+          .sort();
+      expect(own(ra.headers)).toEqual(['authorization', 'content-type', 'x-custom', 'x-pyrelay-profile-id']);
+      expect(own(rb.headers)).toEqual(['authorization', 'content-type', 'x-pyrelay-profile-id', 'x-scope-orgid']);
+      expect(ra.headers['x-pyrelay-profile-id']).toBe(rb.headers['x-pyrelay-profile-id']);
+    });
+
+    it('forwards the body after Content-Encoding is undone, without Content-Encoding', async () => {
+      const body = Buffer.from('gz;stack 7\n');
+      const res = await ingest(srv.url, { name: 'gz.app', from: String(T), until: String(T + 10) }, gzipSync(body), { 'content-encoding': 'gzip' });
+      expect(res.status, res.text).toBe(200);
+      sent++;
+      const r = (await b.waitForRequests(sent))[sent - 1];
+      expect(r.body.equals(body)).toBe(true);
       expect(r.headers['content-encoding']).toBeUndefined();
-      const expected: Record<string, string> = {
-        name: env === 'from-a' ? 'my.app{env=from-a,k=v,team=x}' : 'my.app{env=from-b,k=v}',
-        from: String(T),
-        until: String(T + 10),
-        spyName: 'gospy',
-        sampleRate: '100',
-      };
-      if (c.sentFormat !== undefined) expected.format = c.sentFormat;
-      expect(r.query).toEqual(expected);
-      const keys = r.rawQuery.split('&').map((kv) => kv.split('=')[0]);
-      expect(keys).toEqual([...keys].sort());
-    }
-    expect(ra.path).toBe('/prefix/ingest');
-    expect(ra.headers.authorization).toBe('Bearer tok-a');
-    expect(ra.headers['x-custom']).toBe('c1');
-    expect(ra.headers['x-scope-orgid']).toBeUndefined();
-    expect(rb.path).toBe('/ingest');
-    expect(rb.headers.authorization).toBe(`Basic ${Buffer.from('u:p').toString('base64')}`);
-    expect(rb.headers['x-scope-orgid']).toBe('org-b');
-    expect(rb.headers['x-custom']).toBeUndefined();
-    // Nothing beyond the precedence rule's headers (plus what HTTP itself needs).
-    const own = (h: Record<string, unknown>) =>
-      Object.keys(h)
-        .filter((k) => !['host', 'content-length', 'connection'].includes(k))
-        .sort();
-    expect(own(ra.headers)).toEqual(['authorization', 'content-type', 'x-custom', 'x-pyrelay-profile-id']);
-    expect(own(rb.headers)).toEqual(['authorization', 'content-type', 'x-pyrelay-profile-id', 'x-scope-orgid']);
-    expect(ra.headers['x-pyrelay-profile-id']).toBe(rb.headers['x-pyrelay-profile-id']);
-  });
-
-  it('forwards the body after Content-Encoding is undone, without Content-Encoding', async () => {
-    const body = Buffer.from('gz;stack 7\n');
-    const res = await ingest(srv.url, { name: 'gz.app', from: String(T), until: String(T + 10) }, gzipSync(body), { 'content-encoding': 'gzip' });
-    expect(res.status, res.text).toBe(200);
-    sent++;
-    const r = (await b.waitForRequests(sent))[sent - 1];
-    expect(r.body.equals(body)).toBe(true);
-    expect(r.headers['content-encoding']).toBeUndefined();
-    expect(r.query.name).toBe('gz.app{env=from-b}');
-  });
-});
-
-describe('remote write: isolation and metrics', () => {
-  it('a full queue drops exactly the overflow, ingest stays fast and the healthy target gets everything', async () => {
-    const stuck = await fake({ kind: 'hold' });
-    const healthy = await fake();
-    const srv = await server({
-      targets: {
-        stuck: { address: stuck.url, 'queue-size': 5, 'queue-workers': 2, timeout: '10s', durable: false },
-        healthy: { address: healthy.url, 'queue-size': 300, 'queue-workers': 4, durable: false },
-      },
+      expect(r.query.name).toBe('gz.app{env=from-b}');
     });
-    const N = 200;
-    const latencies: number[] = [];
-    for (let i = 0; i < N; i++) {
-      const t0 = performance.now();
-      const res = await ingest(srv.url, { name: `q.app{i=${i}}`, from: String(T), until: String(T + 10) }, 'a;b 1\n');
-      latencies.push(performance.now() - t0);
-      expect(res.status).toBe(200);
-    }
-    latencies.sort((x, y) => x - y);
-    const p99 = latencies[Math.floor(N * 0.99) - 1];
-    const total = latencies.reduce((s, x) => s + x, 0);
-    // The stuck target never answers: a design that waited on it would never finish, and one bounded by its
-    // 10 s timeout would take >= 10 s per ingest. The bounds leave room for a loaded CI machine.
-    expect(p99).toBeLessThan(1000);
-    expect(total).toBeLessThan(30_000);
-    console.info(`remote-write queue-full: ${N} ingests, p99 ${p99.toFixed(1)} ms, total ${total.toFixed(0)} ms`);
-
-    await healthy.waitForRequests(N);
-    await stuck.waitForRequests(2);
-    const text = await srv.metrics();
-    const stuckLabels = `target_name="stuck",target_address="${stuck.url}"`;
-    expect(metricValue(text, 'pyroscope_remote_write_queue_dropped', stuckLabels)).toBe(N - 5 - 2);
-    expect(metricValue(text, 'pyroscope_remote_write_queue_pending', stuckLabels)).toBe(7);
-    expect(metricValue(text, 'pyroscope_remote_write_queue_dropped', `target_name="healthy",target_address="${healthy.url}"`)).toBe(0);
-    expect(new Set(healthy.requests.map((r) => r.query.name)).size).toBe(N);
-    stuck.release(true);
   });
 
-  it('a hung target is cut off at its timeout, counted, and its worker keeps going', async () => {
-    const silent = await startSilentTcpServer();
-    defer(() => silent.close());
-    // One attempt per item: this test is about the per-attempt timeout.
-    const srv = await server({ targets: { hung: { address: silent.url, timeout: '300ms', 'queue-workers': 1, durable: false, 'max-attempts': 1 } } });
-    for (let i = 0; i < 3; i++) {
-      const res = await ingest(srv.url, { name: 'hung.app', from: String(T), until: String(T + 10) }, 'a;b 1\n');
-      expect(res.status).toBe(200);
-    }
-    const labels = `target_name="hung",target_address="${silent.url}",reason="timeout"`;
-    // No event to await inside the server: poll /metrics until every attempt was cut by the timeout (the
-    // test's own timeout bounds the wait; the unit test checks which timer cut it).
-    while (metricValue(await srv.metrics(), 'pyrelay_remote_write_send_failures_total', labels) < 3) await new Promise((r) => setTimeout(r, 20));
-    const text = await srv.metrics();
-    expect(metricValue(text, 'pyroscope_remote_write_queue_pending', `target_name="hung",target_address="${silent.url}"`)).toBe(0);
-    expect(silent.connections).toBeGreaterThanOrEqual(1);
+  describe(`remote write: isolation and metrics${mode}`, () => {
+    it('a full queue drops exactly the overflow, ingest stays fast and the healthy target gets everything', async () => {
+      const stuck = await fake({ kind: 'hold' });
+      const healthy = await fake();
+      const srv = await server(
+        {
+          targets: {
+            stuck: { address: stuck.url, 'queue-size': 5, 'queue-workers': 2, timeout: '10s', durable: false },
+            healthy: { address: healthy.url, 'queue-size': 300, 'queue-workers': 4, durable: false },
+          },
+        },
+        sendThread,
+      );
+      const N = 200;
+      const latencies: number[] = [];
+      for (let i = 0; i < N; i++) {
+        const t0 = performance.now();
+        const res = await ingest(srv.url, { name: `q.app{i=${i}}`, from: String(T), until: String(T + 10) }, 'a;b 1\n');
+        latencies.push(performance.now() - t0);
+        expect(res.status).toBe(200);
+      }
+      latencies.sort((x, y) => x - y);
+      const p99 = latencies[Math.floor(N * 0.99) - 1];
+      const total = latencies.reduce((s, x) => s + x, 0);
+      // The stuck target never answers: a design that waited on it would never finish, and one bounded by its
+      // 10 s timeout would take >= 10 s per ingest. The bounds leave room for a loaded CI machine.
+      expect(p99).toBeLessThan(1000);
+      expect(total).toBeLessThan(30_000);
+      console.info(`remote-write queue-full: ${N} ingests, p99 ${p99.toFixed(1)} ms, total ${total.toFixed(0)} ms`);
+
+      await healthy.waitForRequests(N);
+      await stuck.waitForRequests(2);
+      const text = await srv.metrics();
+      const stuckLabels = `target_name="stuck",target_address="${stuck.url}"`;
+      expect(metricValue(text, 'pyroscope_remote_write_queue_dropped', stuckLabels)).toBe(N - 5 - 2);
+      expect(metricValue(text, 'pyroscope_remote_write_queue_pending', stuckLabels)).toBe(7);
+      expect(metricValue(text, 'pyroscope_remote_write_queue_dropped', `target_name="healthy",target_address="${healthy.url}"`)).toBe(0);
+      expect(new Set(healthy.requests.map((r) => r.query.name)).size).toBe(N);
+      stuck.release(true);
+    });
+
+    it('a hung target is cut off at its timeout, counted, and its worker keeps going', async () => {
+      const silent = await startSilentTcpServer();
+      defer(() => silent.close());
+      // One attempt per item: this test is about the per-attempt timeout.
+      const srv = await server({ targets: { hung: { address: silent.url, timeout: '300ms', 'queue-workers': 1, durable: false, 'max-attempts': 1 } } }, sendThread);
+      for (let i = 0; i < 3; i++) {
+        const res = await ingest(srv.url, { name: 'hung.app', from: String(T), until: String(T + 10) }, 'a;b 1\n');
+        expect(res.status).toBe(200);
+      }
+      const labels = `target_name="hung",target_address="${silent.url}",reason="timeout"`;
+      // No event to await inside the server: poll /metrics until every attempt was cut by the timeout (the
+      // test's own timeout bounds the wait; the unit test checks which timer cut it).
+      while (metricValue(await srv.metrics(), 'pyrelay_remote_write_send_failures_total', labels) < 3) await new Promise((r) => setTimeout(r, 20));
+      const text = await srv.metrics();
+      expect(metricValue(text, 'pyroscope_remote_write_queue_pending', `target_name="hung",target_address="${silent.url}"`)).toBe(0);
+      expect(silent.connections).toBeGreaterThanOrEqual(1);
+    });
+
+    it('/metrics exposes the six OG metrics with exact names, types and labels, addresses redacted', async () => {
+      const t = await fake();
+      const address = t.url.replace('http://', 'http://user:secret@');
+      const srv = await server({ targets: { m1: { address, 'queue-size': 11, 'queue-workers': 3, durable: false } } }, sendThread);
+      expect((await ingest(srv.url, { name: 'm.app', from: String(T), until: String(T + 10) }, 'a;b 1\n')).status).toBe(200);
+      await t.waitForRequests(1);
+      // The response-time sample is recorded right after the response; the next scrape can race it by a tick.
+      let text = await srv.metrics();
+      for (let i = 0; i < 50 && !text.includes('pyroscope_remote_write_client_response_time_count'); i++) text = await srv.metrics();
+      const redacted = t.url.replace('http://', 'http://user:***@');
+      expect(text).not.toContain('secret');
+      const types = Object.fromEntries([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1], m[2]]));
+      const q = `target_name="m1",target_address="${redacted}"`;
+      const c = `targetName="m1",targetAddress="${redacted}"`;
+      expect(types['pyroscope_remote_write_queue_capacity']).toBe('gauge');
+      expect(types['pyroscope_remote_write_queue_pending']).toBe('gauge');
+      expect(types['pyroscope_remote_write_queue_workers_total']).toBe('gauge');
+      expect(types['pyroscope_remote_write_queue_dropped']).toBe('counter');
+      expect(types['pyroscope_remote_write_client_sent_bytes']).toBe('counter');
+      expect(types['pyroscope_remote_write_client_response_time']).toBe('histogram');
+      expect(metricValue(text, 'pyroscope_remote_write_queue_capacity', q)).toBe(11);
+      expect(metricValue(text, 'pyroscope_remote_write_queue_workers_total', q)).toBe(3);
+      expect(text).toContain(`pyroscope_remote_write_queue_pending{${q}} `);
+      expect(text).toContain(`pyroscope_remote_write_queue_dropped{${q}} 0`);
+      // Bytes only after a 2xx (docs/compatibility.md#8).
+      expect(metricValue(text, 'pyroscope_remote_write_client_sent_bytes', c)).toBe(6);
+      expect(metricValue(text, 'pyroscope_remote_write_client_response_time_count', `${c},code="200"`)).toBe(1);
+      expect(text).toContain(`pyroscope_remote_write_client_response_time_bucket{le="0.005",${c},code="200"}`);
+    });
   });
 
-  it('/metrics exposes the six OG metrics with exact names, types and labels, addresses redacted', async () => {
-    const t = await fake();
-    const address = t.url.replace('http://', 'http://user:secret@');
-    const srv = await server({ targets: { m1: { address, 'queue-size': 11, 'queue-workers': 3, durable: false } } });
-    expect((await ingest(srv.url, { name: 'm.app', from: String(T), until: String(T + 10) }, 'a;b 1\n')).status).toBe(200);
-    await t.waitForRequests(1);
-    // The response-time sample is recorded right after the response; the next scrape can race it by a tick.
-    let text = await srv.metrics();
-    for (let i = 0; i < 50 && !text.includes('pyroscope_remote_write_client_response_time_count'); i++) text = await srv.metrics();
-    const redacted = t.url.replace('http://', 'http://user:***@');
-    expect(text).not.toContain('secret');
-    const types = Object.fromEntries([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1], m[2]]));
-    const q = `target_name="m1",target_address="${redacted}"`;
-    const c = `targetName="m1",targetAddress="${redacted}"`;
-    expect(types['pyroscope_remote_write_queue_capacity']).toBe('gauge');
-    expect(types['pyroscope_remote_write_queue_pending']).toBe('gauge');
-    expect(types['pyroscope_remote_write_queue_workers_total']).toBe('gauge');
-    expect(types['pyroscope_remote_write_queue_dropped']).toBe('counter');
-    expect(types['pyroscope_remote_write_client_sent_bytes']).toBe('counter');
-    expect(types['pyroscope_remote_write_client_response_time']).toBe('histogram');
-    expect(metricValue(text, 'pyroscope_remote_write_queue_capacity', q)).toBe(11);
-    expect(metricValue(text, 'pyroscope_remote_write_queue_workers_total', q)).toBe(3);
-    expect(text).toContain(`pyroscope_remote_write_queue_pending{${q}} `);
-    expect(text).toContain(`pyroscope_remote_write_queue_dropped{${q}} 0`);
-    // Bytes only after a 2xx (docs/compatibility.md#8).
-    expect(metricValue(text, 'pyroscope_remote_write_client_sent_bytes', c)).toBe(6);
-    expect(metricValue(text, 'pyroscope_remote_write_client_response_time_count', `${c},code="200"`)).toBe(1);
-    expect(text).toContain(`pyroscope_remote_write_client_response_time_bucket{le="0.005",${c},code="200"}`);
+  describe(`relay mode${mode}`, () => {
+    it('stores nothing, forwards every valid profile, answers 400/422 for bad input and forwards none of it', async () => {
+      const t = await fake();
+      const srv = await server({ 'disable-local-writes': true, targets: { t: { address: t.url, 'queue-workers': 1, durable: false } } }, sendThread);
+      const at = { from: String(T), until: String(T + 10) };
+      expect((await ingest(srv.url, { name: 'relay.app{a=1}', ...at }, 'x;y 1\n')).status).toBe(200);
+      const bad = await ingest(srv.url, { name: 'relay.app{bad-key=1}', ...at }, 'x;y 1\n');
+      expect(bad.status).toBe(400);
+      expect(bad.text).toContain("character is not allowed: '-'");
+      expect((await ingest(srv.url, { name: 'relay.app{a=2}', ...at }, 'x;y notanumber\n')).status).toBe(422);
+      expect((await ingest(srv.url, { name: 'relay.app{a=3}', ...at, format: 'lines' }, 'p;q\n')).status).toBe(200);
+      // One worker, FIFO: had a bad request been queued it would arrive before the last valid one.
+      await t.waitForRequests(2);
+      expect(t.requests.map((r) => r.query.name)).toEqual(['relay.app{a=1}', 'relay.app{a=3}']);
+      const apps = await (await fetch(`${srv.url}/api/apps`)).json();
+      expect(apps).toEqual([]);
+    });
   });
-});
-
-describe('relay mode', () => {
-  it('stores nothing, forwards every valid profile, answers 400/422 for bad input and forwards none of it', async () => {
-    const t = await fake();
-    const srv = await server({ 'disable-local-writes': true, targets: { t: { address: t.url, 'queue-workers': 1, durable: false } } });
-    const at = { from: String(T), until: String(T + 10) };
-    expect((await ingest(srv.url, { name: 'relay.app{a=1}', ...at }, 'x;y 1\n')).status).toBe(200);
-    const bad = await ingest(srv.url, { name: 'relay.app{bad-key=1}', ...at }, 'x;y 1\n');
-    expect(bad.status).toBe(400);
-    expect(bad.text).toContain("character is not allowed: '-'");
-    expect((await ingest(srv.url, { name: 'relay.app{a=2}', ...at }, 'x;y notanumber\n')).status).toBe(422);
-    expect((await ingest(srv.url, { name: 'relay.app{a=3}', ...at, format: 'lines' }, 'p;q\n')).status).toBe(200);
-    // One worker, FIFO: had a bad request been queued it would arrive before the last valid one.
-    await t.waitForRequests(2);
-    expect(t.requests.map((r) => r.query.name)).toEqual(['relay.app{a=1}', 'relay.app{a=3}']);
-    const apps = await (await fetch(`${srv.url}/api/apps`)).json();
-    expect(apps).toEqual([]);
-  });
-});
+}
 
 describe('invalid remote-write config fails start-up clearly', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pyrelay-rw-config-'));

@@ -2,6 +2,9 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { deadlineIn, FakeClock, systemClock, type Clock } from '../../../src/lib/clock.js';
 import { createRemoteWrite } from '../../../src/remote-write/remote-write.js';
+import { classifyResponse } from '../../../src/remote-write/outcome.js';
+import { createSendThread } from '../../../src/remote-write/send-thread.js';
+import type { SenderOptions } from '../../../src/remote-write/sender.js';
 import type { RemoteWrite } from '../../../src/model/forward.js';
 import { startFakeTarget, startSilentTcpServer } from '../../helpers/fake-target.js';
 import { item, target } from './fixtures.js';
@@ -50,6 +53,31 @@ describe('fan-out', () => {
     expect(rb.path).toBe('/ingest');
     expect(rb.headers.authorization).toBe(`Basic ${Buffer.from('u:p').toString('base64')}`);
     expect(rb.headers['x-scope-orgid']).toBe('org');
+  });
+
+  it('builds each target sender with newSender (main passes the send thread): origin, workers, timeout, protocol classifier', async () => {
+    const t = await fake();
+    const thread = createSendThread({ logger: captureLogger().logger });
+    defer(() => thread.close()); // after rw.stop: defers run last first
+    await thread.ready();
+    const seen: SenderOptions[] = [];
+    const rw = createRemoteWrite({
+      targets: [target({ name: 'a', address: `${t.url}/prefix`, queueWorkers: 3, timeoutMs: 1234 })],
+      clock: systemClock,
+      logger: captureLogger().logger,
+      registry: new Registry(),
+      newSender: (o) => {
+        seen.push(o);
+        return thread.sender(o);
+      },
+    });
+    defer(() => rw.stop(deadlineIn(systemClock, 2000)));
+    await rw.offer(item({ body: Buffer.from('a;b 1\n') }));
+    const [r] = await t.waitForRequests(1);
+    expect(r.path).toBe('/prefix/ingest');
+    expect(r.body.toString()).toBe('a;b 1\n');
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ origin: t.url, connections: 3, timeoutMs: 1234, classify: classifyResponse });
   });
 
   it('a full queue drops exactly the overflow at once while a healthy target receives everything', async () => {

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeFolded } from '../../../../src/ingest/formats/folded.js';
 import { FUZZ_RUNS, errorOf, folded, input, onlyTypedErrors, utf8 } from './helpers.js';
+import { createNodeBudget } from '../../../../src/model/node-budget.js';
 
 const decode = (body: string, limits = {}) => decodeFolded(input(utf8(body), limits));
 
@@ -129,5 +130,35 @@ describe('folded, validate-only (relay mode)', () => {
       expect(fullErr).toBeDefined();
       expect(lightErr).toBe(fullErr);
     }
+  });
+
+  it('on random bodies: validate-only (a byte scan) accepts, rejects with the same message, and charges the nodes of the full decoder', () => {
+    const line = fc
+      .tuple(fc.array(fc.constantFrom('a', 'b', ';', ' ', '\r', '\u00e9', 'x y', '1'), { maxLength: 10 }), fc.constantFrom('0', '1', '42', 'x', '', '-1', '9007199254740993'))
+      .map(([cs, n]) => `${cs.join('')} ${n}`);
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 8 }), fc.integer({ min: 1, max: 6 }), (lines, limit) => {
+        const body = utf8(lines.join('\n'));
+        const outcome = (validateOnly: boolean) => {
+          const nodeBudget = createNodeBudget(limit * 3);
+          try {
+            const out = decodeFolded({ ...input(body, { maxStackDepth: limit, nodeBudget }), validateOnly });
+            // Validate-only returns no profile for a body without samples; the full decoder an empty tree.
+            return { ok: out.length > 0 && (validateOnly || out[0].tree.total > 0), nodes: nodeBudget.used };
+          } catch (e) {
+            return { error: (e as Error).message };
+          }
+        };
+        const full = outcome(false);
+        const light = outcome(true);
+        if ('error' in full) expect(light).toEqual(full);
+        else {
+          expect('error' in light ? light : light.ok).toBe(full.ok);
+          // Full charges tree nodes, validate-only distinct stacks: never more than the tree's nodes.
+          expect((light as { nodes: number }).nodes).toBeLessThanOrEqual(full.nodes);
+        }
+      }),
+      { numRuns: FUZZ_RUNS / 4 },
+    );
   });
 });
