@@ -1,7 +1,8 @@
 // Loaded by the store's worker thread (by URL, from the composition root): turns one write-ahead-log record
 // back into the series and stacks the store keeps. The record was validated before it was logged, so this
 // only decodes. Folded bodies (the common text format) go straight to the sink line by line, so the store maps
-// each stack text to a call-path id through its cache without a tree; the other formats decode to trees.
+// each stack text to a call-path id through its cache without a tree; pprof streams its non-cumulative series
+// as location stacks (resolved once per location); the other formats (and cumulative pprof) decode to trees.
 import { systemClock } from '../lib/clock.js';
 import { malformedBody } from '../model/errors.js';
 import type { ProfileSink, RecordDecoder } from '../model/profile-sink.js';
@@ -83,7 +84,7 @@ export const decodeRecord: RecordDecoder = (meta, payload, sink) => {
     folded(body, sink.series({ key: stored(request.key), metadata, startMs, endMs }));
     return;
   }
-  const profiles = decoders[format]({
+  const input = {
     body,
     contentType,
     key: request.key,
@@ -93,6 +94,7 @@ export const decodeRecord: RecordDecoder = (meta, payload, sink) => {
     units: request.units,
     aggregation: request.aggregation,
     limits: LIMITS,
-  });
+  };
+  const profiles = format === 'pprof' ? decoders.pprof.stream(input, (key, metadata) => sink.series({ key: stored(key), metadata, startMs, endMs })) : decoders[format](input);
   for (const p of profiles) sink.series({ key: stored(p.key), metadata: p.metadata, startMs, endMs }).tree(p.tree);
 };

@@ -18,6 +18,7 @@ import { splitStoredAppName } from './tenant-stores.js';
 import { checkStorable } from './limits.js';
 import type { Entries } from './path-codec.js';
 import { treeEntries } from './path-codec.js';
+import { createLocationPaths, type LocationPaths } from './location-paths.js';
 import { createPathDict, type AppPaths } from './path-dict.js';
 import { alignRange, levelDuration, readCover, timelineLevel } from './segment-math.js';
 import { createSegmentData, type NodeKey, type NodeStats } from './segment-data.js';
@@ -43,7 +44,7 @@ export interface EngineOptions {
   flushIntervalMs: number;
   /** Path entries the head may hold before it is flushed at once (memory bound). */
   maxHeadEntries: number;
-  /** Stacks remembered per app as folded text -> leaf path id (cleared when full). */
+  /** Stacks remembered per app as folded text (or pprof location-stack hash) -> leaf path id (cleared when full). */
   stackCacheEntries: number;
   /**
    * Crash tests only: block the worker inside the nth flush or compaction transaction (after its writes, before
@@ -424,10 +425,12 @@ export async function createEngine(opts: EngineOptions, events: EngineEvents, de
   /** Decodes one record fully before touching the head, so a record is applied whole or not at all. */
   const decodeRecord = (r: LogRecord, nowMs: number): Pending[] => {
     const out: Pending[] = [];
+    const located = new Map<string, LocationPaths>();
     const sink: ProfileSink = {
       series(p) {
         checkRange(p.key, p.startMs, p.endMs, nowMs);
-        const paths = dict.of(p.key.appName);
+        const app = p.key.appName;
+        const paths = dict.of(app);
         const pending: Pending = { p, ids: [], values: [], total: 0, trees: [] };
         out.push(pending);
         const cache = stackCache.of(p.key.appName);
@@ -450,6 +453,14 @@ export async function createEngine(opts: EngineOptions, events: EngineEvents, de
             let id = 0;
             for (const f of frames) id = paths.childId(id, f);
             pending.ids.push(id);
+            pending.values.push(value);
+            pending.total += value;
+          },
+          locations(table, locs, n, stackKey, value) {
+            if (!(value > 0)) return;
+            let lp = located.get(app);
+            if (lp === undefined || lp.table !== table) located.set(app, (lp = createLocationPaths(table, paths, stackCache.of(app))));
+            pending.ids.push(lp.leafOf(locs, n, stackKey));
             pending.values.push(value);
             pending.total += value;
           },

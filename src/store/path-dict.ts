@@ -22,8 +22,16 @@ export interface AppPaths {
   findChild(parentId: number, symId: number): number | undefined;
 }
 
+/** The dictionary's own view: childId in two halves, so a frame's symbol is resolved once and reused. */
+export interface StoredAppPaths extends AppPaths {
+  /** The symbol id of frame `name`, assigning and persisting a new one when unseen. */
+  symbolOf(name: string): number;
+  /** childId for a frame already resolved to its symbol id (symbolOf). */
+  childOf(parentId: number, symId: number): number;
+}
+
 export interface PathDict {
-  of(app: string): AppPaths;
+  of(app: string): StoredAppPaths;
   /** Removes the app's paths and symbols (inside a write transaction). */
   drop(app: string): void;
   /** Forgets the in-memory caches, e.g. after an aborted transaction left ids that were never stored. */
@@ -33,9 +41,9 @@ export interface PathDict {
 const SYM_SPACE = 2 ** 26;
 
 export function createPathDict(db: Database<[number, number], [string, number]>, symbols: SymbolDict): PathDict {
-  const cache = new Map<string, AppPaths>();
+  const cache = new Map<string, StoredAppPaths>();
 
-  const load = (app: string): AppPaths => {
+  const load = (app: string): StoredAppPaths => {
     const parent: number[] = [-1];
     const sym: number[] = [-1];
     const depth: number[] = [0];
@@ -51,27 +59,29 @@ export function createPathDict(db: Database<[number, number], [string, number]>,
       kidsOf(value[0]).set(value[1], id);
     }
     const names = symbols.names(app);
+    const childOf = (parentId: number, s: number): number => {
+      const kids = kidsOf(parentId);
+      let id = kids.get(s);
+      if (id === undefined) {
+        id = parent.length;
+        if (s >= SYM_SPACE || id >= 2 ** 27) throw new RangeError(`app ${app} has too many distinct stacks to index`);
+        parent.push(parentId);
+        sym.push(s);
+        depth.push(depth[parentId] + 1);
+        kids.set(s, id);
+        db.put([app, id], [parentId, s]);
+      }
+      return id;
+    };
     return {
       parent,
       sym,
       depth,
       names,
       findChild: (parentId, symId) => children[parentId]?.get(symId),
-      childId(parentId, name) {
-        const s = symbols.idOf(app, name);
-        const kids = kidsOf(parentId);
-        let id = kids.get(s);
-        if (id === undefined) {
-          id = parent.length;
-          if (s >= SYM_SPACE || id >= 2 ** 27) throw new RangeError(`app ${app} has too many distinct stacks to index`);
-          parent.push(parentId);
-          sym.push(s);
-          depth.push(depth[parentId] + 1);
-          kids.set(s, id);
-          db.put([app, id], [parentId, s]);
-        }
-        return id;
-      },
+      symbolOf: (name) => symbols.idOf(app, name),
+      childOf,
+      childId: (parentId, name) => childOf(parentId, symbols.idOf(app, name)),
     };
   };
 

@@ -17,6 +17,9 @@ export interface AppStackCache {
   ofText(text: string, resolve: (text: string) => number): number;
   /** The id of the stack held by `body[start, end)` (UTF-8 folded text); `resolve` gets the decoded text on a miss. */
   ofBytes(body: Uint8Array, start: number, end: number, resolve: (text: string) => number): number;
+  /** The id last remembered for a pprof location stack's hash: a hint, location-paths.ts checks it against the dictionary. */
+  ofHash(hash: number): number | undefined;
+  rememberHash(hash: number, id: number): void;
 }
 
 export interface StackCache {
@@ -37,7 +40,13 @@ function createAppStackCache(maxEntries: number): AppStackCache {
   const texts = new Map<string, number>();
   const bytes = new Map<number, ByteEntry>();
   let byteEntries = 0;
+  const hashes = new Map<number, number>();
   return {
+    ofHash: (hash) => hashes.get(hash),
+    rememberHash(hash, id) {
+      if (hashes.size >= maxEntries) hashes.clear();
+      hashes.set(hash, id);
+    },
     ofText(text, resolve) {
       let id = texts.get(text);
       if (id !== undefined) return id;

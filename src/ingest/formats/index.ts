@@ -5,7 +5,7 @@ import { decodeFolded } from './folded.js';
 import { decodeJfr } from './jfr/decode.js';
 import { decodeLines } from './lines.js';
 import { createCumulativeBaselines } from './pprof/cumulative.js';
-import { createPprofDecoder } from './pprof/decode.js';
+import { createPprofDecoder, type PprofDecoder } from './pprof/decode.js';
 import { decodeSpeedscope } from './speedscope.js';
 import { decodeTree } from './tree.js';
 import { decodeTrie } from './trie.js';
@@ -16,7 +16,10 @@ export interface DecodersDeps {
   onCumulativeSkipped: () => void;
 }
 
-export function createDecoders(deps: DecodersDeps): Record<FormatId, ProfileDecoder> {
+/** pprof's decoder also streams (the store's ingester uses that). */
+export type Decoders = Record<FormatId, ProfileDecoder> & { pprof: PprofDecoder };
+
+export function createDecoders(deps: DecodersDeps): Decoders {
   const baselines = createCumulativeBaselines({
     clock: deps.clock,
     // A few upload intervals of the usual clients (10 s to 60 s).

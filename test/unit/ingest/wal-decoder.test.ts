@@ -24,6 +24,9 @@ function viaRecord(body: Uint8Array): Record<string, number> {
       tree: () => {
         throw new Error('folded must not decode to a tree');
       },
+      locations: () => {
+        throw new Error('folded has no locations');
+      },
     }),
   };
   decodeRecord(meta, body, sink);

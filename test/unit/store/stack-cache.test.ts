@@ -59,4 +59,16 @@ describe('stack cache', () => {
     cache.of('a').ofBytes(...bytesOf('s4', 's4'), r.resolve);
     expect(r.calls).toBe(7);
   });
+
+  it('keeps pprof location-stack hashes per app, bounded like the rest', () => {
+    const cache = createStackCache(2);
+    const a = cache.of('a');
+    a.rememberHash(1, 10);
+    a.rememberHash(2, 20);
+    expect([a.ofHash(1), a.ofHash(2), a.ofHash(3), cache.of('b').ofHash(1)]).toEqual([10, 20, undefined, undefined]);
+    a.rememberHash(3, 30); // full: emptied, then 3 kept
+    expect([a.ofHash(1), a.ofHash(3)]).toEqual([undefined, 30]);
+    cache.clear();
+    expect(cache.of('a').ofHash(3)).toBeUndefined();
+  });
 });

@@ -1,7 +1,9 @@
 // The pprof ingest decoder (docs/compatibility.md#3, #4, #12, #13, #14, #34): raw or multipart bodies,
 // gzip sniffed, one DecodedProfile per (sample type × label set). Pure apart from the injected baselines.
 import { isMultipart } from '../../../model/content-type.js';
-import type { DecodedProfile, DecodeInput, ProfileDecoder } from '../../../model/profile.js';
+import type { SeriesSink } from '../../../model/profile-sink.js';
+import type { DecodedProfile, DecodeInput, ProfileDecoder, ProfileMetadata } from '../../../model/profile.js';
+import type { SeriesKey } from '../../../model/series-key.js';
 import { Tree } from '../../../model/tree.js';
 import { maybeGunzip } from '../../gzip.js';
 import { parseMultipart, type MultipartPart } from '../../multipart.js';
@@ -15,8 +17,19 @@ export interface PprofDecoderDeps {
   baselines: CumulativeBaselines;
 }
 
-export function createPprofDecoder(deps: PprofDecoderDeps): ProfileDecoder {
-  return (input) => {
+/** Opens the sink of one streamed series (see PprofDecoder.stream). */
+export type OpenSeries = (key: SeriesKey, metadata: ProfileMetadata) => SeriesSink;
+
+export interface PprofDecoder extends ProfileDecoder {
+  /**
+   * The store ingester's decode: non-cumulative series go to `open(...)`'s sink as location stacks while the
+   * samples are walked (no trees); the cumulative ones come back as profiles, as from the plain decode.
+   */
+  stream(input: DecodeInput, open: OpenSeries): DecodedProfile[];
+}
+
+export function createPprofDecoder(deps: PprofDecoderDeps): PprofDecoder {
+  const decode = (input: DecodeInput, open: OpenSeries | undefined): DecodedProfile[] => {
     if (input.body.length === 0) return [];
     let profile: Uint8Array | undefined = input.body;
     let prev: Uint8Array | undefined;
@@ -32,8 +45,9 @@ export function createPprofDecoder(deps: PprofDecoderDeps): ProfileDecoder {
       }
     }
     if (profile === undefined) return []; // docs/compatibility.md#14: the caller counts it as empty
-    return decodeProfiles(input, profile, prev, mapping, deps.baselines);
+    return decodeProfiles(input, profile, prev, mapping, deps.baselines, open);
   };
+  return Object.assign((input: DecodeInput) => decode(input, undefined), { stream: decode });
 }
 
 /** The first non-empty part with that name (empty parts are ignored, as in OG). */
@@ -48,13 +62,15 @@ function decodeProfiles(
   prevBytes: Uint8Array | undefined,
   mapping: SampleTypeMapping,
   baselines: CumulativeBaselines,
+  open: OpenSeries | undefined,
 ): DecodedProfile[] {
   const limit = input.limits.maxDecompressedBytes;
   const style = frameStyleFor(input.spyName);
   const cur = indexProfile(maybeGunzip(profileBytes, limit, 'pprof profile'));
   const slots = resolveSlots(typesOf(cur), mapping);
   const validateOnly = input.validateOnly === true;
-  const series = buildSeries(cur, { key: input.key, slots, style, limits: input.limits, validateOnly });
+  const stream = open === undefined ? undefined : (s: BuiltSeries) => open(s.key, metadataOf(s.slot, input));
+  const series = buildSeries(cur, { key: input.key, slots, style, limits: input.limits, validateOnly, ...(stream ? { stream } : {}) });
 
   let prevTrees: Map<string, Tree> | undefined;
   if (prevBytes !== undefined) {
@@ -70,6 +86,7 @@ function decodeProfiles(
   const out: DecodedProfile[] = [];
   for (const s of series) {
     let tree: Tree | undefined = s.tree;
+    if (s.sink !== undefined) continue; // streamed: its stacks are with the caller already
     if (validateOnly && !s.slot.cumulative) {
       // No tree was built: a series exists only once a positive value reached it, as in the full decode.
       if (s.total > 0) out.push({ key: s.key, tree: s.tree, metadata: metadataOf(s.slot, input) });

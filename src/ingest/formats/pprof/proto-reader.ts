@@ -133,17 +133,32 @@ export class ProtoReader {
   }
 
   /**
-   * Reads a repeated integer field that may be packed (one LEN record) or not (one varint per record),
-   * appending to `out`.
+   * Reads a repeated integer field that may be packed (one LEN record) or not (one varint per record) into
+   * `out` from index `n` on, returning the new count: a scratch array reused across messages this way is never
+   * shrunk (`length = 0` drops its backing store) and regrown.
    */
-  repeatedVarint(wireType: number, out: number[], field: number, msg: string): void {
+  repeatedVarint(wireType: number, out: number[], n: number, field: number, msg: string): number {
     if (wireType === WIRE_VARINT) {
-      out.push(this.varint());
-      return;
+      out[n++] = this.varint();
+      return n;
     }
     if (wireType !== WIRE_LEN) throw this.fail(`${msg}.${field} has wire type ${wireType}, expected 0 or 2`);
     const saved = this.enter();
-    while (this.pos < this.end) out.push(this.varint());
+    const buf = this.buf;
+    const end = this.end;
+    while (this.pos < end) {
+      // One- and two-byte varints (ids and counts below 16384) inline; the rest through varint().
+      const p = this.pos;
+      const b = buf[p];
+      if (b < 0x80) {
+        this.pos = p + 1;
+        out[n++] = b;
+      } else if (p + 1 < end && buf[p + 1] < 0x80) {
+        this.pos = p + 2;
+        out[n++] = (b & 0x7f) | (buf[p + 1] << 7);
+      } else out[n++] = this.varint();
+    }
     this.leave(saved);
+    return n;
   }
 }

@@ -4,14 +4,17 @@
 // Validate-only (the decode worker's check before the log append) runs the same walk, group and limit code
 // but builds no tree for non-cumulative series: it sums their values and charges the node budget once per
 // distinct stack hash, a lower bound of the nodes the trees would have had (a collision only lowers it).
+// Streaming (the store's ingester) hands non-cumulative series to a sink as location stacks instead of trees.
 // Cumulative series still get trees: whether their delta is empty (series count, skipped baselines) needs one.
 import { malformedBody } from '../../../model/errors.js';
 import type { DecodeLimits } from '../../../model/profile.js';
 import { isReservedKey } from '../../../model/name.js';
 import { normalizeKey, type Labels, type SeriesKey } from '../../../model/series-key.js';
+import type { SeriesSink } from '../../../model/profile-sink.js';
 import { Tree } from '../../../model/tree.js';
 import type { PprofIndex } from './profile-index.js';
-import { walkSamples, type FrameStyle } from './sample-walker.js';
+import { LocationFrames, walkLocations, type FrameStyle } from './sample-walker.js';
+import { StackHashSet } from './stack-hash-set.js';
 import type { SampleTypeSlot } from './sample-types.js';
 
 export interface BuiltSeries {
@@ -19,10 +22,12 @@ export interface BuiltSeries {
   key: SeriesKey;
   /** normalizeKey(key): the series identity. */
   id: string;
-  /** Empty (never inserted into) for a non-cumulative series built validate-only. */
+  /** Empty (never inserted into) for a non-cumulative series built validate-only or streamed. */
   tree: Tree;
-  /** Sum of the positive values inserted, in both modes. */
+  /** Sum of the positive values inserted, in every mode. */
   total: number;
+  /** Where a streamed series' stacks went. */
+  sink: SeriesSink | undefined;
 }
 
 interface Group {
@@ -44,14 +49,39 @@ export interface BuildOptions {
   style: FrameStyle;
   limits: DecodeLimits;
   validateOnly?: boolean;
+  /**
+   * Streams each non-cumulative series to the sink this returns (called once, when the series is created) as
+   * location stacks instead of building its tree. Charges no node budget (the store's ingester has none).
+   */
+  stream?: (s: BuiltSeries) => SeriesSink;
 }
+
+interface GroupEntry {
+  pairs: number[];
+  group: Group;
+  next: GroupEntry | undefined;
+}
+
+/** How a slot's values are kept. */
+const TREE = 0;
+const COUNT = 1; // validate-only: summed, stacks only counted for the node budget
+const STREAM = 2;
+
+/** Whether `a[0..n)` is `b`. */
+const sameInts = (a: readonly number[], n: number, b: readonly number[]): boolean => {
+  if (n !== b.length) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
+};
 
 export function buildSeries(ix: PprofIndex, opts: BuildOptions): BuiltSeries[] {
   const { slots, limits } = opts;
   const nameTags = opts.key.labels;
   const out: BuiltSeries[] = [];
   const byText = new Map<string, Group>();
-  const byIndexKey = new Map<string, Group>();
+  // Label pairs (string indexes) -> group, keyed by a hash and compared exactly: no key string per sample.
+  const byPairs = new Map<number, GroupEntry>();
+  let last: GroupEntry | undefined;
   let unlabelled: Group | undefined;
 
   const groupFor = (pprofLabels: Record<string, string>): Group => {
@@ -76,19 +106,24 @@ export function buildSeries(ix: PprofIndex, opts: BuildOptions): BuiltSeries[] {
     return g;
   };
 
-  const resolveGroup = (pairs: readonly number[]): Group => {
-    const indexKey = pairs.join(',');
-    const cached = byIndexKey.get(indexKey);
-    if (cached !== undefined) return cached;
+  const resolveGroup = (pairs: readonly number[], n: number): Group => {
+    if (last !== undefined && sameInts(pairs, n, last.pairs)) return last.group;
+    let h = n;
+    for (let i = 0; i < n; i++) h = Math.imul(h ^ pairs[i], 0x9e3779b1) ^ (h >>> 15);
+    const key = h & 0x3fffffff;
+    const first = byPairs.get(key);
+    for (let e = first; e !== undefined; e = e.next) {
+      if (sameInts(pairs, n, e.pairs)) return (last = e).group;
+    }
     const pprofLabels: Record<string, string> = {};
-    for (let i = 0; i < pairs.length; i += 2) {
+    for (let i = 0; i < n; i += 2) {
       const k = ix.string(pairs[i], 'sample label key');
       const v = ix.string(pairs[i + 1], `sample label ${k}`);
       if (v !== '' && VALID_KEY.test(k) && !isReservedKey(k)) pprofLabels[k] = v;
     }
-    const g = groupFor(pprofLabels);
-    byIndexKey.set(indexKey, g);
-    return g;
+    const entry: GroupEntry = { pairs: pairs.slice(0, n), group: groupFor(pprofLabels), next: first };
+    byPairs.set(key, entry);
+    return (last = entry).group;
   };
 
   const seriesOf = (g: Group, k: number): BuiltSeries => {
@@ -99,48 +134,51 @@ export function buildSeries(ix: PprofIndex, opts: BuildOptions): BuiltSeries[] {
       }
       const slot = slots[k];
       const key: SeriesKey = { appName: `${opts.key.appName}.${slot.displayName}`, labels: g.labels };
-      const skipTree = opts.validateOnly === true && !slot.cumulative;
-      s = { slot, key, id: normalizeKey(key), tree: skipTree ? new Tree() : new Tree(limits.nodeBudget), total: 0 };
+      const m = modes[k];
+      s = { slot, key, id: normalizeKey(key), tree: m === TREE ? new Tree(limits.nodeBudget) : new Tree(), total: 0, sink: undefined };
       g.trees[k] = s;
       out.push(s);
+      if (m === STREAM) s.sink = opts.stream!(s);
     }
     return s;
   };
 
   // Walk even without slots: a body is validated whole, never half-read (docs/compatibility.md#1).
   const nSlots = slots.length;
-  const fast = opts.validateOnly === true ? slots.map((sl) => !sl.cumulative) : undefined;
+  const modes = slots.map((sl) => (sl.cumulative ? TREE : opts.validateOnly === true ? COUNT : opts.stream !== undefined ? STREAM : TREE));
   const budget = limits.nodeBudget;
-  const seenStacks = fast !== undefined && budget !== undefined ? new Set<number>() : undefined;
-  walkSamples(
-    ix,
-    opts.style,
-    (stack, values, labels, stackHash) => {
-      const g = labels.length === 0 ? (unlabelled ??= groupFor({})) : resolveGroup(labels);
-      let skipped = false;
-      for (let k = 0; k < nSlots; k++) {
-        const v = values[slots[k].valueIndex];
-        if (!(v > 0)) continue;
-        // Same order as before validate-only existed: series, its tree, then the exemplar's base series.
-        const noTree = fast !== undefined && fast[k];
-        if (noTree) skipped = true;
-        const s = seriesOf(g, k);
-        s.total += v;
-        if (!noTree) s.tree.insertStack(stack, v);
-        if (g.base !== undefined) {
-          const b = seriesOf(g.base, k);
-          b.total += v;
-          if (!noTree) b.tree.insertStack(stack, v);
-        }
+  const seenStacks = budget !== undefined && modes.includes(COUNT) ? new StackHashSet(ix.sampleStarts.length) : undefined;
+  const frames = new LocationFrames(ix, opts.style, seenStacks !== undefined);
+  const stack: string[] = [];
+  walkLocations(ix, frames, (locs, nLocs, values, labels, nLabels, sample) => {
+    const g = nLabels === 0 ? (unlabelled ??= groupFor({})) : resolveGroup(labels, nLabels);
+    let counted = false;
+    let named = false;
+    for (let k = 0; k < nSlots; k++) {
+      const v = values[slots[k].valueIndex];
+      if (!(v > 0)) continue;
+      // Same order in every mode: series, its tree, then the exemplar's base series.
+      const m = modes[k];
+      if (m === COUNT) counted = true;
+      else if (m === TREE && !named) {
+        frames.stack(locs, nLocs, stack); // frame names only when a tree takes them
+        named = true;
       }
-      // An empty stack creates no node; a distinct non-empty one creates at least one in some tree.
-      if (skipped && seenStacks !== undefined && stack.length > 0 && !seenStacks.has(stackHash)) {
-        budget!.take();
-        seenStacks.add(stackHash);
+      const s = seriesOf(g, k);
+      s.total += v;
+      if (m === TREE) s.tree.insertStack(stack, v);
+      else if (m === STREAM) s.sink!.locations(frames, locs, nLocs, sample, v);
+      if (g.base !== undefined) {
+        const b = seriesOf(g.base, k);
+        b.total += v;
+        if (m === TREE) b.tree.insertStack(stack, v);
+        else if (m === STREAM) b.sink!.locations(frames, locs, nLocs, sample, v);
       }
-    },
-    seenStacks !== undefined,
-  );
+    }
+    if (!counted || seenStacks === undefined) return;
+    // An empty stack creates no node; a distinct non-empty one creates at least one in some tree.
+    if (frames.stackHash(locs, nLocs) > 0 && seenStacks.add(frames.lane1, frames.lane2)) budget!.take();
+  });
   for (const s of out) {
     if (!Number.isSafeInteger(s.total)) throw malformedBody('pprof', `series ${s.id}`, 'sum of sample values exceeds 2^53-1');
   }
