@@ -115,7 +115,7 @@ function writeResults() {
     '',
     `Command: \`npm run bench${names.length ? ` -- ${names.join(' ')}` : ''}\`. Load: autocannon in its own process, ${ctx.connections} connections, ` +
       `${ctx.warmupSec} s warm-up then ${ctx.durationSec} s measured; the server, the floor, nginx (1 worker) and the targets each run as their own process. ` +
-      'Ratios compare numbers measured in this same run. Goals are from issue 6.',
+      'Ratios compare numbers measured in this same run. Goals are from the issues (the ingest, relay, rw-tax and target-down ones from issue 10, the write path).',
     '',
     markdownTable(rows),
     '',
