@@ -9,6 +9,7 @@ import type { ProfileSink, RecordDecoder } from '../model/profile-sink.js';
 import type { DecodeLimits } from '../model/profile.js';
 import { entryFromRecord } from '../store/log/entry.js';
 import { createDecoders } from './formats/index.js';
+import { forEachFoldedLine, UNUSUAL_COUNT } from './formats/folded.js';
 import type { SeriesKey } from '../model/series-key.js';
 import { DEFAULT_TENANT } from '../model/tenant.js';
 import { storedAppName } from '../store/tenant-stores.js';
@@ -31,44 +32,21 @@ export function setReporter(fn: (reason: string) => void): void {
 }
 
 /**
- * Folded text straight from the bytes, the same rules as the folded decoder (lines split at `\n` without a
- * trailing `\r`, the stack before the last space, the count after it): the stack goes to the sink as a byte
+ * Folded text straight from the bytes (the folded decoder's own line reader): the stack goes to the sink as a byte
  * range, so the store's cache answers a known stack without decoding the body to text.
  */
 function folded(body: Uint8Array, sink: ReturnType<ProfileSink['series']>): void {
-  const n = body.length;
-  let start = 0;
-  let line = 0;
-  while (start < n) {
-    let end = body.indexOf(NL, start);
-    if (end < 0) end = n;
-    line++;
-    const stop = end > start && body[end - 1] === CR ? end - 1 : end;
-    let space = stop - 1;
-    while (space >= start && body[space] !== SPACE) space--;
-    if (space >= start) {
-      const value = countOf(body, space + 1, stop, line);
-      if (value !== 0 && space > start) sink.stackBytes(body, start, space, value);
-    }
-    start = end + 1;
-  }
+  forEachFoldedLine(body, (start, space, stop, count, line) => {
+    const value = count === UNUSUAL_COUNT ? longCount(body, space + 1, stop, line) : count;
+    if (value !== 0 && space > start) sink.stackBytes(body, start, space, value);
+  });
 }
 
-const NL = 0x0a;
-const CR = 0x0d;
-const SPACE = 0x20;
-
-/** The decimal count in body[from, to); a record holds validated counts, so anything else is a corrupt record. */
-function countOf(body: Uint8Array, from: number, to: number, line: number): number {
-  if (to <= from) throw malformedBody('folded', `line ${line}`, 'invalid sample count');
-  let v = 0;
-  for (let i = from; i < to; i++) {
-    const d = body[i] - 0x30;
-    if (d < 0 || d > 9) throw malformedBody('folded', `line ${line}`, 'invalid sample count');
-    v = v * 10 + d;
-  }
-  // Past 15 digits the running sum may round where Number() of the text does not.
-  return to - from > 15 ? Number(Buffer.from(body.buffer, body.byteOffset + from, to - from).toString('latin1')) : v;
+/** A count of 16 digits (validated, so at most 2^53-1) is parsed from its text; anything else is a corrupt record. */
+function longCount(body: Uint8Array, from: number, to: number, line: number): number {
+  const text = Buffer.from(body.buffer, body.byteOffset + from, to - from).toString('latin1');
+  if (!/^[0-9]+$/.test(text)) throw malformedBody('folded', `line ${line}`, 'invalid sample count');
+  return Number(text);
 }
 
 export const decodeRecord: RecordDecoder = (meta, payload, sink) => {

@@ -64,6 +64,43 @@ const CR = 0x0d;
 const SPACE = 0x20;
 const SEMI = 0x3b;
 
+/** What forEachFoldedLine gives for a count that is not 1 to 15 decimal digits (the caller decides what it means). */
+export const UNUSUAL_COUNT = -1;
+
+/**
+ * Folded lines straight from the bytes, by the text path's rules (lines split at `\n` without a trailing `\r`,
+ * lines without a space skipped, the stack before the last space): `onLine(start, space, stop, count, line)` for
+ * each line with a count, the stack being body[start, space) and the count body[space + 1, stop), parsed when it
+ * is 1 to 15 digits and UNUSUAL_COUNT otherwise. Stops when onLine returns false; says whether it went through.
+ */
+export function forEachFoldedLine(body: Uint8Array, onLine: (start: number, space: number, stop: number, count: number, line: number) => boolean | void): boolean {
+  const n = body.length;
+  let start = 0;
+  let line = 0;
+  while (start < n) {
+    let end = body.indexOf(NL, start);
+    if (end < 0) end = n;
+    line++;
+    const stop = end > start && body[end - 1] === CR ? end - 1 : end;
+    let space = stop - 1;
+    while (space >= start && body[space] !== SPACE) space--;
+    if (space >= start && onLine(start, space, stop, countIn(body, space + 1, stop), line) === false) return false;
+    start = end + 1;
+  }
+  return true;
+}
+
+function countIn(body: Uint8Array, from: number, to: number): number {
+  if (to <= from || to - from > 15) return UNUSUAL_COUNT;
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const d = body[i] - 0x30;
+    if (d < 0 || d > 9) return UNUSUAL_COUNT;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
 /**
  * The validate-only pass over bytes, for the common valid body: the same lines, counts and depth rule as the
  * text path, distinct stacks counted by edge hash (a collision only lowers the count, keeping it a lower bound).
@@ -71,37 +108,19 @@ const SEMI = 0x3b;
  */
 function scanFolded(body: Uint8Array, maxDepth: number): { distinct: number; total: number } | undefined {
   const seen = new Set<number>();
-  const n = body.length;
   let total = 0;
-  let start = 0;
-  while (start < n) {
-    let end = body.indexOf(NL, start);
-    if (end < 0) end = n;
-    const stop = end > start && body[end - 1] === CR ? end - 1 : end;
-    let space = stop - 1;
-    while (space >= start && body[space] !== SPACE) space--;
-    if (space >= start) {
-      const digits = stop - space - 1;
-      if (digits < 1 || digits > 15) return undefined;
-      let value = 0;
-      for (let i = space + 1; i < stop; i++) {
-        const d = body[i] - 0x30;
-        if (d < 0 || d > 9) return undefined;
-        value = value * 10 + d;
-      }
-      if (value > 0 && space > start) {
-        // A stack of fewer bytes than the depth limit cannot exceed it: only long ones are counted.
-        if (space - start >= maxDepth) {
-          let frames = 1;
-          for (let i = start; i < space; i++) if (body[i] === SEMI && ++frames > maxDepth) return undefined;
-        }
-        seen.add(edgeHash(body, start, space));
-        total += value;
-      }
+  const whole = forEachFoldedLine(body, (start, space, _stop, count) => {
+    if (count === UNUSUAL_COUNT) return false;
+    if (count === 0 || space === start) return;
+    // A stack of fewer bytes than the depth limit cannot exceed it: only long ones are counted.
+    if (space - start >= maxDepth) {
+      let frames = 1;
+      for (let i = start; i < space; i++) if (body[i] === SEMI && ++frames > maxDepth) return false;
     }
-    start = end + 1;
-  }
-  if (!Number.isSafeInteger(total)) return undefined;
+    seen.add(edgeHash(body, start, space));
+    total += count;
+  });
+  if (!whole || !Number.isSafeInteger(total)) return undefined;
   return { distinct: seen.size, total };
 }
 

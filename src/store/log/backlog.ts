@@ -13,7 +13,7 @@ import { PyrelayError } from '../../model/errors.js';
 import { createFinishWrites } from './finish-writes.js';
 import { createPayloadCache } from './payload-cache.js';
 import { createBufferPool } from './buffer-pool.js';
-import { decodeRecord, encodeHeader, encodeRecord, recordSize } from './record.js';
+import { decodeRecord, encodeHeader, encodeRecord, recordSize, type DecodeResult } from './record.js';
 import { planReplay } from './replay.js';
 import type { Backlog, BacklogItem, BacklogOptions, DropReason, LogRecord, TargetStats } from './types.js';
 
@@ -220,6 +220,17 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
     opts.onDrop?.(target, reason, seqs.length, seqs);
   };
 
+  /** A record read back from disk and checked. */
+  const readStored = (seq: number): DecodeResult => {
+    let raw = payloads.getBinary(seq);
+    if (raw === undefined) {
+      // Never mistake a stale read snapshot for a lost record: look again at the latest commit.
+      env.resetReadTxn();
+      raw = payloads.getBinary(seq);
+    }
+    return raw === undefined ? { ok: false, why: 'record missing' } : decodeRecord(raw);
+  };
+
   const skipCorrupt = (seq: unknown, why: string, count = true) => {
     if (count) corruptSkipped++;
     logger?.warn({ seq, why }, 'remote-write backlog: skipping a corrupted record');
@@ -341,12 +352,7 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
           out.push({ seq, payload: cached.payload, meta: cached.meta, consumers });
           continue;
         }
-        let raw = payloads.getBinary(seq);
-        if (raw === undefined) {
-          env.resetReadTxn();
-          raw = payloads.getBinary(seq);
-        }
-        const decoded = raw === undefined ? ({ ok: false, why: 'record missing' } as const) : decodeRecord(raw);
+        const decoded = readStored(seq);
         if (!decoded.ok) {
           skipCorrupt(seq, decoded.why);
           for (const [t, st] of states) finish(t, st, seq);
@@ -453,13 +459,7 @@ export async function createBacklog(opts: BacklogOptions): Promise<Backlog> {
           items.push({ seq, enqueuedAtMs: entry.at, bytes: entry.bytes, payload: cached.payload, meta: cached.meta });
           continue;
         }
-        let raw = payloads.getBinary(seq);
-        if (raw === undefined) {
-          // Never mistake a stale read snapshot for a lost record: look again at the latest commit.
-          env.resetReadTxn();
-          raw = payloads.getBinary(seq);
-        }
-        const decoded = raw === undefined ? ({ ok: false, why: 'record missing' } as const) : decodeRecord(raw);
+        const decoded = readStored(seq);
         if (!decoded.ok) {
           corrupt.push(seq);
           skipCorrupt(seq, decoded.why);
